@@ -1,0 +1,300 @@
+"""Open, update, change the status of an accompaniment. Every write is one transaction
+(the caller's `store.write()`); validation runs before anything is added to the session,
+so a refused input never leaves a half-written record."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, asdict
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from app.core.context import Actor
+from app.core.usagers import UsagerInput, create_usager, display_name
+from app.models.enums import (Autonomy, Canal, CaseStatus, Finalisation, Mandate, ResponseType,
+                              StructureKind, Thematique)
+from app.models.errors import NotFound, ValidationError
+from app.models.tables import (Accompaniment, AccompanimentEvent, AccompanimentProcedure, BusStop,
+                               Partner, Procedure, Structure, Usager, utcnow)
+from app.store import search_index
+
+NOTE_MAX = 500
+EARLIEST = datetime(2019, 1, 1)
+
+
+@dataclass
+class ProcedureLine:
+    partner_code: str
+    procedure_code: str | None = None
+    precision: str = ""
+
+
+@dataclass
+class AccompanimentInput:
+    procedures: list[ProcedureLine]
+    response_type: str = ResponseType.INFORMATION_ORIENTATION
+    canal: str = Canal.GUICHET
+    occurred_at: datetime | None = None
+    duration_min: int = 15
+    bus_stop_id: int | None = None
+    thematique: str | None = None
+    autonomy: str | None = None
+    finalisation: str | None = None
+    mandate: str = Mandate.AUCUN
+    follow_up_on: date | None = None
+    status: str | None = None  # None: "clos" unless a follow-up date is set
+    note: str = ""
+    usager_id: int | None = None
+    new_usager: UsagerInput | None = None
+
+
+def _check_enum(value, enum, field_name: str, label: str, optional: bool = False):
+    if value in (None, "") and optional:
+        return None
+    if value not in {e.value for e in enum}:
+        raise ValidationError(f"{label} : choisissez une valeur dans la liste.", field=field_name)
+    return str(value)
+
+
+def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: datetime) -> dict:
+    """Checks every field; returns column values. Raises ValidationError naming the field."""
+    if not data.procedures:
+        raise ValidationError("Indiquez au moins une démarche ou un partenaire.", field="procedure")
+    lines = []
+    for line in data.procedures:
+        if not session.get(Partner, line.partner_code or ""):
+            raise ValidationError(f"Partenaire inconnu : {line.partner_code}.", field="procedure")
+        if line.procedure_code:
+            proc = session.get(Procedure, line.procedure_code)
+            if proc is None:
+                raise ValidationError(f"Démarche inconnue : {line.procedure_code}.", field="procedure")
+            if proc.partner_code != line.partner_code:
+                raise ValidationError("Cette démarche ne relève pas de ce partenaire.", field="procedure")
+        precision = " ".join((line.precision or "").split())
+        if len(precision) > 200:
+            raise ValidationError("Précision : 200 caractères au plus.", field="procedure")
+        lines.append(ProcedureLine(line.partner_code, line.procedure_code or None, precision))
+
+    structure = session.get(Structure, actor.structure_id)
+    if structure is None:
+        raise ValidationError("Structure inconnue : terminez la configuration.", field="structure")
+    canal = _check_enum(data.canal, Canal, "canal", "Canal")
+    bus_stop_id = data.bus_stop_id
+    if canal == Canal.ITINERANT_BUS or (structure.kind == StructureKind.BUS and bus_stop_id):
+        stop = session.get(BusStop, bus_stop_id) if bus_stop_id else None
+        if stop is None or stop.structure_id != structure.id:
+            raise ValidationError("Choisissez l'arrêt du bus où a lieu l'accompagnement.", field="bus_stop")
+    else:
+        bus_stop_id = None
+
+    occurred_at = (data.occurred_at or now).replace(microsecond=0)
+    if occurred_at > now + timedelta(minutes=5):
+        raise ValidationError("La date de l'accompagnement ne peut pas être dans le futur.", field="occurred_at")
+    if occurred_at < EARLIEST:
+        raise ValidationError("Date trop ancienne (avant 2019).", field="occurred_at")
+    try:
+        duration = int(data.duration_min)
+    except (TypeError, ValueError):
+        raise ValidationError("Durée : un nombre de minutes.", field="duration") from None
+    if not 1 <= duration <= 480:
+        raise ValidationError("Durée : entre 1 et 480 minutes.", field="duration")
+
+    response_type = _check_enum(data.response_type, ResponseType, "response_type", "Type de réponse")
+    mandate = _check_enum(data.mandate or Mandate.AUCUN, Mandate, "mandate", "Mandat")
+    if response_type == ResponseType.DEMARCHE_REALISEE_SOUS_MANDAT and mandate == Mandate.AUCUN:
+        raise ValidationError("Une démarche réalisée pour l'usager exige un mandat : précisez lequel.", field="mandate")
+    thematique = data.thematique
+    if not thematique and lines[0].procedure_code:
+        thematique = session.get(Procedure, lines[0].procedure_code).thematique
+    thematique = _check_enum(thematique, Thematique, "thematique", "Thématique")
+
+    follow_up = data.follow_up_on
+    if follow_up is not None:
+        if follow_up < occurred_at.date():
+            raise ValidationError("La date de relance précède l'accompagnement.", field="follow_up_on")
+        if follow_up > occurred_at.date() + timedelta(days=730):
+            raise ValidationError("Date de relance : deux ans au plus.", field="follow_up_on")
+    status = data.status or (CaseStatus.OUVERT if follow_up else CaseStatus.CLOS)
+    status = _check_enum(status, CaseStatus, "status", "Statut")
+
+    note = (data.note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError(f"Note : {NOTE_MAX} caractères au plus (pas d'informations sur la situation personnelle).", field="note")
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in note):
+        raise ValidationError("Note : caractères de contrôle non autorisés.", field="note")
+
+    if data.usager_id is not None and session.get(Usager, data.usager_id) is None:
+        raise ValidationError("Usager introuvable.", field="usager")
+
+    return dict(
+        occurred_at=occurred_at, duration_min=duration, canal=canal, bus_stop_id=bus_stop_id,
+        thematique=thematique, response_type=response_type,
+        autonomy=_check_enum(data.autonomy, Autonomy, "autonomy", "Autonomie", optional=True),
+        finalisation=_check_enum(data.finalisation, Finalisation, "finalisation", "Finalisation", optional=True),
+        mandate=mandate, follow_up_on=follow_up, status=status, note=note,
+    ), lines
+
+
+def _search_body(session: Session, acc: Accompaniment, lines: list[ProcedureLine]) -> str:
+    parts = [acc.note]
+    if acc.usager_id:
+        u = session.get(Usager, acc.usager_id)
+        if u and not u.anonymous:
+            parts += [u.first_name or "", u.last_name or ""]
+    for line in lines:
+        partner = session.get(Partner, line.partner_code)
+        parts += [partner.short_label, partner.former_label or "", line.precision]
+        if line.procedure_code:
+            parts.append(session.get(Procedure, line.procedure_code).label)
+    return " ".join(p for p in parts if p)
+
+
+def _write_lines(session: Session, acc_id: int, lines: list[ProcedureLine]) -> None:
+    for old in session.exec(select(AccompanimentProcedure).where(AccompanimentProcedure.accompaniment_id == acc_id)):
+        session.delete(old)
+    session.flush()
+    for pos, line in enumerate(lines):
+        session.add(AccompanimentProcedure(accompaniment_id=acc_id, partner_code=line.partner_code,
+                                           procedure_code=line.procedure_code, precision=line.precision,
+                                           position=pos))
+
+
+def _touch_usager(session: Session, usager_id: int | None, day: date) -> None:
+    if usager_id:
+        u = session.get(Usager, usager_id)
+        if u.last_contact_on is None or u.last_contact_on < day:
+            u.last_contact_on = day
+            session.add(u)
+
+
+def open_accompaniment(session: Session, actor: Actor, data: AccompanimentInput,
+                       now: datetime | None = None) -> Accompaniment:
+    """Log an accompaniment (and its new usager, if any). Raises ValidationError, PermissionDenied."""
+    actor.require("open_accompaniment")
+    now = now or datetime.now()
+    values, lines = _validate(session, actor, data, now)
+    usager_id = data.usager_id
+    if data.new_usager is not None and data.new_usager.is_identified and usager_id is None:
+        usager_id = create_usager(session, actor, data.new_usager).id
+    acc = Accompaniment(structure_id=actor.structure_id, agent_id=actor.agent_id, usager_id=usager_id, **values)
+    session.add(acc)
+    session.flush()
+    _write_lines(session, acc.id, lines)
+    _touch_usager(session, usager_id, acc.occurred_at.date())
+    session.add(AccompanimentEvent(accompaniment_id=acc.id, agent_id=actor.agent_id, kind="created",
+                                   detail=json.dumps({"status": acc.status}, ensure_ascii=False)))
+    search_index.index_accompaniment(session, acc.id, _search_body(session, acc, lines))
+    session.flush()
+    return acc
+
+
+def _current_input(session: Session, acc: Accompaniment) -> AccompanimentInput:
+    lines = [ProcedureLine(p.partner_code, p.procedure_code, p.precision)
+             for p in procedure_lines(session, acc.id)]
+    return AccompanimentInput(
+        procedures=lines, response_type=acc.response_type, canal=acc.canal, occurred_at=acc.occurred_at,
+        duration_min=acc.duration_min, bus_stop_id=acc.bus_stop_id, thematique=acc.thematique,
+        autonomy=acc.autonomy, finalisation=acc.finalisation, mandate=acc.mandate,
+        follow_up_on=acc.follow_up_on, status=acc.status, note=acc.note, usager_id=acc.usager_id)
+
+
+def update_accompaniment(session: Session, actor: Actor, accompaniment_id: int, data: AccompanimentInput,
+                         now: datetime | None = None) -> Accompaniment:
+    """Replace the editable fields; records each changed field in the history."""
+    actor.require("update_accompaniment")
+    acc = get_accompaniment(session, accompaniment_id)
+    before = _current_input(session, acc)
+    now = now or datetime.now()
+    values, lines = _validate(session, actor, data, max(now, acc.occurred_at))
+    changes = {}
+    for key, value in values.items():
+        old = getattr(acc, key)
+        if old != value:
+            changes[key] = [_jsonable(old), _jsonable(value)]
+            setattr(acc, key, value)
+    if [asdict(x) for x in before.procedures] != [asdict(x) for x in lines]:
+        changes["procedures"] = [[asdict(x) for x in before.procedures], [asdict(x) for x in lines]]
+        _write_lines(session, acc.id, lines)
+    if data.usager_id != acc.usager_id:
+        changes["usager_id"] = [acc.usager_id, data.usager_id]
+        acc.usager_id = data.usager_id
+        _touch_usager(session, acc.usager_id, acc.occurred_at.date())
+    if not changes:
+        return acc
+    acc.updated_at = utcnow()
+    session.add(acc)
+    kind = "status" if set(changes) == {"status"} else "updated"
+    session.add(AccompanimentEvent(accompaniment_id=acc.id, agent_id=actor.agent_id, kind=kind,
+                                   detail=json.dumps(changes, ensure_ascii=False)))
+    session.flush()
+    search_index.index_accompaniment(session, acc.id, _search_body(session, acc, lines))
+    return acc
+
+
+def change_status(session: Session, actor: Actor, accompaniment_id: int, status: str,
+                  follow_up_on: date | None | type(...) = ..., now: datetime | None = None) -> Accompaniment:
+    """Move a case to another status (and optionally set or clear its follow-up date)."""
+    actor.require("change_status")
+    acc = get_accompaniment(session, accompaniment_id)
+    data = _current_input(session, acc)
+    data.status = _check_enum(status, CaseStatus, "status", "Statut")
+    if follow_up_on is not ...:
+        data.follow_up_on = follow_up_on
+    return update_accompaniment(session, actor, accompaniment_id, data, now=now)
+
+
+def close_accompaniment(session: Session, actor: Actor, accompaniment_id: int,
+                        finalisation: str | None = None) -> Accompaniment:
+    acc = get_accompaniment(session, accompaniment_id)
+    data = _current_input(session, acc)
+    data.status = CaseStatus.CLOS
+    if finalisation:
+        data.finalisation = finalisation
+    return update_accompaniment(session, actor, accompaniment_id, data)
+
+
+def get_accompaniment(session: Session, accompaniment_id: int) -> Accompaniment:
+    acc = session.get(Accompaniment, accompaniment_id)
+    if acc is None:
+        raise NotFound("Accompagnement introuvable.")
+    return acc
+
+
+def procedure_lines(session: Session, accompaniment_id: int) -> list[AccompanimentProcedure]:
+    return list(session.exec(select(AccompanimentProcedure)
+                             .where(AccompanimentProcedure.accompaniment_id == accompaniment_id)
+                             .order_by(AccompanimentProcedure.position)))
+
+
+def history(session: Session, actor: Actor, accompaniment_id: int) -> list[AccompanimentEvent]:
+    actor.require("read_cases")
+    return list(session.exec(select(AccompanimentEvent)
+                             .where(AccompanimentEvent.accompaniment_id == accompaniment_id)
+                             .order_by(AccompanimentEvent.at, AccompanimentEvent.id)))
+
+
+def last_input(session: Session, actor: Actor) -> AccompanimentInput | None:
+    """The agent's previous entry, for « Répéter le dernier » (date, usager and note cleared)."""
+    acc = session.exec(select(Accompaniment).where(Accompaniment.agent_id == actor.agent_id)
+                       .order_by(Accompaniment.id.desc()).limit(1)).first()
+    if acc is None:
+        return None
+    data = _current_input(session, acc)
+    data.occurred_at = None
+    data.usager_id = None
+    data.note = ""
+    data.follow_up_on = None
+    data.status = None
+    return data
+
+
+def _jsonable(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+__all__ = ["AccompanimentInput", "ProcedureLine", "open_accompaniment", "update_accompaniment",
+           "change_status", "close_accompaniment", "get_accompaniment", "procedure_lines", "history",
+           "last_input", "display_name"]

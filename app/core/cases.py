@@ -1,0 +1,225 @@
+"""Read side of the case list: pages of rows, search, today's activity, follow-ups due,
+and the agent's habits (defaults, favourite démarches). Pages use keyset pagination so the
+list stays fast at a million rows (no OFFSET scans, never loads everything)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, select
+
+from app.core.context import Actor
+from app.models.enums import COUNTED_STATUSES, CaseStatus
+from app.models.tables import (Accompaniment, AccompanimentProcedure, Agent, FavouriteProcedure,
+                               Partner, Procedure, Usager)
+from app.store import search_index
+
+OPEN_STATUSES = (CaseStatus.OUVERT.value, CaseStatus.EN_ATTENTE_PARTENAIRE.value)
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    occurred_at: datetime
+    usager: str
+    partners: str
+    demarches: str
+    response_type: str
+    status: str
+    follow_up_on: date | None
+    agent: str
+
+
+@dataclass
+class CaseFilter:
+    text: str = ""
+    statuses: tuple[str, ...] = ()
+    follow_up_due_by: date | None = None  # only open cases to follow up by this date
+    agent_id: int | None = None
+    day: date | None = None
+    structure_id: int | None = None
+
+
+def _base_query(f: CaseFilter):
+    q = select(Accompaniment)
+    if f.structure_id is not None:
+        q = q.where(Accompaniment.structure_id == f.structure_id)
+    if f.statuses:
+        q = q.where(Accompaniment.status.in_(f.statuses))
+    if f.follow_up_due_by is not None:
+        q = q.where(Accompaniment.follow_up_on <= f.follow_up_due_by, Accompaniment.status.in_(OPEN_STATUSES))
+    if f.agent_id is not None:
+        q = q.where(Accompaniment.agent_id == f.agent_id)
+    if f.day is not None:
+        start = datetime.combine(f.day, datetime.min.time())
+        q = q.where(Accompaniment.occurred_at >= start, Accompaniment.occurred_at < start + timedelta(days=1))
+    return q
+
+
+def list_cases(session: Session, actor: Actor, f: CaseFilter | None = None,
+               after: tuple | None = None, limit: int = 100) -> tuple[list[CaseRow], tuple | None]:
+    """One page of rows and the cursor for the next page (None at the end).
+
+    Without text: newest first by (occurred_at, id). With text: FTS matches, newest id first.
+    Follow-up lists sort by follow-up date, oldest first."""
+    actor.require("read_cases")
+    f = f or CaseFilter()
+    q = _base_query(f)
+    if f.text.strip():
+        ids = search_index.search_accompaniment_ids(session, f.text, limit=5000)
+        if ids is None:
+            ids = []
+        if after is not None:
+            ids = [i for i in ids if i < after[0]]
+        q = q.where(Accompaniment.id.in_(ids[: limit * 4] or [-1])).order_by(Accompaniment.id.desc())
+        accs = list(session.exec(q.limit(limit)))
+        cursor = (accs[-1].id,) if len(accs) == limit else None
+    elif f.follow_up_due_by is not None:
+        if after is not None:
+            q = q.where(or_(Accompaniment.follow_up_on > after[0],
+                            and_(Accompaniment.follow_up_on == after[0], Accompaniment.id > after[1])))
+        accs = list(session.exec(q.order_by(Accompaniment.follow_up_on, Accompaniment.id).limit(limit)))
+        cursor = (accs[-1].follow_up_on, accs[-1].id) if len(accs) == limit else None
+    else:
+        if after is not None:
+            q = q.where(or_(Accompaniment.occurred_at < after[0],
+                            and_(Accompaniment.occurred_at == after[0], Accompaniment.id < after[1])))
+        accs = list(session.exec(q.order_by(Accompaniment.occurred_at.desc(), Accompaniment.id.desc()).limit(limit)))
+        cursor = (accs[-1].occurred_at, accs[-1].id) if len(accs) == limit else None
+    return _rows(session, accs), cursor
+
+
+def _rows(session: Session, accs: list[Accompaniment]) -> list[CaseRow]:
+    if not accs:
+        return []
+    from app.core.usagers import display_name
+
+    ids = [a.id for a in accs]
+    lines: dict[int, list[tuple[str, str]]] = {}
+    q = (select(AccompanimentProcedure.accompaniment_id, Partner.short_label, Procedure.label,
+                AccompanimentProcedure.precision)
+         .join(Partner, Partner.code == AccompanimentProcedure.partner_code)
+         .join(Procedure, Procedure.code == AccompanimentProcedure.procedure_code, isouter=True)
+         .where(AccompanimentProcedure.accompaniment_id.in_(ids))
+         .order_by(AccompanimentProcedure.accompaniment_id, AccompanimentProcedure.position))
+    for acc_id, partner, label, precision in session.exec(q):
+        lines.setdefault(acc_id, []).append((partner, label or precision or ""))
+    usager_ids = {a.usager_id for a in accs if a.usager_id}
+    usagers = {u.id: u for u in session.exec(select(Usager).where(Usager.id.in_(usager_ids)))} if usager_ids else {}
+    agents = {a.id: a.display_name for a in session.exec(select(Agent))}
+    rows = []
+    for a in accs:
+        ls = lines.get(a.id, [])
+        rows.append(CaseRow(
+            id=a.id, occurred_at=a.occurred_at, usager=display_name(usagers.get(a.usager_id)),
+            partners=", ".join(dict.fromkeys(p for p, _ in ls)), demarches=" ; ".join(d for _, d in ls if d),
+            response_type=a.response_type, status=a.status, follow_up_on=a.follow_up_on,
+            agent=agents.get(a.agent_id, "")))
+    return rows
+
+
+def count_cases(session: Session, actor: Actor, f: CaseFilter) -> int:
+    actor.require("read_cases")
+    q = _base_query(f).with_only_columns(func.count()).select_from(Accompaniment)
+    return session.exec(q).one()
+
+
+@dataclass
+class TodaySummary:
+    day: date
+    total: int
+    usagers: int
+    by_partner: list[tuple[str, int]] = field(default_factory=list)
+    follow_ups_due: int = 0
+    mine: int = 0
+
+
+def today_activity(session: Session, actor: Actor, day: date | None = None) -> TodaySummary:
+    """What the structure did today: counts by partner, distinct usagers, follow-ups due."""
+    actor.require("read_cases")
+    day = day or date.today()
+    start = datetime.combine(day, datetime.min.time())
+    window = and_(Accompaniment.structure_id == actor.structure_id, Accompaniment.occurred_at >= start,
+                  Accompaniment.occurred_at < start + timedelta(days=1),
+                  Accompaniment.status.in_([s.value for s in COUNTED_STATUSES]))
+    rows = session.exec(select(Accompaniment.id, Accompaniment.usager_id, Accompaniment.agent_id).where(window)).all()
+    total = len(rows)
+    # An anonymous visit counts as one usager; identified usagers are counted once.
+    usagers = len({u for _, u, _ in rows if u}) + sum(1 for _, u, _ in rows if not u)
+    by_partner = session.exec(
+        select(Partner.short_label, func.count(func.distinct(AccompanimentProcedure.accompaniment_id)))
+        .join(Partner, Partner.code == AccompanimentProcedure.partner_code)
+        .join(Accompaniment, Accompaniment.id == AccompanimentProcedure.accompaniment_id)
+        .where(window).group_by(Partner.short_label).order_by(func.count().desc())).all()
+    due = count_cases(session, actor, CaseFilter(follow_up_due_by=day, structure_id=actor.structure_id))
+    return TodaySummary(day, total, usagers, [(p, n) for p, n in by_partner], due,
+                        sum(1 for _, _, a in rows if a == actor.agent_id))
+
+
+@dataclass
+class AgentDefaults:
+    canal: str | None = None
+    bus_stop_id: int | None = None
+    duration_min: int = 15
+    response_type: str | None = None
+
+
+def agent_defaults(session: Session, actor: Actor, sample: int = 20) -> AgentDefaults:
+    """Sensible form defaults from the agent's last entries (most frequent value wins)."""
+    recent = session.exec(select(Accompaniment.canal, Accompaniment.bus_stop_id, Accompaniment.duration_min,
+                                 Accompaniment.response_type)
+                          .where(Accompaniment.agent_id == actor.agent_id)
+                          .order_by(Accompaniment.id.desc()).limit(sample)).all()
+    if not recent:
+        return AgentDefaults()
+
+    def top(i):
+        return Counter(r[i] for r in recent).most_common(1)[0][0]
+
+    # The bus stop is today's stop: the last one used, not the most frequent.
+    return AgentDefaults(canal=top(0), bus_stop_id=recent[0][1], duration_min=top(2), response_type=top(3))
+
+
+def favourite_procedures(session: Session, actor: Actor, limit: int = 8, days: int = 90) -> list[str]:
+    """Procedure codes: the agent's pinned favourites, then their most frequent recent démarches."""
+    pinned = list(session.exec(select(FavouriteProcedure.procedure_code)
+                               .where(FavouriteProcedure.agent_id == actor.agent_id)
+                               .order_by(FavouriteProcedure.position)))
+    since = datetime.now() - timedelta(days=days)
+    frequent = session.exec(
+        select(AccompanimentProcedure.procedure_code, func.count())
+        .join(Accompaniment, Accompaniment.id == AccompanimentProcedure.accompaniment_id)
+        .where(Accompaniment.agent_id == actor.agent_id, Accompaniment.occurred_at >= since,
+               AccompanimentProcedure.procedure_code.is_not(None))
+        .group_by(AccompanimentProcedure.procedure_code).order_by(func.count().desc()).limit(limit)).all()
+    codes = pinned + [c for c, _ in frequent if c not in pinned]
+    return codes[:limit]
+
+
+def usage_counts(session: Session, actor: Actor, days: int = 90) -> dict[str, int]:
+    """How often the agent used each démarche lately: boosts the typeahead ranking."""
+    since = datetime.now() - timedelta(days=days)
+    rows = session.exec(
+        select(AccompanimentProcedure.procedure_code, func.count())
+        .join(Accompaniment, Accompaniment.id == AccompanimentProcedure.accompaniment_id)
+        .where(Accompaniment.agent_id == actor.agent_id, Accompaniment.occurred_at >= since,
+               AccompanimentProcedure.procedure_code.is_not(None))
+        .group_by(AccompanimentProcedure.procedure_code)).all()
+    return {c: n for c, n in rows}
+
+
+def set_favourite(session: Session, actor: Actor, procedure_code: str, pinned: bool = True) -> None:
+    actor.require("manage_favourites")
+    row = session.get(FavouriteProcedure, (actor.agent_id, procedure_code))
+    if pinned and row is None:
+        if session.get(Procedure, procedure_code) is None:
+            from app.models.errors import ValidationError
+            raise ValidationError("Démarche inconnue.", field="procedure")
+        n = session.exec(select(func.count()).select_from(FavouriteProcedure)
+                         .where(FavouriteProcedure.agent_id == actor.agent_id)).one()
+        session.add(FavouriteProcedure(agent_id=actor.agent_id, procedure_code=procedure_code, position=n))
+    elif not pinned and row is not None:
+        session.delete(row)

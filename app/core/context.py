@@ -1,0 +1,43 @@
+"""Who is acting: every use case that reads personal data or writes receives an Actor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.models.enums import Role
+from app.models.errors import PermissionDenied
+
+# Use case -> roles allowed. The service layer checks this whatever the UI shows.
+PERMISSIONS: dict[str, frozenset[Role]] = {}
+
+_ALL = frozenset(Role)
+_SUPERVISION = frozenset({Role.SUPERVISEUR, Role.ADMINISTRATEUR})
+_ADMIN = frozenset({Role.ADMINISTRATEUR})
+
+
+def permission(use_case: str, roles: frozenset[Role]) -> None:
+    PERMISSIONS[use_case] = roles
+
+
+for _name in ("open_accompaniment", "update_accompaniment", "change_status", "read_cases",
+              "search", "manage_favourites", "manage_usager"):
+    permission(_name, _ALL)
+permission("setup_structure", _ADMIN)
+permission("manage_agents", _ADMIN)
+
+
+@dataclass(frozen=True)
+class Actor:
+    agent_id: int
+    structure_id: int
+    role: Role = Role.AGENT
+    display_name: str = ""
+
+    def can(self, use_case: str) -> bool:
+        return self.role in PERMISSIONS.get(use_case, frozenset())
+
+    def require(self, use_case: str) -> None:
+        if use_case not in PERMISSIONS:
+            raise KeyError(f"use case {use_case!r} has no permission entry")  # programming error
+        if not self.can(use_case):
+            raise PermissionDenied("Votre rôle ne permet pas cette action.")

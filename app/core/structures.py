@@ -1,0 +1,101 @@
+"""Structures, bus stops and agents: what a site is made of."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, select
+
+from app.models.enums import Role, StructureKind
+from app.models.errors import NotFound, ValidationError
+from app.models.tables import Agent, BusStop, Setting, Structure
+
+_MATRICULE = re.compile(r"^[0-9]{1,12}$")
+CURRENT_STRUCTURE_KEY = "current_structure_id"
+
+
+def validate_matricule(value: str) -> str:
+    """France services matricules are numeric identifiers (ANCT open data). ASCII digits only."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError("Le matricule France services est obligatoire.", field="matricule")
+    if not _MATRICULE.match(value) or not value.isascii():
+        raise ValidationError("Le matricule France services ne contient que des chiffres (12 au plus).", field="matricule")
+    return value
+
+
+def create_structure(session: Session, matricule: str, name: str, kind: str = StructureKind.FIXE,
+                     commune: str | None = None, stops: list[str] | None = None) -> Structure:
+    matricule = validate_matricule(matricule)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("Le nom de la structure est obligatoire.", field="name")
+    if kind not in {k.value for k in StructureKind}:
+        raise ValidationError("Type de structure inconnu.", field="kind")
+    if session.exec(select(Structure).where(Structure.matricule == matricule)).first():
+        raise ValidationError(f"Une structure porte déjà le matricule {matricule}.", field="matricule")
+    structure = Structure(matricule=matricule, name=name[:120], kind=str(kind), commune=commune)
+    session.add(structure)
+    session.flush()
+    for stop in stops or []:
+        add_bus_stop(session, structure.id, stop)
+    return structure
+
+
+def add_bus_stop(session: Session, structure_id: int, name: str, commune: str | None = None) -> BusStop:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("Le nom de l'arrêt est obligatoire.", field="stop")
+    stop = BusStop(structure_id=structure_id, name=name[:120], commune=commune)
+    session.add(stop)
+    session.flush()
+    return stop
+
+
+def create_agent(session: Session, structure_id: int, login: str, display_name: str,
+                 role: str = Role.AGENT) -> Agent:
+    login = (login or "").strip().lower()
+    if not re.fullmatch(r"[a-z0-9._-]{2,60}", login):
+        raise ValidationError("Identifiant : 2 à 60 caractères parmi a-z, 0-9, . _ -", field="login")
+    if role not in {r.value for r in Role}:
+        raise ValidationError("Rôle inconnu.", field="role")
+    if session.exec(select(Agent).where(Agent.login == login)).first():
+        raise ValidationError(f"L'identifiant « {login} » existe déjà.", field="login")
+    agent = Agent(structure_id=structure_id, login=login, display_name=(display_name or login).strip()[:120], role=str(role))
+    session.add(agent)
+    session.flush()
+    return agent
+
+
+def structures(session: Session) -> list[Structure]:
+    return list(session.exec(select(Structure).order_by(Structure.id)))
+
+
+def get_structure(session: Session, structure_id: int) -> Structure:
+    structure = session.get(Structure, structure_id)
+    if structure is None:
+        raise NotFound("Structure introuvable.")
+    return structure
+
+
+def bus_stops(session: Session, structure_id: int) -> list[BusStop]:
+    return list(session.exec(select(BusStop).where(BusStop.structure_id == structure_id, BusStop.active == True)  # noqa: E712
+                             .order_by(BusStop.id)))
+
+
+def agents(session: Session, structure_id: int | None = None) -> list[Agent]:
+    query = select(Agent).where(Agent.active == True)  # noqa: E712
+    if structure_id is not None:
+        query = query.where(Agent.structure_id == structure_id)
+    return list(session.exec(query.order_by(Agent.id)))
+
+
+def get_setting(session: Session, key: str, default: str | None = None) -> str | None:
+    row = session.get(Setting, key)
+    return row.value if row else default
+
+
+def set_setting(session: Session, key: str, value: str) -> None:
+    row = session.get(Setting, key) or Setting(key=key)
+    row.value = value
+    session.add(row)

@@ -1,0 +1,132 @@
+"""Usagers: anonymous by default, a minimal identity only when a follow-up needs it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from app.core.context import Actor
+from app.models.enums import AgeBand, Gender, SocialStatus
+from app.models.errors import NotFound, ValidationError
+from app.models.tables import Usager, utcnow
+from app.store import search_index
+
+_NAME = re.compile(r"^[^\d\x00-\x1f@<>{}\[\]\\/|=+*#$%^~`]{1,80}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,180}\.[A-Za-z]{2,24}$")
+
+
+@dataclass
+class UsagerInput:
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    email: str = ""
+    birth_year: int | None = None
+    age_band: str = AgeBand.NON_COMMUNIQUE
+    gender: str = Gender.NON_COMMUNIQUE
+    social_status: str = SocialStatus.NON_COMMUNIQUE
+    commune_insee: str = ""
+
+    @property
+    def is_identified(self) -> bool:
+        return bool(self.first_name.strip() or self.last_name.strip())
+
+
+def _clean_name(value: str, field: str, label: str) -> str | None:
+    value = " ".join((value or "").split())
+    if not value:
+        return None
+    if not _NAME.match(value):
+        raise ValidationError(f"{label} : caractères non autorisés (chiffres ou symboles).", field=field)
+    return value
+
+
+def normalise_phone(value: str, field: str = "phone") -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    import phonenumbers  # lazy: 40 ms, only needed when a phone is typed
+
+    if not all(ch.isascii() for ch in value):
+        raise ValidationError("Numéro de téléphone : chiffres ASCII uniquement.", field=field)
+    try:
+        parsed = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException:
+        raise ValidationError("Numéro de téléphone invalide.", field=field) from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationError("Numéro de téléphone invalide.", field=field)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _validate(data: UsagerInput) -> dict:
+    first = _clean_name(data.first_name, "first_name", "Prénom")
+    last = _clean_name(data.last_name, "last_name", "Nom")
+    email = (data.email or "").strip() or None
+    if email and not _EMAIL.match(email):
+        raise ValidationError("Adresse électronique invalide.", field="email")
+    year = data.birth_year
+    if year is not None and not (1900 <= int(year) <= date.today().year):
+        raise ValidationError("Année de naissance invalide.", field="birth_year")
+    for value, enum, field in ((data.age_band, AgeBand, "age_band"), (data.gender, Gender, "gender"),
+                               (data.social_status, SocialStatus, "social_status")):
+        if value not in {e.value for e in enum}:
+            raise ValidationError("Valeur inconnue.", field=field)
+    insee = (data.commune_insee or "").strip().upper() or None
+    if insee and not re.fullmatch(r"(?:[0-9]{2}|2A|2B)[0-9]{3}", insee):
+        raise ValidationError("Code commune INSEE : 5 caractères (ex. 75056, 2A004).", field="commune_insee")
+    return dict(first_name=first, last_name=last, phone=normalise_phone(data.phone), email=email,
+                birth_year=year, age_band=str(data.age_band), gender=str(data.gender),
+                social_status=str(data.social_status), commune_insee=insee,
+                anonymous=not (first or last))
+
+
+def display_name(usager: Usager | None) -> str:
+    if usager is None or usager.anonymous:
+        return "Usager anonyme"
+    return " ".join(filter(None, [usager.first_name, (usager.last_name or "").upper()]))
+
+
+def _index(session: Session, usager: Usager) -> None:
+    body = " ".join(filter(None, [usager.first_name, usager.last_name, usager.phone, usager.email]))
+    search_index.index_usager(session, usager.id, body if not usager.anonymous else "")
+
+
+def create_usager(session: Session, actor: Actor, data: UsagerInput) -> Usager:
+    actor.require("manage_usager")
+    usager = Usager(structure_id=actor.structure_id, **_validate(data))
+    session.add(usager)
+    session.flush()
+    _index(session, usager)
+    return usager
+
+
+def update_usager(session: Session, actor: Actor, usager_id: int, data: UsagerInput) -> Usager:
+    actor.require("manage_usager")
+    usager = get_usager(session, usager_id)
+    for key, value in _validate(data).items():
+        setattr(usager, key, value)
+    usager.updated_at = utcnow()
+    session.add(usager)
+    session.flush()
+    _index(session, usager)
+    return usager
+
+
+def get_usager(session: Session, usager_id: int) -> Usager:
+    usager = session.get(Usager, usager_id)
+    if usager is None:
+        raise NotFound("Usager introuvable.")
+    return usager
+
+
+def search_usagers(session: Session, actor: Actor, query: str, limit: int = 20) -> list[Usager]:
+    """Identified usagers whose name, phone or e-mail starts with the typed words."""
+    actor.require("search")
+    ids = search_index.search_usager_ids(session, query, limit)
+    if not ids:
+        return []
+    rows = {u.id: u for u in session.exec(select(Usager).where(Usager.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]

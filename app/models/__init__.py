@@ -1,0 +1,15 @@
+"""Domain model: SQLModel tables, enumerations and catalogue loading. Imports nothing from app.ui."""
+
+from app.models.tables import (  # noqa: F401
+    Accompaniment,
+    AccompanimentEvent,
+    AccompanimentProcedure,
+    Agent,
+    BusStop,
+    FavouriteProcedure,
+    Partner,
+    Procedure,
+    Setting,
+    Structure,
+    Usager,
+)

@@ -1,0 +1,1 @@
+"""Store room: engine and pragmas, Alembic migrations, search index, backups."""

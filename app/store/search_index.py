@@ -1,0 +1,83 @@
+"""Full-text search index: the one place that knows it is SQLite FTS5.
+
+Accent- and case-insensitive prefix search over accompaniments (usager name, démarche, partner,
+note) and over usagers. Text is normalised in Python (NFKD, accents stripped, casefolded) before
+it reaches FTS5, so the same rules apply to the index and to the query. Another backend
+(PostgreSQL tsvector/pg_trgm) would implement the same five functions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import text
+
+ACCOMPANIMENT_FTS = "accompaniment_fts"
+USAGER_FTS = "usager_fts"
+
+DDL = [
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {ACCOMPANIMENT_FTS} USING fts5(body, tokenize='unicode61 remove_diacritics 2')",
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {USAGER_FTS} USING fts5(body, tokenize='unicode61 remove_diacritics 2')",
+]
+DROP = [f"DROP TABLE IF EXISTS {ACCOMPANIMENT_FTS}", f"DROP TABLE IF EXISTS {USAGER_FTS}"]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def normalise(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold()
+
+
+def _match_expression(query: str) -> str | None:
+    # Every word must match as a prefix: "carte gr" -> "carte"* AND "gr"*.
+    words = _WORD.findall(normalise(query))
+    if not words:
+        return None
+    return " AND ".join(f'"{w}"*' for w in words[:12])
+
+
+def index_accompaniment(session, accompaniment_id: int, body: str) -> None:
+    session.execute(text(f"DELETE FROM {ACCOMPANIMENT_FTS} WHERE rowid = :id"), {"id": accompaniment_id})
+    session.execute(
+        text(f"INSERT INTO {ACCOMPANIMENT_FTS}(rowid, body) VALUES (:id, :body)"),
+        {"id": accompaniment_id, "body": normalise(body)},
+    )
+
+
+def index_usager(session, usager_id: int, body: str) -> None:
+    session.execute(text(f"DELETE FROM {USAGER_FTS} WHERE rowid = :id"), {"id": usager_id})
+    if body.strip():
+        session.execute(
+            text(f"INSERT INTO {USAGER_FTS}(rowid, body) VALUES (:id, :body)"),
+            {"id": usager_id, "body": normalise(body)},
+        )
+
+
+def remove_usager(session, usager_id: int) -> None:
+    session.execute(text(f"DELETE FROM {USAGER_FTS} WHERE rowid = :id"), {"id": usager_id})
+
+
+def search_accompaniment_ids(session, query: str, limit: int = 200) -> list[int] | None:
+    """Matching accompaniment ids, newest first; None when the query has no searchable word."""
+    expr = _match_expression(query)
+    if expr is None:
+        return None
+    rows = session.execute(
+        text(f"SELECT rowid FROM {ACCOMPANIMENT_FTS} WHERE {ACCOMPANIMENT_FTS} MATCH :q ORDER BY rowid DESC LIMIT :n"),
+        {"q": expr, "n": limit},
+    )
+    return [r[0] for r in rows]
+
+
+def search_usager_ids(session, query: str, limit: int = 50) -> list[int] | None:
+    expr = _match_expression(query)
+    if expr is None:
+        return None
+    rows = session.execute(
+        text(f"SELECT rowid FROM {USAGER_FTS} WHERE {USAGER_FTS} MATCH :q ORDER BY rank LIMIT :n"),
+        {"q": expr, "n": limit},
+    )
+    return [r[0] for r in rows]
