@@ -1,0 +1,66 @@
+"""The `guichet` command: launches the desktop app, or runs a core use case headless.
+
+    guichet [--db PATH] [--lang fr|en]     open the app on a store
+    guichet demo [--db PATH]               open the app on the demo store (built on first run)
+    guichet <feature command> …            see `guichet --help`
+
+Feature commands live next to their feature (app/sync/cli.py, app/reports/cli.py…) and are
+listed in FEATURE_COMMANDS; each module exposes `register(subparsers)`. Heavy modules are
+imported only by the command that needs them, so `guichet` paints its window fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Modules exposing register(subparsers). Add one line per feature.
+FEATURE_COMMANDS: list[str] = [
+    "app.core.demo_cli",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="guichet", description="Guichet — accompagnements France services")
+    parser.add_argument("--db", help="fichier de données (sinon $GUICHET_DB, sinon le dossier utilisateur)")
+    parser.add_argument("--lang", choices=["fr", "en"], help="langue de l'interface")
+    sub = parser.add_subparsers(dest="command", metavar="commande")
+    demo = sub.add_parser("demo", help="ouvrir l'application sur une base de démonstration")
+    demo.add_argument("--reset", action="store_true", help="reconstruire la base de démonstration")
+    demo.set_defaults(func=_run_demo)
+    for name in FEATURE_COMMANDS:
+        importlib.import_module(name).register(sub)
+    parser.set_defaults(func=_run_app)
+    return parser
+
+
+def _run_app(args) -> int:
+    from app.ui.app import run
+
+    return run(db=args.db, lang=args.lang)
+
+
+def _run_demo(args) -> int:
+    from app.ui.app import run
+
+    return run(db=args.db, lang=args.lang, demo=True, reset_demo=args.reset)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a domain error is shown plainly; anything else is a bug
+        from app.models.errors import DomainError
+
+        if isinstance(exc, DomainError):
+            print(f"guichet : {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,84 @@
+"""What counts, and how: the one definition of activity shared by the monthly report and the
+national sync, so their figures can never disagree.
+
+Rules
+- An accompaniment counts when its status is ouvert, en attente du partenaire or clos
+  (« annulé » means entered by mistake) and its local date falls in the period.
+- By partner, an accompaniment counts once per partner it involved (a visit about CAF and CPAM
+  counts for both); the overall total counts it once. So partner rows can add up to more than
+  the total, and reports say so.
+- Usagers: each identified usager once, each anonymous visit as one usager.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func
+from sqlmodel import Session, select
+
+from app.models.enums import COUNTED_STATUSES
+from app.models.tables import Accompaniment, AccompanimentProcedure, BusStop
+
+COUNTED = tuple(s.value for s in COUNTED_STATUSES)
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    """First day of the month and first day of the next one (end exclusive)."""
+    start = month.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+def counted(structure_ids: list[int] | None, start: date, end: date):
+    """SQL condition selecting the accompaniments that count in [start, end)."""
+    cond = [Accompaniment.status.in_(COUNTED),
+            Accompaniment.occurred_at >= datetime.combine(start, datetime.min.time()),
+            Accompaniment.occurred_at < datetime.combine(end, datetime.min.time())]
+    if structure_ids is not None:
+        cond.append(Accompaniment.structure_id.in_(list(structure_ids)))
+    return and_(*cond)
+
+
+@dataclass(frozen=True)
+class CubeRow:
+    partner_code: str
+    response_type: str
+    canal: str
+    bus_stop: str  # stop name, "" when not on a bus
+    count: int
+
+
+def activity_cube(session: Session, structure_ids: list[int] | None, start: date, end: date) -> list[CubeRow]:
+    """Accompaniments by partner × type of answer × canal × bus stop (sorted, deterministic)."""
+    stop_name = func.coalesce(BusStop.name, "")
+    q = (select(AccompanimentProcedure.partner_code, Accompaniment.response_type, Accompaniment.canal,
+                stop_name, func.count(func.distinct(Accompaniment.id)))
+         .join(Accompaniment, Accompaniment.id == AccompanimentProcedure.accompaniment_id)
+         .join(BusStop, BusStop.id == Accompaniment.bus_stop_id, isouter=True)
+         .where(counted(structure_ids, start, end))
+         .group_by(AccompanimentProcedure.partner_code, Accompaniment.response_type, Accompaniment.canal, stop_name))
+    rows = [CubeRow(p, r, c, s, n) for p, r, c, s, n in session.exec(q)]
+    rows.sort(key=lambda r: (r.partner_code, r.response_type, r.canal, r.bus_stop))
+    return rows
+
+
+def total_accompaniments(session: Session, structure_ids: list[int] | None, start: date, end: date) -> int:
+    return session.exec(select(func.count()).select_from(Accompaniment).where(counted(structure_ids, start, end))).one()
+
+
+def total_usagers(session: Session, structure_ids: list[int] | None, start: date, end: date) -> int:
+    cond = counted(structure_ids, start, end)
+    identified = session.exec(select(func.count(func.distinct(Accompaniment.usager_id)))
+                              .where(cond, Accompaniment.usager_id.is_not(None))).one()
+    anonymous = session.exec(select(func.count()).select_from(Accompaniment)
+                             .where(cond, Accompaniment.usager_id.is_(None))).one()
+    return identified + anonymous
+
+
+def count_by(session: Session, column, structure_ids: list[int] | None, start: date, end: date) -> dict:
+    """Accompaniments grouped by one Accompaniment column (canal, response_type, autonomy…)."""
+    q = (select(column, func.count()).select_from(Accompaniment)
+         .where(counted(structure_ids, start, end)).group_by(column))
+    return {k: n for k, n in session.exec(q)}

@@ -1,0 +1,47 @@
+"""Shared fixtures: every store test runs on a real SQLite file in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never touch the machine's keyring: a test backend is selected explicitly where needed.
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+
+import pytest  # noqa: E402
+
+from app.core import structures  # noqa: E402
+from app.core.bootstrap import open_app_store  # noqa: E402
+from app.core.context import Actor  # noqa: E402
+from app.models.enums import Role, StructureKind  # noqa: E402
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_app_store(tmp_path / "guichet.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def site(store):
+    """A fixed France services with an agent and a supervisor, plus a bus with two stops."""
+    with store.write() as session:
+        fixed = structures.create_structure(session, "100001", "France services de Testville")
+        bus = structures.create_structure(session, "100002", "Bus France services du Val", StructureKind.BUS,
+                                          stops=["Place de l'église", "Marché couvert"])
+        agent = structures.create_agent(session, fixed.id, "marie", "Marie Curie")
+        sup = structures.create_agent(session, fixed.id, "paul", "Paul Sup", Role.SUPERVISEUR)
+        driver = structures.create_agent(session, bus.id, "lea", "Léa Bus")
+        stops = structures.bus_stops(session, bus.id)
+    return {
+        "fixed": fixed, "bus": bus, "stops": stops,
+        "agent": Actor(agent.id, fixed.id, Role.AGENT, agent.display_name),
+        "supervisor": Actor(sup.id, fixed.id, Role.SUPERVISEUR, sup.display_name),
+        "bus_agent": Actor(driver.id, bus.id, Role.AGENT, driver.display_name),
+    }
+
+
+@pytest.fixture
+def actor(site):
+    return site["agent"]
