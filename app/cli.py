@@ -17,7 +17,6 @@ import sys
 
 # Modules exposing register(subparsers). Add one line per feature.
 FEATURE_COMMANDS: list[str] = [
-    "app.core.demo_cli",
 ]
 
 
