@@ -45,3 +45,30 @@ def site(store):
 @pytest.fixture
 def actor(site):
     return site["agent"]
+
+
+@pytest.fixture
+def secure_keyring():
+    """A secure-looking in-memory keyring for the test, restored afterwards."""
+    import keyring
+
+    from app.core import secrets
+    from tests.memory_keyring import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    secrets.use_backend(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring():
+    """The machine's situation here: keyring's fail backend."""
+    import keyring
+    from keyring.backends.fail import Keyring as FailKeyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FailKeyring())
+    yield
+    keyring.set_keyring(previous)
