@@ -82,3 +82,14 @@ def count_by(session: Session, column, structure_ids: list[int] | None, start: d
     q = (select(column, func.count()).select_from(Accompaniment)
          .where(counted(structure_ids, start, end)).group_by(column))
     return {k: n for k, n in session.exec(q)}
+
+
+def count_procedures(session: Session, structure_ids: list[int] | None, start: date, end: date) -> dict:
+    """Accompaniments by (partner, démarche code or None for a free démarche); an accompaniment
+    counts once per démarche it involved, like partners."""
+    q = (select(AccompanimentProcedure.partner_code, AccompanimentProcedure.procedure_code,
+                func.count(func.distinct(Accompaniment.id)))
+         .join(Accompaniment, Accompaniment.id == AccompanimentProcedure.accompaniment_id)
+         .where(counted(structure_ids, start, end))
+         .group_by(AccompanimentProcedure.partner_code, AccompanimentProcedure.procedure_code))
+    return {(p, c): n for p, c, n in session.exec(q)}
