@@ -24,6 +24,8 @@ for _name in ("open_accompaniment", "update_accompaniment", "change_status", "re
     permission(_name, _ALL)
 permission("setup_structure", _ADMIN)
 permission("manage_agents", _ADMIN)
+permission("monthly_report", _ALL)  # reports: aggregates only, no personal data
+permission("export_raw_report", _SUPERVISION)  # the one-row-per-accompaniment annex
 
 
 @dataclass(frozen=True)
