@@ -23,6 +23,8 @@ for _name in ("open_accompaniment", "update_accompaniment", "change_status", "re
               "search", "manage_favourites", "manage_usager"):
     permission(_name, _ALL)
 permission("setup_structure", _ADMIN)
+permission("record_survey", _ALL)  # surveys: anonymous, aggregates only
+permission("read_survey_indicators", _ALL)
 permission("manage_agents", _ADMIN)
 permission("monthly_report", _ALL)  # reports: aggregates only, no personal data
 permission("export_raw_report", _SUPERVISION)  # the one-row-per-accompaniment annex
