@@ -26,6 +26,10 @@ permission("setup_structure", _ADMIN)
 permission("record_survey", _ALL)  # surveys: anonymous, aggregates only
 permission("read_survey_indicators", _ALL)
 permission("manage_agents", _ADMIN)
+permission("sync_send", _ALL)  # sync: aggregates only, any agent may trigger it
+permission("sync_close_month", _SUPERVISION)
+permission("read_sync_journal", _SUPERVISION)
+permission("configure_sync", _SUPERVISION)
 permission("monthly_report", _ALL)  # reports: aggregates only, no personal data
 permission("export_raw_report", _SUPERVISION)  # the one-row-per-accompaniment annex
 

@@ -14,3 +14,4 @@ from app.models.tables import (  # noqa: F401
     Usager,
 )
 from app.models.surveys import SurveyResponse  # noqa: F401,E402
+from app.models.sync import SyncJournal, SyncMonth  # noqa: F401,E402
