@@ -1,0 +1,398 @@
+"""The monthly activity report's figures, for one month and one or several structures. No Qt.
+
+Every count goes through app.core.activity, the rules the national sync uses too, so the report
+and the snapshot sent for the same month can never disagree (a test checks it). Optional parts
+(moments de vie, satisfaction, sync state) appear when their feature module is installed;
+otherwise the report says « pas de données » rather than inventing a zero.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Callable, Iterator
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.core import activity
+from app.core.context import Actor
+from app.i18n import _, label
+from app.models.errors import DomainError, ValidationError
+from app.models.tables import (Accompaniment, AccompanimentProcedure, BusStop, Partner, Procedure,
+                               Structure, Usager)
+
+Progress = Callable[[int, int, str], None]
+OPEN_STATUSES = ("ouvert", "en_attente_partenaire")
+TOP_PROCEDURES = 3
+TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of a breakdown: a code, its label, its count and its share of the month's total."""
+    code: str
+    label: str
+    count: int
+    share: float | None
+    details: tuple[tuple[str, int], ...] = ()  # e.g. a partner's most frequent démarches
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    month: date
+    accompaniments: int
+    usagers: int
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    as_of: date
+    month_open: int  # cases of the month still waiting for a follow-up
+    month_overdue: int  # … whose follow-up date has passed
+    backlog_open: int  # the same, all months of the scope
+    backlog_overdue: int
+
+
+@dataclass(frozen=True)
+class SatisfactionDimension:
+    code: str
+    label: str
+    pct_satisfied: float | None
+    pct_neutral: float | None
+    pct_dissatisfied: float | None
+    net_rate: float | None
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    responses: int
+    response_rate: float | None
+    dimensions: tuple[SatisfactionDimension, ...]
+
+
+@dataclass(frozen=True)
+class SyncInfo:
+    matricule: str
+    name: str
+    snapshot_hash: str | None
+    state: str | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class StructureInfo:
+    id: int
+    matricule: str
+    name: str
+    kind: str
+
+
+@dataclass
+class MonthlyReport:
+    month: date
+    structures: list[StructureInfo]
+    all_structures: bool
+    generated_at: datetime
+    author: str
+    current: PeriodFigures
+    previous: PeriodFigures
+    last_year: PeriodFigures
+    trend: list[PeriodFigures]
+    cube: list[activity.CubeRow]
+    by_partner: list[Line]
+    by_response_type: list[Line]
+    by_canal: list[Line]
+    by_bus_stop: list[Line]
+    by_thematique: list[Line]
+    by_autonomy: list[Line]
+    by_finalisation: list[Line]
+    by_moment: list[Line] | None  # None: the checklists feature is not installed
+    by_day: list[tuple[date, int]]
+    by_weekday: list[int]  # Monday .. Sunday
+    follow_ups: FollowUps
+    satisfaction: Satisfaction | None
+    sync: list[SyncInfo] | None  # None: the sync feature is not installed
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def structure_ids(self) -> list[int] | None:
+        return None if self.all_structures else [s.id for s in self.structures]
+
+    @property
+    def scope_label(self) -> str:
+        if self.all_structures and len(self.structures) != 1:
+            return _("Toutes les structures ({n})").format(n=len(self.structures))
+        return " + ".join(s.name for s in self.structures)
+
+
+def parse_month(text: str) -> date:
+    """« 2026-10 » → date(2026, 10, 1). Raises ValidationError(field="month")."""
+    try:
+        year, month = (int(part) for part in (text or "").strip().split("-"))
+        return date(year, month, 1)
+    except (TypeError, ValueError):
+        raise ValidationError(_("Mois : au format AAAA-MM, par exemple 2026-10."), field="month") from None
+
+
+def add_months(month: date, delta: int) -> date:
+    index = month.year * 12 + month.month - 1 + delta
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def resolve_structures(session: Session, matricules: list[str] | None = None,
+                       structure_ids: list[int] | None = None) -> tuple[list[StructureInfo], bool]:
+    """The structures in scope and whether that is « all of them ». Raises ValidationError."""
+    rows = list(session.exec(select(Structure).order_by(Structure.matricule)))
+    if not rows:
+        raise ValidationError(_("Aucune structure dans la base : terminez la configuration."), field="structure")
+    if not matricules and not structure_ids:
+        return [StructureInfo(s.id, s.matricule, s.name, s.kind) for s in rows], True
+    by_matricule = {s.matricule: s for s in rows}
+    by_id = {s.id: s for s in rows}
+    chosen = []
+    for m in matricules or []:
+        if m.strip() not in by_matricule:
+            raise ValidationError(_("Structure inconnue : matricule {m}.").format(m=m), field="structure")
+        chosen.append(by_matricule[m.strip()])
+    for i in structure_ids or []:
+        if i not in by_id:
+            raise ValidationError(_("Structure inconnue."), field="structure")
+        chosen.append(by_id[i])
+    unique = {s.id: s for s in chosen}
+    return [StructureInfo(s.id, s.matricule, s.name, s.kind) for s in sorted(unique.values(), key=lambda s: s.matricule)], False
+
+
+def _share(n: int, total: int) -> float | None:
+    return n / total if total else None
+
+
+def _lines(counts: dict, total: int, vocabulary: str | None = None, labels: dict | None = None) -> list[Line]:
+    """Sorted by count (largest first) then label, so tables and charts read top-down."""
+    lines = []
+    for code, n in counts.items():
+        if vocabulary:
+            text = label(vocabulary, code) if code else _("Non renseigné")
+        else:
+            text = (labels or {}).get(code, code or _("Non renseigné"))
+        lines.append(Line("" if code is None else str(code), text, n, _share(n, total)))
+    return sorted(lines, key=lambda line: (-line.count, line.label))
+
+
+def _period(session: Session, ids: list[int] | None, month: date) -> PeriodFigures:
+    start, end = activity.month_bounds(month)
+    return PeriodFigures(month, activity.total_accompaniments(session, ids, start, end),
+                         activity.total_usagers(session, ids, start, end))
+
+
+def _optional(module: str):
+    """A feature module built by another team, or None while it does not exist."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None
+        raise
+
+
+def _partners(session: Session, cube: list[activity.CubeRow], ids, start, end, total) -> list[Line]:
+    per_partner: dict[str, int] = defaultdict(int)
+    for row in cube:  # one response type, canal and stop per accompaniment: the sum is exact
+        per_partner[row.partner_code] += row.count
+    names = {p.code: p.short_label for p in session.exec(select(Partner))}
+    procedure_names = dict(session.exec(select(Procedure.code, Procedure.label)).all())
+    top: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (partner, code), n in activity.count_procedures(session, ids, start, end).items():
+        top[partner].append((procedure_names.get(code, _("Démarche hors catalogue")) if code else _("Démarche hors catalogue"), n))
+    lines = []
+    for line in _lines(per_partner, total, labels=names):
+        best = sorted(top.get(line.code, []), key=lambda item: (-item[1], item[0]))[:TOP_PROCEDURES]
+        lines.append(Line(line.code, line.label, line.count, line.share, tuple(best)))
+    return lines
+
+
+def _follow_ups(session: Session, ids, start, end, as_of: date) -> FollowUps:
+    def count(month_only: bool, overdue: bool) -> int:
+        # activity.counted() keeps the shared rules (status, structures); the month bounds are
+        # widened to "ever" for the backlog.
+        lo, hi = (start, end) if month_only else (date(1900, 1, 1), date(9999, 1, 1))
+        q = (select(func.count()).select_from(Accompaniment)
+             .where(activity.counted(ids, lo, hi), Accompaniment.status.in_(OPEN_STATUSES),
+                    Accompaniment.follow_up_on.is_not(None)))
+        if overdue:
+            q = q.where(Accompaniment.follow_up_on < as_of)
+        return session.exec(q).one()
+    return FollowUps(as_of, count(True, False), count(True, True), count(False, False), count(False, True))
+
+
+def _satisfaction(session: Session, ids, start, end) -> Satisfaction | None:
+    surveys = _optional("app.core.surveys")
+    if surveys is None or not hasattr(surveys, "indicators"):
+        return None
+    result = surveys.indicators(session, start=start, end=end, structure_ids=ids)
+    dims = []
+    for code, d in (_get(result, "dimensions") or {}).items():
+        dims.append(SatisfactionDimension(code, _get(d, "label") or _dimension_label(code),
+                                          _get(d, "pct_satisfied"), _get(d, "pct_neutral"),
+                                          _get(d, "pct_dissatisfied"), _get(d, "net_rate")))
+    return Satisfaction(int(_get(result, "responses") or 0), _get(result, "response_rate"), tuple(dims))
+
+
+def _get(obj, name):
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def _dimension_label(code: str) -> str:
+    try:
+        return label("survey_dimension", code)
+    except Exception:  # vocabulary owned by the surveys feature; fall back to the code
+        return code.replace("_", " ").capitalize()
+
+
+def _moments(session: Session, ids, start, end, total) -> list[Line] | None:
+    checklists = _optional("app.core.checklists")
+    if checklists is None or not hasattr(checklists, "count_by_moment"):
+        return None
+    counts = checklists.count_by_moment(session, ids, start, end)
+    return _lines(counts, total)
+
+
+def _sync(session: Session, structures: list[StructureInfo], month: date) -> list[SyncInfo] | None:
+    snapshot = _optional("app.sync.snapshot")
+    state = _optional("app.sync.state")
+    if snapshot is None or state is None:
+        return None
+    infos = []
+    for s in structures:
+        try:
+            snap = snapshot.build_snapshot(session, s.id, month)
+            st = state.month_state(session, s.id, month)
+        except DomainError as exc:  # shown on the report, never hidden
+            infos.append(SyncInfo(s.matricule, s.name, None, None, str(exc)))
+            continue
+        infos.append(SyncInfo(s.matricule, s.name, snap.hash, str(st.state), st.reason or ""))
+    return infos
+
+
+def build_report(session: Session, actor: Actor, month: date, *, matricules: list[str] | None = None,
+                 structure_ids: list[int] | None = None, today: date | None = None,
+                 progress: Progress | None = None) -> MonthlyReport:
+    """All the figures of the monthly report. Raises PermissionDenied, ValidationError."""
+    actor.require("monthly_report")
+    step = progress or (lambda done, total, text="": None)
+    today = today or date.today()
+    month = month.replace(day=1)
+    structures, everything = resolve_structures(session, matricules, structure_ids)
+    ids = None if everything else [s.id for s in structures]
+    start, end = activity.month_bounds(month)
+
+    step(0, 6, _("Comptage des accompagnements"))
+    current = _period(session, ids, month)
+    total = current.accompaniments
+    cube = activity.activity_cube(session, ids, start, end)
+    stops = {s.id: s.name for s in session.exec(select(BusStop))}
+    by_stop = {k: n for k, n in activity.count_by(session, Accompaniment.bus_stop_id, ids, start, end).items() if k}
+
+    step(1, 6, _("Répartitions"))
+    day_counts = activity.count_by(session, func.date(Accompaniment.occurred_at), ids, start, end)
+    by_day = [(start + timedelta(days=i), 0) for i in range((end - start).days)]
+    by_day = [(d, day_counts.get(d.isoformat(), 0)) for d, _n in by_day]
+    weekday = [0] * 7
+    for d, n in by_day:
+        weekday[d.weekday()] += n
+
+    step(2, 6, _("Évolution sur douze mois"))
+    trend = [_period(session, ids, add_months(month, -i)) for i in range(TREND_MONTHS - 1, -1, -1)]
+
+    step(3, 6, _("Relances et satisfaction"))
+    report = MonthlyReport(
+        month=month, structures=structures, all_structures=everything, generated_at=datetime.now(),
+        author=actor.display_name, current=current, previous=trend[-2],
+        last_year=_period(session, ids, add_months(month, -12)), trend=trend, cube=cube,
+        by_partner=_partners(session, cube, ids, start, end, total),
+        by_response_type=_lines(activity.count_by(session, Accompaniment.response_type, ids, start, end), total, "response_type"),
+        by_canal=_lines(activity.count_by(session, Accompaniment.canal, ids, start, end), total, "canal"),
+        by_bus_stop=_lines(by_stop, total, labels=stops),
+        by_thematique=_lines(activity.count_by(session, Accompaniment.thematique, ids, start, end), total, "thematique"),
+        by_autonomy=_lines(activity.count_by(session, Accompaniment.autonomy, ids, start, end), total, "autonomy"),
+        by_finalisation=_lines(activity.count_by(session, Accompaniment.finalisation, ids, start, end), total, "finalisation"),
+        by_moment=_moments(session, ids, start, end, total),
+        by_day=by_day, by_weekday=weekday,
+        follow_ups=_follow_ups(session, ids, start, end, today),
+        satisfaction=_satisfaction(session, ids, start, end),
+        sync=None)
+    step(4, 6, _("État de la transmission nationale"))
+    report.sync = _sync(session, structures, month)
+    step(5, 6, _("Calculs terminés"))
+    return report
+
+
+def cube_totals(report: MonthlyReport) -> dict[tuple[str, str, str], int]:
+    """Partner × type of answer × canal totals (bus stops summed), as sent to the national tool."""
+    totals: dict[tuple[str, str, str], int] = defaultdict(int)
+    for row in report.cube:
+        totals[(row.partner_code, row.response_type, row.canal)] += row.count
+    return dict(totals)
+
+
+# --- raw annex: one row per accompaniment, pseudonymised ------------------------------------
+
+RAW_COLUMNS = ("Référence", "Date et heure", "Matricule", "Structure", "Canal", "Arrêt du bus",
+               "Partenaires", "Démarches", "Thématique", "Type de réponse", "Autonomie",
+               "Finalisation", "Mandat", "Statut", "Relance prévue", "Durée (min)", "Usager")
+
+
+def pseudonym(usager_uuid: str | None) -> str:
+    """Stable within and across reports, meaningless outside the store: no name ever leaves."""
+    if not usager_uuid:
+        return _("anonyme")
+    return "U-" + hashlib.sha256(("guichet-usager:" + usager_uuid).encode()).hexdigest()[:10].upper()
+
+
+def raw_rows(session: Session, actor: Actor, report: MonthlyReport) -> Iterator[tuple]:
+    """One tuple per counted accompaniment of the month (RAW_COLUMNS order), oldest first.
+    Free text (notes, précisions) and agents are left out: they may identify someone.
+    Raises PermissionDenied for roles other than supervisors."""
+    actor.require("export_raw_report")
+    start, end = activity.month_bounds(report.month)
+    ids = report.structure_ids
+    partners = {p.code: p.short_label for p in session.exec(select(Partner))}
+    procedures = dict(session.exec(select(Procedure.code, Procedure.label)).all())
+    lines: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+    q_lines = (select(AccompanimentProcedure.accompaniment_id, AccompanimentProcedure.partner_code,
+                      AccompanimentProcedure.procedure_code)
+               .join(Accompaniment, Accompaniment.id == AccompanimentProcedure.accompaniment_id)
+               .where(activity.counted(ids, start, end))
+               .order_by(AccompanimentProcedure.accompaniment_id, AccompanimentProcedure.position))
+    for acc_id, partner, code in session.exec(q_lines):
+        lines[acc_id].append((partner, code))
+    q = (select(Accompaniment.id, Accompaniment.uuid, Accompaniment.occurred_at, Structure.matricule,
+                Structure.name, Accompaniment.canal, BusStop.name, Accompaniment.thematique,
+                Accompaniment.response_type, Accompaniment.autonomy, Accompaniment.finalisation,
+                Accompaniment.mandate, Accompaniment.status, Accompaniment.follow_up_on,
+                Accompaniment.duration_min, Usager.uuid)
+         .join(Structure, Structure.id == Accompaniment.structure_id)
+         .join(BusStop, BusStop.id == Accompaniment.bus_stop_id, isouter=True)
+         .join(Usager, Usager.id == Accompaniment.usager_id, isouter=True)
+         .where(activity.counted(ids, start, end))
+         .order_by(Accompaniment.occurred_at, Accompaniment.id))
+    cache: dict[tuple[str, str | None], str] = {}
+
+    def lab(vocabulary, code):
+        key = (vocabulary, code)
+        if key not in cache:
+            cache[key] = label(vocabulary, code) if code else ""
+        return cache[key]
+
+    for (acc_id, uuid, occurred, matricule, sname, canal, stop, them, rtype, auto, fin, mandate,
+         status, follow, duration, usager_uuid) in session.exec(q):
+        mine = lines.get(acc_id, [])
+        yield (uuid[:8].upper(), occurred, matricule, sname, lab("canal", canal), stop or "",
+               ", ".join(dict.fromkeys(partners.get(p, p) for p, _c in mine)),
+               ", ".join(procedures.get(c, _("Démarche hors catalogue")) if c else _("Démarche hors catalogue") for _p, c in mine),
+               lab("thematique", them), lab("response_type", rtype), lab("autonomy", auto),
+               lab("finalisation", fin), lab("mandate", mandate), lab("status", status),
+               follow, duration, pseudonym(usager_uuid))
