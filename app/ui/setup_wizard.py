@@ -1,0 +1,409 @@
+"""First-run set-up: structure, first administrator, national service, language.
+
+Pages only collect answers; each page's « Suivant » checks them by running the real core use
+cases in a transaction that is then rolled back (`_dry_run`), so the wizard never duplicates a
+validation rule. « Terminer » writes everything in one transaction (`apply_setup`); cancelling
+writes nothing. The token goes to the OS keyring after the commit, never into the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup, QFormLayout, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QRadioButton,
+    QVBoxLayout, QWidget, QWizard, QWizardPage,
+)
+
+from app.i18n import _
+from app.models.enums import Role, StructureKind
+from app.models.errors import DomainError, ValidationError
+from app.resources import resource_path
+
+log = logging.getLogger(__name__)
+
+SERVICE_URL_KEY = "national_service_url"  # store Setting read by app.sync
+LANGUAGE_KEY = "language"                 # store Setting: the site's interface language
+TOKEN_SECRET = "national_token"           # keyring entry name (app.core.secrets)
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass
+class SetupAnswers:
+    matricule: str = ""
+    name: str = ""
+    kind: str = StructureKind.FIXE.value
+    stops: list[str] = field(default_factory=list)
+    login: str = ""
+    display_name: str = ""
+    password: str = ""
+    service_url: str = ""
+    token: str = ""
+    language: str = "fr"
+
+
+# ---------------------------------------------------------------- writing (no Qt below)
+
+def check_stops(kind: str, stops: list[str]) -> list[str]:
+    """A bus needs at least one stop; names are unique. Raises ValidationError(field='stop')."""
+    names = [s.strip() for s in stops if s.strip()]
+    if kind == StructureKind.BUS.value and not names:
+        raise ValidationError(_("Indiquez au moins un arrêt du bus (un par ligne)."), field="stop")
+    seen: set[str] = set()
+    for name in names:
+        if name.casefold() in seen:
+            raise ValidationError(_("L'arrêt « {name} » est indiqué deux fois.").format(name=name), field="stop")
+        seen.add(name.casefold())
+    return names if kind == StructureKind.BUS.value else []
+
+
+def check_service_url(url: str) -> str:
+    """Empty (set later) or https://…; plain http only on this machine (test server)."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    parsed = urlparse(url)
+    if parsed.scheme == "https" and parsed.hostname:
+        return url
+    if parsed.scheme == "http" and parsed.hostname in _LOCAL_HOSTS:
+        return url
+    raise ValidationError(_("L'adresse du service doit commencer par https:// (exemple : "
+                            "https://suivi.exemple.gouv.fr/api)."), field="service_url")
+
+
+def set_agent_password(session, agent, password: str) -> None:
+    """Hash and store the password through app.core.auth (policy errors: field='password')."""
+    try:
+        from app.core import auth
+    except ImportError:  # TEMP until app.core.auth (issue 3) is merged
+        if len(password or "") < 12:
+            raise ValidationError(_("Le mot de passe doit contenir au moins 12 caractères."), field="password")
+        from argon2 import PasswordHasher
+
+        agent.password_hash = PasswordHasher().hash(password)
+        session.add(agent)
+        return
+    auth.set_password(session, agent, password)
+
+
+def _write(session, answers: SetupAnswers, upto: str = "all") -> None:
+    from app.core import structures
+
+    stops = check_stops(answers.kind, answers.stops)
+    structure = structures.create_structure(session, answers.matricule, answers.name, answers.kind, stops=stops)
+    if upto == "structure":
+        return
+    agent = structures.create_agent(session, structure.id, answers.login, answers.display_name,
+                                    Role.ADMINISTRATEUR)
+    set_agent_password(session, agent, answers.password)
+    if upto == "admin":
+        return
+    structures.set_setting(session, structures.CURRENT_STRUCTURE_KEY, str(structure.id))
+    structures.set_setting(session, SERVICE_URL_KEY, check_service_url(answers.service_url))
+    structures.set_setting(session, LANGUAGE_KEY, answers.language if answers.language in ("fr", "en") else "fr")
+
+
+class _Rollback(Exception):
+    pass
+
+
+def dry_run(store, answers: SetupAnswers, upto: str) -> None:
+    """Run the writes up to a page, then roll back: the core use cases validate, nothing stays."""
+    try:
+        with store.write() as session:
+            _write(session, answers, upto)
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+def apply_setup(store, answers: SetupAnswers) -> bool:
+    """Create structure, stops, administrator and settings in one transaction; then the token.
+    Returns whether the token was saved. Raises ValidationError (nothing written) or StoreError."""
+    with store.write() as session:
+        _write(session, answers)
+    if not answers.token.strip():
+        return False
+    from app.core import secrets
+
+    secrets.set_secret(TOKEN_SECRET, answers.token.strip())  # SecretStoreUnavailable: caller warns
+    return True
+
+
+def keyring_status() -> tuple[bool, str]:
+    from app.core import secrets
+
+    try:
+        return secrets.status()
+    except Exception as exc:  # a broken backend counts as no keyring: never fall back to plain text
+        log.warning("keyring status failed: %s", exc)
+        return False, secrets.UNAVAILABLE_MESSAGE
+
+
+# ---------------------------------------------------------------- widgets
+
+def app_icon() -> QIcon:
+    icon = QIcon(str(resource_path("icons", "guichet.svg")))
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        icon.addFile(str(resource_path("icons", f"guichet-{size}.png")))
+    return icon
+
+
+class FieldForm(QFormLayout):
+    """A form whose rows carry an error line under the field (text, not colour alone)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.fields: dict[str, QWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+
+    def add(self, key: str, label: str, widget: QWidget, accessible: str) -> QWidget:
+        caption = QLabel(label)
+        caption.setBuddy(widget)
+        widget.setAccessibleName(accessible)
+        error = QLabel()
+        error.setObjectName(f"error_{key}")
+        error.setWordWrap(True)
+        error.setStyleSheet("color: #ce0500;")
+        error.setAccessibleName(_("Erreur : {field}").format(field=accessible))
+        error.hide()
+        box = QVBoxLayout()
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(widget)
+        box.addWidget(error)
+        self.addRow(caption, box)
+        self.fields[key], self.errors[key] = widget, error
+        return widget
+
+    def clear_errors(self) -> None:
+        for label in self.errors.values():
+            label.clear()
+            label.hide()
+
+    def show_error(self, exc: DomainError, fallback: str) -> None:
+        key = exc.field if exc.field in self.errors else fallback
+        self.errors[key].setText("⚠ " + exc.message)
+        self.errors[key].show()
+        self.fields[key].setFocus()
+
+
+def _line(placeholder: str = "", password: bool = False) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setPlaceholderText(placeholder)
+    if password:
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+    return edit
+
+
+class _Page(QWizardPage):
+    UPTO = ""
+    FALLBACK = ""
+
+    def __init__(self, title: str, subtitle: str):
+        super().__init__()
+        self.setTitle(title)
+        self.setSubTitle(subtitle)
+        self.form = FieldForm()
+        column = QVBoxLayout(self)
+        column.addLayout(self.form)
+        column.addStretch(1)  # keep rows together at the top, whatever the window height
+
+    def collect(self, answers: SetupAnswers) -> None:
+        raise NotImplementedError
+
+    def validatePage(self) -> bool:  # noqa: N802 (Qt)
+        wizard: SetupWizard = self.wizard()
+        self.collect(wizard.answers)
+        self.form.clear_errors()
+        try:
+            self.check(wizard)
+        except DomainError as exc:
+            self.form.show_error(exc, self.FALLBACK)
+            return False
+        return True
+
+    def check(self, wizard: "SetupWizard") -> None:
+        if self.UPTO:
+            dry_run(wizard.store, wizard.answers, self.UPTO)
+
+
+class StructurePage(_Page):
+    UPTO, FALLBACK = "structure", "matricule"
+
+    def __init__(self):
+        super().__init__(_("Votre structure"),
+                         _("Le matricule France services figure dans votre convention et sur la carte nationale."))
+        f = self.form
+        self.matricule = f.add("matricule", _("&Matricule France services"), _line("123456"), _("Matricule France services"))
+        self.name = f.add("name", _("&Nom"), _line(_("France services de …")), _("Nom de la structure"))
+        kinds = QWidget()
+        row = QVBoxLayout(kinds)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.fixed = QRadioButton(_("Structure &fixe"))
+        self.bus = QRadioButton(_("&Bus itinérant"))
+        self.fixed.setChecked(True)
+        group = QButtonGroup(self)
+        for button in (self.fixed, self.bus):
+            button.setAccessibleName(button.text().replace("&", ""))
+            group.addButton(button)
+            row.addWidget(button)
+        f.add("kind", _("Type"), kinds, _("Type de structure"))
+        self.stops = QPlainTextEdit()
+        self.stops.setTabChangesFocus(True)
+        self.stops.setPlaceholderText(_("Un arrêt par ligne, par exemple :\nPlace de la mairie\nMarché couvert"))
+        self.stops.setFixedHeight(90)
+        f.add("stop", _("&Arrêts du bus"), self.stops, _("Arrêts du bus, un par ligne"))
+        self.bus.toggled.connect(self.stops.setEnabled)
+        self.stops.setEnabled(False)
+
+    def collect(self, a: SetupAnswers) -> None:
+        a.matricule = self.matricule.text()
+        a.name = self.name.text()
+        a.kind = (StructureKind.BUS if self.bus.isChecked() else StructureKind.FIXE).value
+        a.stops = self.stops.toPlainText().splitlines()
+
+
+class AdminPage(_Page):
+    UPTO, FALLBACK = "admin", "login"
+
+    def __init__(self):
+        super().__init__(_("Premier administrateur"),
+                         _("Ce compte gère les agents et les paramètres. Vous créerez les autres agents ensuite."))
+        f = self.form
+        self.login = f.add("login", _("&Identifiant"), _line("prenom.nom"), _("Identifiant de connexion"))
+        self.display = f.add("display_name", _("Nom &affiché"), _line(), _("Nom affiché"))
+        self.password = f.add("password", _("Mot de &passe"), _line(password=True), _("Mot de passe"))
+        self.confirm = f.add("confirm", _("&Confirmation"), _line(password=True), _("Confirmation du mot de passe"))
+
+    def collect(self, a: SetupAnswers) -> None:
+        a.login, a.display_name, a.password = self.login.text(), self.display.text(), self.password.text()
+
+    def check(self, wizard: "SetupWizard") -> None:
+        if self.password.text() != self.confirm.text():
+            raise ValidationError(_("Les deux mots de passe ne sont pas identiques."), field="confirm")
+        super().check(wizard)
+
+
+class ServicePage(_Page):
+    FALLBACK = "service_url"
+
+    def __init__(self):
+        super().__init__(_("Service national de suivi"),
+                         _("Adresse et jeton fournis par l'ANCT. Vous pouvez les saisir plus tard dans Paramètres."))
+        f = self.form
+        self.url = f.add("service_url", _("&Adresse du service"), _line("https://"), _("Adresse du service national"))
+        self.token = f.add("token", _("&Jeton d'accès"), _line(password=True), _("Jeton d'accès au service national"))
+        self.keyring_note = QLabel()
+        self.keyring_note.setObjectName("keyring_note")
+        self.keyring_note.setWordWrap(True)
+        self.keyring_note.setAccessibleName(_("État du trousseau"))
+        f.addRow(self.keyring_note)
+        self.secure = False
+
+    def initializePage(self) -> None:  # noqa: N802 (Qt)
+        self.secure, message = keyring_status()
+        if self.secure:
+            self.keyring_note.setText(_("Le jeton sera enregistré dans le trousseau sécurisé de cet ordinateur."))
+        else:
+            self.token.clear()
+            self.keyring_note.setText(
+                "⚠ " + message + "\n\n" + _("Vous pouvez continuer sans enregistrer le jeton : Guichet fonctionne "
+                                            "hors ligne, et le jeton pourra être saisi dans Paramètres une fois "
+                                            "le trousseau activé."))
+        self.token.setEnabled(self.secure)
+
+    def collect(self, a: SetupAnswers) -> None:
+        a.service_url = self.url.text()
+        a.token = self.token.text() if self.secure else ""
+
+    def check(self, wizard: "SetupWizard") -> None:
+        check_service_url(self.url.text())
+
+
+class LanguagePage(_Page):
+    def __init__(self):
+        super().__init__(_("Langue"), _("Langue de l'interface pour tous les agents de ce poste. Modifiable dans Paramètres."))
+        self.french = QRadioButton("&Français")
+        self.english = QRadioButton("&English")
+        self.french.setChecked(True)
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        for button in (self.french, self.english):
+            button.setAccessibleName(button.text().replace("&", ""))
+            column.addWidget(button)
+        self.form.add("language", _("Langue"), box, _("Langue de l'interface"))
+
+    def collect(self, a: SetupAnswers) -> None:
+        a.language = "en" if self.english.isChecked() else "fr"
+
+
+_PAGE_OF_FIELD = {"matricule": 0, "name": 0, "kind": 0, "stop": 0, "login": 1, "display_name": 1,
+                  "password": 1, "confirm": 1, "role": 1, "service_url": 2, "token": 2, "language": 3}
+
+
+class SetupWizard(QWizard):
+    def __init__(self, store, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.answers = SetupAnswers()
+        self.token_saved = False
+        self.setWindowTitle(_("Mise en service de Guichet"))
+        self.setWindowIcon(app_icon())
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setPixmap(QWizard.WizardPixmap.LogoPixmap, QPixmap(str(resource_path("icons", "guichet-48.png"))))
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        for which, text in ((QWizard.WizardButton.NextButton, _("&Suivant >")),
+                            (QWizard.WizardButton.BackButton, _("< &Précédent")),
+                            (QWizard.WizardButton.FinishButton, _("&Terminer")),
+                            (QWizard.WizardButton.CancelButton, _("Annuler"))):
+            self.setButtonText(which, text)
+            self.button(which).setAccessibleName(text.replace("&", "").strip("<> "))
+        self.pages = [StructurePage(), AdminPage(), ServicePage(), LanguagePage()]
+        for page in self.pages:
+            self.addPage(page)
+        self.resize(640, 520)
+
+    def accept(self) -> None:
+        for page in self.pages:
+            page.collect(self.answers)
+        try:
+            self.token_saved = apply_setup(self.store, self.answers)
+        except ValidationError as exc:  # e.g. a matricule taken meanwhile: back to its page
+            index = _PAGE_OF_FIELD.get(exc.field or "", 0)
+            while self.currentId() > index:
+                self.back()
+            self.pages[index].form.show_error(exc, self.pages[index].FALLBACK or "language")
+            return
+        except DomainError as exc:
+            from app.core.secrets import SecretStoreUnavailable
+
+            if not isinstance(exc, SecretStoreUnavailable):
+                QMessageBox.critical(self, _("Mise en service impossible"), exc.message)
+                return
+            # Everything is saved; only the token is not. Say so, and finish.
+            QMessageBox.warning(self, _("Jeton non enregistré"),
+                                _("La structure est créée, mais le jeton n'a pas été enregistré :\n{msg}\n"
+                                  "Saisissez-le plus tard dans Paramètres.").format(msg=exc.message))
+        from app import i18n
+
+        i18n.install(self.answers.language)
+        super().accept()
+
+
+def run_setup_wizard(store_path: Path, parent: QWidget | None = None, store=None) -> bool:
+    """Show the wizard on the store at `store_path` (opened here unless given). True when done."""
+    own = store is None
+    if own:
+        from app.core.bootstrap import open_app_store
+
+        store = open_app_store(Path(store_path))
+    try:
+        return SetupWizard(store, parent).exec() == QWizard.DialogCode.Accepted
+    finally:
+        if own:
+            store.close()
