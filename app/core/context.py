@@ -26,6 +26,12 @@ permission("setup_structure", _ADMIN)
 permission("record_survey", _ALL)  # surveys: anonymous, aggregates only
 permission("read_survey_indicators", _ALL)
 permission("manage_agents", _ADMIN)
+permission("read_journal", _SUPERVISION)  # security: journal, retention, rights (issue 3)
+permission("export_journal", _SUPERVISION)
+permission("purge", _SUPERVISION)  # retention run and journal purge
+permission("export_usager_data", _SUPERVISION)  # RGPD right of access, one usager
+permission("erase_usager", _SUPERVISION)  # RGPD erasure, one usager
+permission("configure_security", _ADMIN)  # retention months, auto-lock minutes
 permission("sync_send", _ALL)  # sync: aggregates only, any agent may trigger it
 permission("sync_close_month", _SUPERVISION)
 permission("read_sync_journal", _SUPERVISION)
