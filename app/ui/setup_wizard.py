@@ -77,17 +77,9 @@ def check_service_url(url: str) -> str:
 
 def set_agent_password(session, agent, password: str) -> None:
     """Hash and store the password through app.core.auth (policy errors: field='password')."""
-    try:
-        from app.core import auth
-    except ImportError:  # TEMP until app.core.auth (issue 3) is merged
-        if len(password or "") < 12:
-            raise ValidationError(_("Le mot de passe doit contenir au moins 12 caractères."), field="password")
-        from argon2 import PasswordHasher
+    from app.core import auth
 
-        agent.password_hash = PasswordHasher().hash(password)
-        session.add(agent)
-        return
-    auth.set_password(session, agent, password)
+    auth.set_password(session, agent.id, password)  # no actor: nobody exists yet
 
 
 def _write(session, answers: SetupAnswers, upto: str = "all") -> None:
