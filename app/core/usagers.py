@@ -8,10 +8,12 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from app.core import journal
 from app.core.context import Actor
 from app.models.enums import AgeBand, Gender, SocialStatus
 from app.models.errors import NotFound, ValidationError
 from app.models.tables import Usager, utcnow
+from app.models.validators import validate_commune_insee, validate_phone
 from app.store import search_index
 
 _NAME = re.compile(r"^[^\d\x00-\x1f@<>{}\[\]\\/|=+*#$%^~`]{1,80}$")
@@ -48,17 +50,7 @@ def normalise_phone(value: str, field: str = "phone") -> str | None:
     value = (value or "").strip()
     if not value:
         return None
-    import phonenumbers  # lazy: 40 ms, only needed when a phone is typed
-
-    if not all(ch.isascii() for ch in value):
-        raise ValidationError("Numéro de téléphone : chiffres ASCII uniquement.", field=field)
-    try:
-        parsed = phonenumbers.parse(value, "FR")
-    except phonenumbers.NumberParseException:
-        raise ValidationError("Numéro de téléphone invalide.", field=field) from None
-    if not phonenumbers.is_valid_number(parsed):
-        raise ValidationError("Numéro de téléphone invalide.", field=field)
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return validate_phone(value, field=field)  # E.164; overseas numbers; ASCII-strict
 
 
 def _validate(data: UsagerInput) -> dict:
@@ -75,8 +67,7 @@ def _validate(data: UsagerInput) -> dict:
         if value not in {e.value for e in enum}:
             raise ValidationError("Valeur inconnue.", field=field)
     insee = (data.commune_insee or "").strip().upper() or None
-    if insee and not re.fullmatch(r"(?:[0-9]{2}|2A|2B)[0-9]{3}", insee):
-        raise ValidationError("Code commune INSEE : 5 caractères (ex. 75056, 2A004).", field="commune_insee")
+    insee = validate_commune_insee(insee) if insee else None
     return dict(first_name=first, last_name=last, phone=normalise_phone(data.phone), email=email,
                 birth_year=year, age_band=str(data.age_band), gender=str(data.gender),
                 social_status=str(data.social_status), commune_insee=insee,
@@ -100,6 +91,7 @@ def create_usager(session: Session, actor: Actor, data: UsagerInput) -> Usager:
     session.add(usager)
     session.flush()
     _index(session, usager)
+    journal.record(session, actor, "usager_created", journal.usager_ref(usager))
     return usager
 
 
@@ -112,6 +104,7 @@ def update_usager(session: Session, actor: Actor, usager_id: int, data: UsagerIn
     session.add(usager)
     session.flush()
     _index(session, usager)
+    journal.record(session, actor, "usager_updated", journal.usager_ref(usager))
     return usager
 
 

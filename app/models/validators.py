@@ -1,0 +1,167 @@
+"""Validators for identifiers typed or imported: NIR, phone, postal code, commune INSEE code.
+
+Every function is total: any value in, a normalised string out or `ValidationError` (French
+message, `field` set) raised; no other exception. Digits are ASCII-strict: `str.isdigit()` and
+`int()` accept "²", "٥" or "５" (the python-stdnum #96 class of bugs), so we never call them on
+unchecked text.
+
+Invisible and spacing characters (one rule for all validators):
+- separators are removed: ASCII space, tab, NBSP (U+00A0) and narrow NBSP (U+202F), which
+  French word processors put inside numbers ("06 12 34 56 78" pasted from a letter), plus "."
+  and "-" for phones;
+- zero-width characters (U+200B–U+200D, U+2060, U+FEFF) and bidirectional marks (U+200E,
+  U+200F, U+202A–U+202E, U+2066–U+2069, U+061C) are rejected with their own message: they are
+  invisible, so silently dropping them would accept text the agent cannot see.
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.models.errors import ValidationError
+
+MAX_INPUT = 64
+_SEPARATORS = " \t\u00a0\u202f"
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                       "\u2066\u2067\u2068\u2069\u061c")
+_DIGITS = frozenset("0123456789")
+
+
+def _prepare(value: object, field: str, label: str, extra_separators: str = "") -> str:
+    """Common front end: type check, length cap, invisible marks, separators removed."""
+    if value is None:
+        raise ValidationError(f"{label} : valeur manquante.", field=field)
+    if not isinstance(value, str):
+        raise ValidationError(f"{label} : valeur non textuelle.", field=field)
+    if len(value) > MAX_INPUT:
+        raise ValidationError(f"{label} : trop long.", field=field)
+    if any(ch in _INVISIBLE for ch in value):
+        raise ValidationError(f"{label} : contient un caractère invisible (copier-coller ?). Ressaisissez-le.",
+                              field=field)
+    separators = _SEPARATORS + extra_separators
+    cleaned = "".join(ch for ch in value if ch not in separators)
+    if not cleaned:
+        raise ValidationError(f"{label} : valeur manquante.", field=field)
+    return cleaned
+
+
+def _ascii_digits(text: str) -> bool:
+    return bool(text) and all(ch in _DIGITS for ch in text)
+
+
+# ----------------------------------------------------------------------------- NIR
+
+_NIR_SHAPE = re.compile(r"[1-478][0-9]{4}(?:[0-9]{2}|2A|2B)[0-9]{6}[0-9]{2}")
+
+
+def nir_key(body13: str) -> int:
+    """The 2-digit key of a 13-character NIR body (Corsica: 2A -> 19, 2B -> 18 before mod 97)."""
+    digits = body13.upper()
+    if digits[5:7] == "2A":
+        digits = digits[:5] + "19" + digits[7:]
+    elif digits[5:7] == "2B":
+        digits = digits[:5] + "18" + digits[7:]
+    return 97 - int(digits) % 97
+
+
+def validate_nir(value: object, field: str = "nir") -> str:
+    """15 characters (sex, year, month, place incl. 2A/2B, order, key mod 97) -> normalised NIR.
+
+    Accepts the provisional sex digits 3, 4, 7, 8; month codes are not checked beyond digits
+    (INSEE uses 20–42 and 50+ for unknown months)."""
+    label = "Numéro de sécurité sociale"
+    text = _prepare(value, field, label)
+    if not text.isascii():
+        raise ValidationError(f"{label} : chiffres ASCII uniquement (0-9, et 2A/2B pour la Corse).", field=field)
+    text = text.upper()
+    if len(text) != 15:
+        raise ValidationError(f"{label} : 15 caractères attendus (clé comprise), {len(text)} saisis.", field=field)
+    if not _NIR_SHAPE.fullmatch(text):
+        raise ValidationError(f"{label} : format invalide (1er chiffre 1, 2, 3, 4, 7 ou 8 ; "
+                              "chiffres, et 2A/2B pour la Corse).", field=field)
+    if int(text[13:]) != nir_key(text[:13]):
+        raise ValidationError(f"{label} : la clé ne correspond pas (erreur de saisie ?).", field=field)
+    return text
+
+
+# ----------------------------------------------------------------------------- phone
+
+# Overseas territories that share the French numbering habit "0 + 9 digits" but have their own
+# country code: a number typed "0590 …" is tried under each when it is not a metropolitan one.
+OVERSEAS_REGIONS = ("GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF")
+_PHONE_CHARS = frozenset("0123456789+()")
+
+
+def validate_phone(value: object, field: str = "phone", region: str = "FR") -> str:
+    """A phone number -> E.164 ("+33612345678"). Local numbers use `region`, then overseas regions."""
+    label = "Numéro de téléphone"
+    text = _prepare(value, field, label, extra_separators=".-/")
+    if not all(ch in _PHONE_CHARS for ch in text):
+        raise ValidationError(f"{label} : chiffres ASCII uniquement (et + au début).", field=field)
+    if "+" in text[1:] or len(text) > 20 or sum(ch in _DIGITS for ch in text) < 4:
+        raise ValidationError(f"{label} : invalide.", field=field)
+    import phonenumbers  # lazy: ~40 ms, only when a phone is typed
+
+    regions = (region,) if text.startswith(("+", "00")) else (region,) + OVERSEAS_REGIONS
+    for candidate in regions:
+        try:
+            parsed = phonenumbers.parse(text, candidate)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    raise ValidationError(f"{label} : invalide (vérifiez le nombre de chiffres).", field=field)
+
+
+def phone_kind(e164: str) -> str:
+    """'mobile', 'fixe' or 'autre' (ARCEP: 06/07 mobiles, 01–05 and 09 fixed) for a valid E.164 number."""
+    import phonenumbers
+
+    kind = phonenumbers.number_type(phonenumbers.parse(e164, None))
+    if kind == phonenumbers.PhoneNumberType.MOBILE:
+        return "mobile"
+    if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
+        return "fixe"
+    return "autre"
+
+
+# ----------------------------------------------------------------------------- postal / INSEE
+
+def validate_postal_code(value: object, field: str = "postal_code") -> str:
+    """Five ASCII digits in a French range: 01000–95999 (Corsica 20xxx), 97100–97699 (DROM,
+    Saint-Pierre, Saint-Barthélemy, Saint-Martin), 98000–98999 (Monaco and Pacific COM)."""
+    label = "Code postal"
+    text = _prepare(value, field, label)
+    if len(text) != 5 or not _ascii_digits(text):
+        raise ValidationError(f"{label} : 5 chiffres attendus (ex. 75001).", field=field)
+    number = int(text)
+    if 1000 <= number <= 95999 or 97100 <= number <= 97699 or 98000 <= number <= 98999:
+        return text
+    raise ValidationError(f"{label} : {text} n'existe pas en France.", field=field)
+
+
+def validate_commune_insee(value: object, field: str = "commune_insee") -> str:
+    """INSEE (COG) commune code: department 01–19, 21–95 or 2A/2B + 3 digits; overseas 971–978,
+    984–989 + 2 digits. 20xxx is refused (Corsica uses 2A/2B since 1976), as are 99xxx
+    (foreign countries) and 96xxx."""
+    label = "Code commune INSEE"
+    text = _prepare(value, field, label)
+    if not text.isascii() or len(text) != 5:
+        raise ValidationError(f"{label} : 5 caractères attendus (ex. 75056, 2A004).", field=field)
+    text = text.upper()
+    dept, rest = text[:2], text[2:]
+    if not _ascii_digits(rest):
+        raise ValidationError(f"{label} : 5 caractères attendus (ex. 75056, 2A004).", field=field)
+    if dept in ("2A", "2B"):
+        return text
+    if not _ascii_digits(dept):
+        raise ValidationError(f"{label} : département invalide.", field=field)
+    if dept == "20":
+        raise ValidationError(f"{label} : pour la Corse, utilisez 2A ou 2B (ex. 2A004).", field=field)
+    if "01" <= dept <= "95":
+        return text
+    if dept == "97" and rest[0] in "12345678":
+        return text
+    if dept == "98" and rest[0] in "456789":
+        return text
+    raise ValidationError(f"{label} : département {dept} inconnu.", field=field)
