@@ -123,12 +123,14 @@ def mask_personal_data(text: str) -> str:
     text = _NIR.sub(_MASK_NUMBER, text)
 
     def _number(m: re.Match) -> str:
-        digits = sum(ch.isdigit() for ch in m.group(0))
-        if digits >= 13:
+        raw = m.group(0)
+        digits = sum(ch.isdigit() for ch in raw)
+        international = raw.lstrip("(").startswith(("+", "00"))  # a NIR never starts with 0
+        if digits >= 13 and not international:
             return _MASK_NUMBER
-        if digits >= 9 or (digits >= 8 and m.group(0).startswith("+")):
+        if digits >= 9 or (digits >= 8 and international):
             return _MASK_PHONE
-        return m.group(0)  # dates, amounts, short numbers such as 3939 stay
+        return raw  # dates, amounts, short numbers such as 3939 stay
 
     return _DIGITS.sub(_number, text)
 
