@@ -27,7 +27,6 @@ from app.resources import resource_path
 log = logging.getLogger(__name__)
 
 SERVICE_URL_KEY = "national_service_url"  # store Setting read by app.sync
-LANGUAGE_KEY = "language"                 # store Setting: the site's interface language
 TOKEN_SECRET = "national_token"           # keyring entry name (app.core.secrets)
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -96,7 +95,6 @@ def _write(session, answers: SetupAnswers, upto: str = "all") -> None:
         return
     structures.set_setting(session, structures.CURRENT_STRUCTURE_KEY, str(structure.id))
     structures.set_setting(session, SERVICE_URL_KEY, check_service_url(answers.service_url))
-    structures.set_setting(session, LANGUAGE_KEY, answers.language if answers.language in ("fr", "en") else "fr")
 
 
 class _Rollback(Exception):
@@ -318,7 +316,7 @@ class ServicePage(_Page):
 
 class LanguagePage(_Page):
     def __init__(self):
-        super().__init__(_("Langue"), _("Langue de l'interface pour tous les agents de ce poste. Modifiable dans Paramètres."))
+        super().__init__(_("Langue"), _("Langue de l'interface sur ce poste. Modifiable dans Paramètres."))
         self.french = QRadioButton("&Français")
         self.english = QRadioButton("&English")
         self.french.setChecked(True)
@@ -382,7 +380,9 @@ class SetupWizard(QWizard):
                                 _("La structure est créée, mais le jeton n'a pas été enregistré :\n{msg}\n"
                                   "Saisissez-le plus tard dans Paramètres.").format(msg=exc.message))
         from app import i18n
+        from app.ui import prefs
 
+        prefs.put("language", self.answers.language)  # per-user preference, read at start-up
         i18n.install(self.answers.language)
         super().accept()
 

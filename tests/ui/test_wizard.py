@@ -8,9 +8,14 @@ from PySide6.QtWidgets import QWizard
 from app.core import structures
 from app.models.enums import Role
 from app.models.errors import ValidationError
-from app.ui.setup_wizard import LANGUAGE_KEY, SERVICE_URL_KEY, SetupAnswers, SetupWizard, apply_setup
+from app.ui.setup_wizard import SERVICE_URL_KEY, SetupAnswers, SetupWizard, apply_setup
 
 PASSWORD = "Guichet-2026-sûr!"
+
+
+@pytest.fixture(autouse=True)
+def private_prefs(tmp_path, monkeypatch):
+    monkeypatch.setenv("GUICHET_CONFIG_DIR", str(tmp_path / "config"))
 
 
 @pytest.fixture
@@ -156,7 +161,9 @@ def test_finishing_creates_structure_admin_and_settings_together(wizard, store, 
         assert (admin.login, admin.role) == ("claire.admin", Role.ADMINISTRATEUR.value)
         assert admin.password_hash and PASSWORD not in admin.password_hash
         assert structures.get_setting(session, structures.CURRENT_STRUCTURE_KEY) == str(site.id)
-        assert structures.get_setting(session, LANGUAGE_KEY) == "en"
+    from app.ui import prefs
+
+    assert prefs.get("language") == "en"
 
 
 def test_cancel_leaves_no_structure_and_no_agent(wizard, store):
