@@ -1,0 +1,49 @@
+"""Stand-in for the national tracking service: implements docs/sync-contract.md over real HTTP,
+persists to its own SQLite file, and injects faults on demand (demos and tests).
+
+    guichet serveur-national --port 8765 --db server.db [--token T] [--fault 503 --fault-count 3]
+    python -m app.sync.server --port 8765 --db server.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.sync.server.http import FAULT_KINDS, NationalServer  # noqa: F401
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (127.0.0.1 par défaut)")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--db", default="server.db", help="fichier SQLite du serveur")
+    parser.add_argument("--token", default="jeton-demo", help="jeton attendu (Authorization: Bearer …)")
+    parser.add_argument("--fault", choices=FAULT_KINDS, help="panne à simuler")
+    parser.add_argument("--fault-count", type=int, default=-1, help="nombre de requêtes touchées (-1 : toujours)")
+    parser.add_argument("--retry-after", type=int, default=1, help="Retry-After (s) pour 503/429")
+    parser.add_argument("--delay", type=float, default=5.0, help="délai (s) de la panne « slow »")
+    parser.add_argument("--admin", action="store_true",
+                        help="active /_admin (réglage des pannes à chaud) — pour les tests uniquement")
+
+
+def run(args) -> int:
+    server = NationalServer(Path(args.db), host=args.host, port=args.port, token=args.token, admin=args.admin)
+    if args.fault:
+        server.faults.set([{"kind": args.fault, "count": args.fault_count, "retry_after": args.retry_after,
+                            "delay": args.delay}])
+    print(f"Serveur national de démonstration sur {server.url} (base {args.db})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.sync.server",
+                                     description="Serveur national de démonstration (contrat docs/sync-contract.md)")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

@@ -1,0 +1,5 @@
+import sys
+
+from app.sync.server import main
+
+sys.exit(main())

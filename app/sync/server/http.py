@@ -1,0 +1,265 @@
+"""HTTP front of the stand-in national server (stdlib ThreadingHTTPServer, 127.0.0.1 by default).
+
+Fault injection: a queue of faults, each {kind, count, retry_after, delay}; every /v1 request
+(or only PUTs, with "methods": ["PUT"]) consumes the head of the queue. Kinds:
+500, 502 (server error), 503 / 429 (+ Retry-After), slow (answer after `delay` s, committed
+normally), drop (commit, then close the connection without answering), reset (close before
+reading), captive (200 HTML portal page), redirect (302 to a login page), 401, bad_json (commit,
+then a truncated JSON body), wrong_hash (200 JSON echoing another hash, nothing committed),
+422 (refuse as invalid). Set them with command-line flags or POST /_admin/faults (test-only,
+enabled by --admin).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from app.sync.server.db import Invalid, ServerDB, Stale, validate
+
+FAULT_KINDS = ("500", "502", "503", "429", "slow", "drop", "reset", "captive", "redirect", "401",
+               "bad_json", "wrong_hash", "422")
+CAPTIVE_HTML = (b"<!doctype html><html><head><title>Connexion Wi-Fi</title></head><body>"
+                b"<h1>Bienvenue sur le Wi-Fi public</h1><form action='/login'>Acceptez les conditions</form>"
+                b"</body></html>")
+
+
+class Faults:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.queue: list[dict] = []
+
+    def set(self, faults: list[dict], append: bool = False) -> None:
+        for fault in faults:
+            if fault.get("kind") not in FAULT_KINDS:
+                raise ValueError(f"unknown fault kind {fault.get('kind')!r}")
+        with self._lock:
+            if not append:
+                self.queue.clear()
+            self.queue.extend({"count": 1, "retry_after": 1, "delay": 2.0, **f} for f in faults)
+
+    def take(self, method: str) -> dict | None:
+        with self._lock:
+            while self.queue and self.queue[0]["count"] == 0:
+                self.queue.pop(0)
+            if not self.queue:
+                return None
+            fault = self.queue[0]
+            if method not in fault.get("methods", [method]):
+                return None
+            if fault["count"] > 0:  # a negative count means "forever"
+                fault["count"] -= 1
+            return dict(fault)
+
+
+class NationalServer:
+    """The stand-in server; `start()` serves on a daemon thread (tests), `serve_forever()` blocks."""
+
+    def __init__(self, db_path: Path, host: str = "127.0.0.1", port: int = 0, token: str = "jeton-demo",
+                 admin: bool = False):
+        self.db = ServerDB(db_path)
+        self.token = token
+        self.admin = admin
+        self.faults = Faults()
+        self.log: list[dict] = []
+        self.httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "NationalServer":
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="national-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.db.close()
+
+
+def _handler_for(server: NationalServer):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "GuichetNationalStandIn/1"
+
+        def log_message(self, fmt, *args):  # quiet: the request log is kept in memory
+            pass
+
+        # --- plumbing -------------------------------------------------------------
+        def _body(self) -> bytes:
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else b""
+
+        def _send(self, status: int, body: bytes, ctype: str = "application/json", headers: dict | None = None):
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(body)
+            if server.log:
+                server.log[-1]["status"] = status
+
+        def _json(self, status: int, obj, headers: dict | None = None):
+            self._send(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"), headers=headers)
+
+        def _drop(self):
+            self.close_connection = True
+            try:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            if server.log:
+                server.log[-1]["status"] = "dropped"
+
+        # --- dispatch -------------------------------------------------------------
+        def do_GET(self):
+            self._dispatch("GET")
+
+        def do_PUT(self):
+            self._dispatch("PUT")
+
+        def do_POST(self):
+            self._dispatch("POST")
+
+        def do_HEAD(self):
+            self._dispatch("HEAD")
+
+        def _dispatch(self, method: str):
+            path = urlsplit(self.path).path.rstrip("/")
+            server.log.append({"method": method, "path": path, "status": None, "fault": None})
+            if path.startswith("/_admin"):
+                return self._admin(method, path)
+            if path == "/login":
+                return self._send(200, CAPTIVE_HTML, "text/html; charset=utf-8")
+            fault = server.faults.take(method) if path.startswith("/v1") else None
+            if fault:
+                server.log[-1]["fault"] = fault["kind"]
+                if self._pre_fault(fault):
+                    return
+            try:
+                self._route(method, path, fault)
+            except (ConnectionError, BrokenPipeError):
+                pass
+
+        def _pre_fault(self, fault: dict) -> bool:
+            """Faults that answer instead of the server; True when the request is finished."""
+            kind = fault["kind"]
+            if kind in ("500", "502"):
+                self._body()
+                self._json(int(kind), {"error": "server", "reason": "Erreur interne simulée."})
+            elif kind in ("503", "429"):
+                self._body()
+                self._json(int(kind), {"error": "busy", "reason": "Service surchargé, réessayez."},
+                           {"Retry-After": str(fault["retry_after"])})
+            elif kind == "reset":
+                self._drop()
+            elif kind == "captive":
+                self._body()
+                self._send(200, CAPTIVE_HTML, "text/html; charset=utf-8")
+            elif kind == "redirect":
+                self._body()
+                self._send(302, b"", "text/html", {"Location": f"{server.url}/login"})
+            elif kind == "401":
+                self._body()
+                self._json(401, {"error": "unauthorized", "reason": "Jeton refusé (simulé)."})
+            elif kind == "422":
+                self._body()
+                self._json(422, {"error": "validation", "reason": "Refus simulé par le serveur."})
+            elif kind == "slow":
+                time.sleep(float(fault["delay"]))
+                return False
+            else:
+                return False
+            return True
+
+        def _authorised(self) -> bool:
+            if self.headers.get("Authorization") == f"Bearer {server.token}":
+                return True
+            self._body()
+            self._json(401, {"error": "unauthorized", "reason": "Jeton absent ou refusé."})
+            return False
+
+        def _route(self, method: str, path: str, fault: dict | None):
+            parts = path.strip("/").split("/")
+            if method in ("GET", "HEAD") and parts == ["v1", "health"]:
+                return self._json(200, {"status": "ok", "service": "guichet-national-standin", "contract": 1})
+            if not self._authorised():
+                return
+            # /v1/structures/{m}/months/{ym}   and   /v1/structures/{m}/devices/{d}/months/{ym}
+            if len(parts) == 5 and parts[:2] == ["v1", "structures"] and parts[3] == "months" and method == "GET":
+                return self._json(200, server.db.structure_month(parts[2], parts[4]))
+            if len(parts) == 7 and parts[:2] == ["v1", "structures"] and parts[3] == "devices" and parts[5] == "months":
+                matricule, device, month = parts[2], parts[4], parts[6]
+                if method == "GET":
+                    found = server.db.device_month(matricule, device, month)
+                    return self._json(200, found) if found else self._json(404, {"error": "not_found",
+                                                                                  "reason": "Aucun envoi pour ce mois."})
+                if method == "PUT":
+                    return self._put(matricule, device, month, fault)
+            self._body()
+            self._json(404, {"error": "not_found", "reason": "Adresse inconnue."})
+
+        def _put(self, matricule: str, device: str, month: str, fault: dict | None):
+            raw = self._body()
+            try:
+                envelope = json.loads(raw.decode("utf-8"))
+                digest, sequence, snap = validate(envelope, matricule, device, month)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                return self._json(400, {"error": "validation", "reason": "Corps JSON illisible."})
+            except Invalid as exc:
+                return self._json(422, {"error": "validation", "reason": str(exc)})
+            server.log[-1]["hash"] = digest
+            if fault and fault["kind"] == "wrong_hash":
+                return self._json(200, {"status": "accepted", "hash": "0" * 64})
+            try:
+                status = server.db.put(matricule, device, month, digest, sequence, snap)
+            except Stale as exc:
+                return self._json(409, {"error": "stale_sequence", "current_sequence": exc.current,
+                                        "reason": "Une version plus récente de ce mois a déjà été reçue."})
+            if fault and fault["kind"] == "drop":
+                return self._drop()
+            answer = {"status": status, "hash": digest, "structure": matricule, "device": device, "month": month}
+            if fault and fault["kind"] == "bad_json":
+                return self._send(200, json.dumps(answer).encode()[:25])
+            self._json(200, answer)
+
+        def _admin(self, method: str, path: str):
+            if not server.admin:
+                self._body()
+                return self._json(404, {"error": "not_found"})
+            body = self._body()
+            data = json.loads(body or b"{}")
+            if path == "/_admin/faults" and method == "POST":
+                try:
+                    server.faults.set(data.get("faults", []), append=bool(data.get("append")))
+                except ValueError as exc:
+                    return self._json(400, {"error": str(exc)})
+                return self._json(200, {"queued": len(server.faults.queue)})
+            if path == "/_admin/log" and method == "GET":
+                return self._json(200, {"requests": server.log[:-1]})
+            if path == "/_admin/drift" and method == "POST":
+                server.db.tamper(data["structure"], data["device"], data["month"], int(data.get("delta", 1)))
+                return self._json(200, {"ok": True})
+            if path == "/_admin/reset" and method == "POST":
+                server.faults.set([])
+                del server.log[:]
+                return self._json(200, {"ok": True})
+            self._json(404, {"error": "not_found"})
+
+    return Handler

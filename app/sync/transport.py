@@ -1,0 +1,214 @@
+"""Transports: how a snapshot reaches the national service. One interface, two implementations.
+
+`send(envelope)` returns an Answer whose `kind` says what the client may conclude:
+    accepted  2xx, JSON body, echoing the snapshot's hash: the only definitive success
+    retry     anything ambiguous or transient: timeout, reset, 5xx, 429/503 (+ retry_after),
+              a captive portal's HTML, a redirect, a 2xx without the echoed hash
+    offline   the service could not be reached at all (retry later)
+    auth      401/403: the token must be renewed; nothing else will work
+    rejected  4xx validation: these totals are refused (reason from the server)
+    stale     409 stale_sequence: the server holds a newer sequence (restored store)
+    exported  written to a file for manual upload: nothing is confirmed
+"""
+
+from __future__ import annotations
+
+import csv
+import email.utils
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol
+
+ACCEPTED, RETRY, OFFLINE, AUTH, REJECTED, STALE, EXPORTED = (
+    "accepted", "retry", "offline", "auth", "rejected", "stale", "exported")
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: str
+    http_status: int | None = None
+    message: str = ""
+    retry_after: float | None = None
+    current_sequence: int | None = None
+
+
+class Transport(Protocol):
+    name: str
+
+    def send(self, envelope: dict) -> Answer: ...
+
+    def fetch(self, matricule: str, device: str, month: str) -> dict | None:
+        """The server's stored snapshot for reconciliation; None when not available."""
+
+    def health(self) -> bool:
+        """Cheap reachability probe (used to detect that the network is back)."""
+
+    def close(self) -> None: ...
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After in seconds (delta-seconds or HTTP-date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _json_body(response) -> dict | None:
+    ctype = response.headers.get("content-type", "")
+    if "json" not in ctype:
+        return None
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def snapshot_path(envelope: dict) -> str:
+    snap = envelope["snapshot"]
+    return f"/v1/structures/{snap['structure']}/devices/{snap['device']}/months/{snap['month']}"
+
+
+class HttpTransport:
+    """The national service over HTTPS (httpx). Redirects are never followed: a redirect is what a
+    captive portal does, and following it would turn a login page into a "200"."""
+
+    name = "http"
+
+    def __init__(self, base_url: str, token: str, timeout: float = 10.0):
+        import httpx  # lazy: ~100 ms
+
+        self._httpx = httpx
+        self.base_url = base_url.rstrip("/")
+        self.client = httpx.Client(base_url=self.base_url, timeout=timeout, follow_redirects=False,
+                                   headers={"Authorization": f"Bearer {token}",
+                                            "User-Agent": "Guichet-sync/1"})
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _request(self, method: str, path: str, **kw):
+        httpx = self._httpx
+        try:
+            return self.client.request(method, path, **kw), None
+        except httpx.ConnectError as exc:
+            return None, Answer(OFFLINE, None, _short(f"Service injoignable : {exc}"))
+        except httpx.TimeoutException:
+            return None, Answer(RETRY, None, "Délai d'attente dépassé.")
+        except (httpx.TransportError, httpx.DecodingError) as exc:  # reset, protocol error, truncated body
+            return None, Answer(RETRY, None, _short(f"Connexion interrompue : {exc}"))
+
+    def send(self, envelope: dict) -> Answer:
+        body = json.dumps(envelope, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        response, failure = self._request("PUT", snapshot_path(envelope), content=body,
+                                          headers={"Content-Type": "application/json"})
+        if failure:
+            return failure
+        return classify(response, envelope["hash"])
+
+    def fetch(self, matricule: str, device: str, month: str) -> dict | None:
+        response, failure = self._request("GET", f"/v1/structures/{matricule}/devices/{device}/months/{month}")
+        if failure or response.status_code != 200:
+            return None
+        data = _json_body(response)
+        return data if data and isinstance(data.get("snapshot"), dict) else None
+
+    def structure_month(self, matricule: str, month: str) -> dict | None:
+        response, failure = self._request("GET", f"/v1/structures/{matricule}/months/{month}")
+        if failure or response.status_code != 200:
+            return None
+        return _json_body(response)
+
+    def health(self) -> bool:
+        response, failure = self._request("GET", "/v1/health")
+        if failure or response.status_code != 200:
+            return False
+        data = _json_body(response)  # a captive portal answers 200 too: check the body
+        return bool(data and data.get("status") == "ok")
+
+
+def classify(response, expected_hash: str) -> Answer:
+    """Turn an HTTP response into what the client may conclude (module docstring)."""
+    status = response.status_code
+    data = _json_body(response)
+    reason = _short((data or {}).get("reason") or response.text)
+    if 200 <= status < 300:
+        if data and data.get("hash") == expected_hash and data.get("status") in ("accepted", "unchanged"):
+            return Answer(ACCEPTED, status, data["status"])
+        if data is None:
+            return Answer(RETRY, status, "Réponse non JSON (portail Wi-Fi captif ?).")
+        return Answer(RETRY, status, "Réponse sans l'empreinte attendue.")
+    if 300 <= status < 400:
+        return Answer(RETRY, status, _short(f"Redirection vers {response.headers.get('location', '?')} "
+                                            "(portail Wi-Fi captif ?)."))
+    if status in (401, 403):
+        return Answer(AUTH, status, reason or "Jeton refusé.")
+    if status == 409 and data and data.get("error") == "stale_sequence":
+        return Answer(STALE, status, reason, current_sequence=int(data.get("current_sequence") or 0))
+    if status in (408, 425, 429) or status >= 500:
+        return Answer(RETRY, status, reason or f"Erreur {status}.",
+                      retry_after=parse_retry_after(response.headers.get("retry-after")))
+    return Answer(REJECTED, status, reason or f"Refusé (HTTP {status}).")
+
+
+class FileExportTransport:
+    """Writes each snapshot as CSV (one line per cube cell, totals and hash in the header lines)
+    for a manual upload to the national tool. Nothing is confirmed, so months stay pending."""
+
+    name = "fichier"
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, snap: dict) -> Path:
+        return self.folder / f"guichet-{snap['structure']}-{snap['month']}-{snap['device'][:8]}.csv"
+
+    def send(self, envelope: dict) -> Answer:
+        snap = envelope["snapshot"]
+        target = self.path_for(snap)
+        tmp = target.with_suffix(".tmp")
+        with tmp.open("w", newline="", encoding="utf-8") as handle:
+            out = csv.writer(handle, delimiter=";")
+            out.writerow(["# schema", snap["schema"]])
+            out.writerow(["# sha256", envelope["hash"]])
+            out.writerow(["# exported_at", datetime.now(timezone.utc).isoformat(timespec="seconds")])
+            out.writerow(["structure", "device", "month", "partner", "response_type", "canal", "bus_stop", "count"])
+            out.writerow([snap["structure"], snap["device"], snap["month"], "*", "*", "*", "*",
+                          snap["totals"]["accompaniments"]])
+            for row in snap["cube"]:
+                out.writerow([snap["structure"], snap["device"], snap["month"], row["partner"],
+                              row["response_type"], row["canal"], _csv_safe(row["bus_stop"]), row["count"]])
+        tmp.replace(target)  # atomic: a half-written file is never left under the final name
+        return Answer(EXPORTED, None, str(target))
+
+    def fetch(self, matricule: str, device: str, month: str) -> dict | None:
+        return None
+
+    def health(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+def _csv_safe(value: str) -> str:
+    # Spreadsheet formula injection (ASVS 1.2.10): a stop name starting with = + - @ is quoted.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -1,0 +1,57 @@
+import random
+from datetime import date
+
+from app.sync.client import A_JOUR, sync_structure
+from app.sync.snapshot import build_snapshot, month_key
+from app.sync.state import ACCEPTE, BROUILLON, ENVOYE, month_state, month_states
+from tests.sync.helpers import add_activity, assert_server_matches, months_back
+
+
+def test_first_sync_sends_every_month_and_server_totals_equal_local(store, site, server, transport, policy):
+    months = months_back(3)
+    with store.write() as session:
+        for m in months:
+            add_activity(session, site["agent"], m, 8, random.Random(m.month))
+    fixed = site["fixed"]
+    result = sync_structure(store, fixed.id, transport, policy=policy)
+    assert result.status == A_JOUR, result
+    assert result.accepted == [month_key(m) for m in months]
+    assert_server_matches(store, server, fixed.id, fixed.matricule)
+    with store.read() as session:
+        assert {s.state for s, _ in month_states(session, fixed.id)} == {ACCEPTE}
+
+
+def test_resending_the_same_snapshot_changes_nothing_and_a_later_one_replaces_it(store, site, server, transport, policy):
+    m = months_back(1)[0]
+    fixed = site["fixed"]
+    with store.write() as session:
+        add_activity(session, site["agent"], m, 5, random.Random(2))
+    sync_structure(store, fixed.id, transport, policy=policy)
+    with store.read() as session:
+        before = build_snapshot(session, fixed.id, m)
+    stored = server.db.device_month(fixed.matricule, before.payload["device"], month_key(m))
+    assert stored["hash"] == before.hash
+    # nothing changed locally: a new sync sends nothing at all
+    again = sync_structure(store, fixed.id, transport, policy=policy)
+    assert again.requests == 0
+    # a late entry makes the month pending; the new snapshot replaces the old one (not added to it)
+    with store.write() as session:
+        add_activity(session, site["agent"], m, 2, random.Random(3))
+    with store.read() as session:
+        assert month_state(session, fixed.id, m).state == BROUILLON
+    sync_structure(store, fixed.id, transport, policy=policy)
+    assert_server_matches(store, server, fixed.id, fixed.matricule)
+    assert len(server.db.structure_month(fixed.matricule, month_key(m))["devices"]) == 1
+
+
+def test_month_state_is_envoye_until_the_server_confirms(store, site, server, transport, policy):
+    m = months_back(1)[0]
+    fixed = site["fixed"]
+    with store.write() as session:
+        add_activity(session, site["agent"], m, 3, random.Random(4))
+    server.faults.set([{"kind": "500", "count": -1}])
+    result = sync_structure(store, fixed.id, transport, policy=policy)
+    assert result.status == "erreur" and result.requests == policy.max_attempts
+    with store.read() as session:
+        state = month_state(session, fixed.id, m)
+    assert state.state == ENVOYE and state.pending and state.accepted_hash is None
