@@ -1,52 +1,75 @@
-"""Opening the store: engine with the durability pragmas, migrations, integrity check.
+"""Opening the store: engine with the durability pragmas, encryption, migrations, integrity check.
 
 SQLite settings and why:
 - journal_mode=WAL: readers never block the writer (search-as-you-type while saving);
 - synchronous=FULL: an acknowledged save survives a power cut (WAL+NORMAL may lose the last ones);
 - foreign_keys=ON: SQLite leaves them off by default;
+- secure_delete=ON: deleted personal data is overwritten, not left in free pages (right to erasure);
+- temp_store=MEMORY: sorts and temporary tables never reach a temp file on disk;
 - explicit BEGIN (IMMEDIATE for writes): pysqlite otherwise opens transactions lazily, which
   breaks read-then-write atomicity and raises SQLITE_BUSY mid-transaction.
+
+Encryption (app/store/crypto.py): an encrypted store is opened through SQLCipher (`sqlcipher3`,
+same DB-API as sqlite3) with a raw 256-bit key applied in the connection factory, before SQLAlchemy
+or the pragmas touch the file. A plain store (demo, tests, benchmarks: fake data only) keeps the
+standard library's sqlite3. One file is never opened by both libraries in one process.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import sys
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Iterator
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, DatabaseError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from app.models.errors import StoreError
+from app.store import crypto
 
 log = logging.getLogger(__name__)
 
-_NETWORK_PREFIXES = ("//", "\\\\", "/mnt/smb", "/media/smb")
-_SYNCED_MARKERS = ("dropbox", "onedrive", "google drive", "googledrive", "nextcloud", "icloud")
+
+def _sqlcipher():
+    try:
+        import sqlcipher3.dbapi2 as dbapi  # lazy: only encrypted stores need it
+    except ImportError:  # pragma: no cover - packaging error
+        raise StoreError("Le module de chiffrement (sqlcipher3) est absent : réinstallez Guichet.") from None
+    return dbapi
 
 
-def check_location(path: Path) -> None:
-    """Refuse network shares and synced folders: WAL needs a local disk and one writer."""
-    as_text = str(path).lower()
-    if as_text.startswith(_NETWORK_PREFIXES):
-        raise StoreError(f"Le fichier de données ne peut pas être placé sur un partage réseau ({path}).")
-    if any(marker in as_text for marker in _SYNCED_MARKERS):
-        raise StoreError(
-            f"Le fichier de données ne peut pas être placé dans un dossier synchronisé ({path}) : "
-            "la synchronisation peut le corrompre. Choisissez un dossier local."
-        )
+def dbapi_connect(path: Path, key: bytes | None = None, read_only: bool = False):
+    """A DB-API connection to `path`: SQLCipher keyed with `key`, or plain sqlite3 when key is None.
+    The key is applied and checked first: a wrong key fails here, not in the middle of a query."""
+    module = _sqlcipher() if key is not None else sqlite3
+    target = f"file:{Path(path).as_posix()}?mode=ro" if read_only else str(path)
+    conn = module.connect(target, uri=read_only, check_same_thread=False, timeout=10, isolation_level=None)
+    if key is not None:
+        try:
+            conn.execute("PRAGMA cipher_log_level = NONE")  # wrong-key noise on stderr
+            conn.execute(crypto.pragma_key(key))
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except module.DatabaseError:
+            conn.close()
+            raise
+    return conn
 
 
-def make_engine(path: Path, read_only: bool = False) -> Engine:
-    if read_only:
-        url = f"sqlite:///file:{path}?mode=ro&uri=true"
+def make_engine(path: Path, read_only: bool = False, key: bytes | None = None) -> Engine:
+    if key is not None:
+        engine = create_engine(f"sqlite:///{path}", module=_sqlcipher(),
+                               creator=lambda: dbapi_connect(path, key, read_only))
+    elif read_only:
+        engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true",
+                               connect_args={"check_same_thread": False, "timeout": 10})
     else:
-        url = f"sqlite:///{path}"
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 10})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -56,6 +79,8 @@ def make_engine(path: Path, read_only: bool = False) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA secure_delete=ON")
+        cur.execute("PRAGMA temp_store=MEMORY")
         cur.execute("PRAGMA busy_timeout=10000")
         cur.close()
 
@@ -70,11 +95,24 @@ def make_engine(path: Path, read_only: bool = False) -> Engine:
 class Store:
     """One open store file. Services receive sessions from `read()` / `write()`."""
 
-    def __init__(self, path: Path, engine: Engine, read_only: bool = False):
+    def __init__(self, path: Path, engine: Engine, read_only: bool = False, key: bytes | None = None):
         self.path = path
         self.engine = engine
         self.read_only = read_only
+        self._key = key  # kept for backups (same key) and never logged
         self._write_engine = engine.execution_options(guichet_write=True)
+
+    @property
+    def encrypted(self) -> bool:
+        return self._key is not None
+
+    @property
+    def cipher_key(self) -> bytes | None:
+        """The raw SQLCipher key (None for a plain store): for backups and restore only, never logged."""
+        return self._key
+
+    def __repr__(self) -> str:
+        return f"Store({self.path!s}, encrypted={self.encrypted}, read_only={self.read_only})"
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -91,12 +129,27 @@ class Store:
             try:
                 yield session
                 session.commit()
-            except OperationalError as exc:
+            except (OperationalError, DatabaseError) as exc:
                 session.rollback()
+                if type(exc) not in (OperationalError, DatabaseError):
+                    raise  # IntegrityError & co: a programming or validation problem, not the disk
                 raise _store_error(exc) from exc
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def connection(self) -> Iterator[object]:
+        """The raw DB-API connection (sqlite3 or sqlcipher3) of a pooled connection, for backups."""
+        raw = self.engine.raw_connection()
+        try:
+            yield raw.driver_connection
+        finally:
+            raw.close()
+
+    def open_copy(self, path: Path, read_only: bool = False):
+        """A DB-API connection to another file with this store's key (backups stay encrypted)."""
+        return dbapi_connect(path, self._key, read_only=read_only)
 
     def quick_check(self) -> str:
         """'ok' or SQLite's first complaint."""
@@ -112,50 +165,182 @@ def _store_error(exc: Exception) -> StoreError:
     if "disk is full" in message or "database or disk is full" in message:
         return StoreError("Le disque est plein : l'enregistrement n'a pas été fait. Libérez de la place puis réessayez.")
     if "readonly" in message or "read-only" in message:
-        return StoreError("Le fichier de données est en lecture seule : l'enregistrement n'a pas été fait.")
+        return StoreError("Le fichier de données est en lecture seule : l'enregistrement n'a pas été fait. "
+                          "Vérifiez les droits sur le dossier de données.")
     if "locked" in message or "busy" in message:
         return StoreError("Le fichier de données est occupé par une autre fenêtre de Guichet. Réessayez dans un instant.")
+    if "disk i/o error" in message:
+        return StoreError("Erreur du disque : l'enregistrement n'a pas été fait. Vérifiez le disque puis réessayez.")
+    if "malformed" in message or "not a database" in message:
+        return StoreError("Le fichier de données est endommagé : l'enregistrement n'a pas été fait. "
+                          "Redémarrez Guichet pour restaurer une sauvegarde.")
     return StoreError(f"Erreur d'écriture dans le fichier de données : {exc}")
 
 
-def open_store(path: Path, *, migrate: bool = True, read_only: bool = False) -> Store:
-    """Open (creating if needed) and migrate the store at `path`. Raises StoreError."""
+def _wrong_key(path: Path) -> crypto.StoreKeyError:
+    return crypto.StoreKeyError(
+        f"Impossible de déchiffrer {path} : la clé ne correspond pas à ce fichier, ou le fichier est "
+        "endommagé. Restaurez une sauvegarde ou utilisez le code de récupération.", "wrong_key")
+
+
+def verify_key(path: Path, key: bytes) -> None:
+    """Raise StoreKeyError('wrong_key') unless `key` opens the encrypted file at `path`."""
+    try:
+        dbapi_connect(path, key, read_only=True).close()
+    except _sqlcipher().DatabaseError:
+        raise _wrong_key(path) from None
+
+
+def open_store(path: Path, *, migrate: bool = True, read_only: bool = False,
+               encrypted: bool | None = None, key: bytes | None = None) -> Store:
+    """Open (creating if needed) and migrate the store at `path`. Raises StoreError.
+
+    `encrypted`: None (default) detects an existing file and creates a *plain* one (demo, tests,
+    benchmarks); True requires/creates an encrypted store whose key was provisioned with
+    crypto.provision_store_key (or is passed as `key`); False refuses an encrypted file.
+    The key of an existing encrypted file comes from the OS keyring unless `key` is given.
+    """
     path = Path(path)
     check_location(path)
+    kind = crypto.file_kind(path)
+    if kind == "missing" and read_only:
+        raise StoreError(f"Fichier de données introuvable : {path}")
+    if kind == "plain" and encrypted:
+        raise StoreError(f"Le fichier de données {path} n'est pas chiffré : il ne peut pas servir de base "
+                         "chiffrée. Choisissez un autre emplacement.")
+    if kind == "encrypted" and encrypted is False:
+        raise StoreError(f"Le fichier de données {path} est chiffré : il ne peut pas être ouvert sans sa clé.")
+    use_key = kind == "encrypted" or (kind == "missing" and bool(encrypted or key))
+    if use_key and key is None:
+        key = crypto.load_store_key(path)
+    if not use_key:
+        key = None
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    elif not path.exists():
-        raise StoreError(f"Fichier de données introuvable : {path}")
-    if path.exists():
-        _check_is_sqlite(path)
-    engine = make_engine(path, read_only=read_only)
+    engine = make_engine(path, read_only=read_only, key=key)
     try:
+        with engine.connect():
+            pass  # opens the file (and checks the key) now rather than at the first query
         if migrate and not read_only:
             from app.store.migrate import upgrade
 
             upgrade(engine)
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
-        raise StoreError(f"Impossible d'ouvrir le fichier de données {path} : {exc.orig}") from exc
-    return Store(path, engine, read_only=read_only)
+        detail = str(exc.orig)
+        if key is not None and "not a database" in detail:
+            raise _wrong_key(path) from None
+        if "not a database" in detail or "malformed" in detail:
+            raise StoreError(f"{path} n'est pas un fichier de données Guichet (ou il est endommagé). "
+                             "Restaurez la dernière sauvegarde.") from None
+        raise StoreError(f"Impossible d'ouvrir le fichier de données {path} : {detail}") from exc
+    return Store(path, engine, read_only=read_only, key=key)
 
 
-def _check_is_sqlite(path: Path) -> None:
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(16)
-    except OSError as exc:
-        raise StoreError(f"Fichier de données illisible ({exc.strerror}) : {path}") from None
-    if header and header != b"SQLite format 3\x00":
-        raise StoreError(
-            f"{path} n'est pas un fichier de données Guichet (ou il est endommagé). "
-            "Restaurez la dernière sauvegarde."
-        )
-
-
-def raw_connect(path: Path) -> sqlite3.Connection:
-    """A plain sqlite3 connection with the same pragmas (backups, benchmarks)."""
-    conn = sqlite3.connect(path, isolation_level=None)
+def raw_connect(path: Path, key: bytes | None = None):
+    """A DB-API connection with the same pragmas (backups, benchmarks). Plain sqlite3 unless `key`."""
+    conn = dbapi_connect(path, key)
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=FULL")
     return conn
+
+
+# --- where the store may live ------------------------------------------------------------------
+# WAL needs a local disk with working locks and one host (sqlite.org/wal.html, useovernet.html);
+# sync clients copy the file and its -wal separately, which corrupts it (howtocorrupt.html §1.4).
+
+NETWORK_FS_TYPES = frozenset({
+    "cifs", "smb", "smb2", "smb3", "smbfs", "nfs", "nfs4", "afs", "ncpfs", "coda", "9p", "davfs",
+    "glusterfs", "ceph", "lustre", "gfs2", "ocfs2", "beegfs", "gpfs", "fuse.sshfs", "sshfs",
+    "fuse.davfs2", "fuse.rclone", "fuse.s3fs", "fuse.gcsfuse", "fuse.glusterfs", "fuse.cephfs",
+    "fuse.gvfsd-fuse", "fuse.onedriver", "fuse.google-drive-ocamlfuse", "fuse.dropbox",
+})
+_SYNCED_EXACT = frozenset({"google drive", "googledrive", "my drive", "mon drive", "nextcloud", "owncloud",
+                           "icloud drive", "iclouddrive", "mobile documents", "seafile", "pcloud drive",
+                           "box", "box sync", "sync", "megasync", "mega", "tresorit", "synology drive"})
+_SYNCED_PREFIXES = ("onedrive", "dropbox", "nextcloud", "icloud", "google drive", "sharepoint")
+_WIN_DRIVE_REMOTE, _WIN_DRIVE_REMOVABLE = 4, 2
+
+
+def _refuse_network(path) -> StoreError:
+    return StoreError(f"Le fichier de données ne peut pas être placé sur un partage réseau ({path}) : "
+                      "SQLite exige un disque local. Choisissez un dossier de cet ordinateur.")
+
+
+def _mount_fs_type(path: PurePath, mounts_text: str) -> str | None:
+    """File-system type of the longest mount point containing `path` (Linux /proc/mounts format)."""
+    best, best_type = "", None
+    target = str(path)
+    for line in mounts_text.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, best_type = point, fields[2].lower()
+    return best_type
+
+
+def _windows_drive_type(path: PureWindowsPath) -> int | None:
+    try:
+        import ctypes
+
+        return int(ctypes.windll.kernel32.GetDriveTypeW(path.anchor))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return None
+
+
+def check_location(path, *, platform: str | None = None, mounts_text: str | None = None,
+                   env: dict | None = None, drive_type=None) -> None:
+    """Refuse network shares, synced folders, roaming profiles and removable drives (StoreError).
+    Keyword arguments exist for tests: they stand for sys.platform, /proc/mounts, os.environ and
+    GetDriveTypeW."""
+    platform = platform or sys.platform
+    env = os.environ if env is None else env
+    windows = platform.startswith("win")
+    raw = str(path)
+    low = raw.lower().replace("/", "\\") if windows else raw.lower()
+    if low.startswith(("\\\\?\\unc\\", "\\\\.\\unc\\")):
+        raise _refuse_network(path)
+    if not low.startswith(("\\\\?\\", "\\\\.\\")) and (low.startswith("\\\\") or raw.startswith("//")):
+        raise _refuse_network(path)
+    pure = PureWindowsPath(raw) if windows else PurePosixPath(os.path.abspath(raw))
+    parts = [part.lower().strip() for part in pure.parts]
+    if any(part in _SYNCED_EXACT or part.startswith(_SYNCED_PREFIXES) for part in parts[1:]):
+        raise StoreError(f"Le fichier de données ne peut pas être placé dans un dossier synchronisé ({path}) : "
+                         "la synchronisation peut le corrompre. Choisissez un dossier local.")
+    if windows:
+        roaming, local = env.get("APPDATA"), env.get("LOCALAPPDATA")
+        for name in ("OneDrive", "OneDriveCommercial", "OneDriveConsumer"):
+            root = env.get(name)
+            if root and _is_under(pure, PureWindowsPath(root)):
+                raise StoreError(f"Le fichier de données ne peut pas être placé dans OneDrive ({path}).")
+        if roaming and _is_under(pure, PureWindowsPath(roaming)) and not (
+                local and _is_under(pure, PureWindowsPath(local))):
+            raise StoreError(f"Le fichier de données ne peut pas être placé dans le profil itinérant ({path}) : "
+                             "utilisez le dossier local (%LOCALAPPDATA%).")
+        kind = drive_type(pure) if drive_type else _windows_drive_type(pure)
+        if kind == _WIN_DRIVE_REMOTE:
+            raise _refuse_network(path)
+        if kind == _WIN_DRIVE_REMOVABLE:
+            raise StoreError(f"Le fichier de données ne peut pas être placé sur un support amovible ({path}) : "
+                             "une clé USB retirée en cours d'écriture corrompt les données.")
+        return
+    if mounts_text is None and platform.startswith("linux"):
+        try:
+            mounts_text = Path("/proc/mounts").read_text("utf-8", errors="replace")
+        except OSError:
+            mounts_text = None
+    if mounts_text:
+        fs_type = _mount_fs_type(PurePosixPath(os.path.realpath(raw)), mounts_text)
+        if fs_type in NETWORK_FS_TYPES or (fs_type or "").startswith(("nfs", "cifs", "smb")):
+            raise _refuse_network(path)
+
+
+def _is_under(path: PurePath, root: PurePath) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return str(path).lower().startswith(str(root).lower().rstrip("\\") + "\\")

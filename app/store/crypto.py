@@ -1,0 +1,256 @@
+"""Store key management: a random 256-bit SQLCipher key kept in the OS keyring, plus a recovery path.
+
+Design (docs/readme/store-security.md has the user-facing version):
+- At set-up, 32 random bytes become the store key. SQLCipher gets it raw (`PRAGMA key = "x'…'"`),
+  so opening costs no key derivation.
+- The key lives in the OS keyring (app.core.secrets, which fails closed) under an entry named after
+  a random store id. Never on disk in clear, never a plaintext fallback.
+- Beside the store, a small key file `<store>.cle` (JSON) holds the store id and the key *wrapped*
+  (AES-256-GCM) by a key derived with scrypt from a printable recovery code shown once to the
+  supervisor. Without the code the file reveals nothing; with it, a lost keyring entry (new Windows
+  profile, reinstalled PC) can be re-provisioned. A copy goes into the backups folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets as _random
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.models.errors import StoreError, ValidationError
+
+KEY_BYTES = 32
+KEYFILE_SUFFIX = ".cle"
+KEYFILE_FORMAT = "guichet-cle-1"
+_ENTRY_PREFIX = "store-key:"
+# scrypt: 32 MiB, ~0.1 s. The code already has 160 bits of entropy; the KDF is defence in depth.
+_SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_CODE_CHARS = 32  # 20 random bytes in base32
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class StoreKeyError(StoreError):
+    """The store key cannot be obtained. `reason`: no_keyring | missing_entry | no_keyfile | wrong_key."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def keyfile_path(db_path: Path) -> Path:
+    db_path = Path(db_path)
+    return db_path.with_name(db_path.name + KEYFILE_SUFFIX)
+
+
+def file_kind(path: Path) -> str:
+    """'missing' (absent or empty), 'plain' (SQLite header) or 'encrypted' (anything else)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        raise StoreError(f"Fichier de données illisible ({exc.strerror}) : {path}") from None
+    if not header:
+        return "missing"
+    return "plain" if header == SQLITE_HEADER else "encrypted"
+
+
+def pragma_key(key: bytes) -> str:
+    # Hex digits only: nothing to quote, and the raw form skips SQLCipher's PBKDF2.
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+# --- recovery code -----------------------------------------------------------------------------
+
+def new_recovery_code() -> str:
+    raw = base64.b32encode(_random.token_bytes(20)).decode("ascii")
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+def normalise_recovery_code(text: str) -> str:
+    """The 32 base32 characters of a typed code (spaces, dashes, case ignored; 0/1/8 read as O/I/B)."""
+    cleaned = "".join(ch for ch in (text or "").upper() if ch not in " -\t\r\n")
+    cleaned = cleaned.translate(str.maketrans("018", "OIB"))
+    if len(cleaned) != _CODE_CHARS or any(ch not in _B32 for ch in cleaned):
+        raise ValidationError(
+            "Code de récupération invalide : 32 lettres et chiffres (8 groupes de 4), "
+            "tel qu'imprimé lors de l'installation.", field="recovery_code")
+    return cleaned
+
+
+def _kek(code: str, salt: bytes, params: dict) -> bytes:
+    return hashlib.scrypt(normalise_recovery_code(code).encode("ascii"), salt=salt, n=params["n"],
+                          r=params["r"], p=params["p"], maxmem=128 * 1024 * 1024, dklen=32)
+
+
+# --- key file ----------------------------------------------------------------------------------
+
+@dataclass
+class KeyFile:
+    store_id: str
+    salt: bytes
+    scrypt: dict
+    nonce: bytes
+    wrapped: bytes
+
+    @property
+    def keyring_entry(self) -> str:
+        return _ENTRY_PREFIX + self.store_id
+
+    def to_json(self) -> str:
+        b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
+        return json.dumps({"format": KEYFILE_FORMAT, "store_id": self.store_id,
+                           "kdf": {"name": "scrypt", **self.scrypt, "salt": b64(self.salt)},
+                           "cipher": "AES-256-GCM", "nonce": b64(self.nonce),
+                           "wrapped_key": b64(self.wrapped)}, indent=1)
+
+    @classmethod
+    def load(cls, path: Path) -> "KeyFile":
+        try:
+            data = json.loads(Path(path).read_text("utf-8"))
+            if data.get("format") != KEYFILE_FORMAT:
+                raise ValueError("format")
+            kdf = data["kdf"]
+            return cls(store_id=str(data["store_id"]), salt=base64.b64decode(kdf["salt"]),
+                       scrypt={"n": int(kdf["n"]), "r": int(kdf["r"]), "p": int(kdf["p"])},
+                       nonce=base64.b64decode(data["nonce"]), wrapped=base64.b64decode(data["wrapped_key"]))
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise StoreKeyError(f"Fichier de clé illisible ou endommagé ({path}) : {exc}", "no_keyfile") from None
+
+    def unwrap(self, code: str) -> bytes:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        try:
+            return AESGCM(_kek(code, self.salt, self.scrypt)).decrypt(
+                self.nonce, self.wrapped, self.store_id.encode("ascii"))
+        except InvalidTag:
+            raise ValidationError("Ce code de récupération ne correspond pas à ce fichier de données.",
+                                  field="recovery_code") from None
+
+
+def _wrap(key: bytes, code: str, store_id: str) -> KeyFile:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    salt, nonce = os.urandom(16), os.urandom(12)
+    wrapped = AESGCM(_kek(code, salt, _SCRYPT)).encrypt(nonce, key, store_id.encode("ascii"))
+    return KeyFile(store_id, salt, dict(_SCRYPT), nonce, wrapped)
+
+
+def write_keyfile(path: Path, keyfile: KeyFile) -> None:
+    """Atomic write (temp + fsync + replace): a half-written key file would strand the store."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(keyfile.to_json())
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def find_keyfile(db_path: Path) -> Path | None:
+    """The key file beside the store, else the copy kept in its backups folder."""
+    from app.store.backups import backup_dir
+
+    for candidate in (keyfile_path(db_path), backup_dir(db_path) / keyfile_path(db_path).name):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _load_keyfile(db_path: Path) -> KeyFile:
+    found = find_keyfile(db_path)
+    if found is None:
+        raise StoreKeyError(
+            f"Le fichier de données {db_path} est chiffré (ou endommagé) et son fichier de clé "
+            f"« {keyfile_path(db_path).name} » est introuvable. Replacez ce fichier à côté des données "
+            "ou restaurez une sauvegarde.", "no_keyfile")
+    return KeyFile.load(found)
+
+
+# --- keyring -----------------------------------------------------------------------------------
+
+def _keyring_call(fn, *args):
+    from app.core import secrets
+
+    try:
+        return fn(*args)
+    except secrets.SecretStoreUnavailable as exc:
+        raise StoreKeyError(
+            "Le fichier de données est chiffré mais sa clé est inaccessible. " + exc.message,
+            "no_keyring") from None
+
+
+def provision_store_key(db_path: Path) -> str:
+    """Set-up: new random key into the keyring, key file beside the (future) store.
+    Returns the recovery code, to be shown once and printed for the supervisor."""
+    from app.core import secrets
+
+    db_path = Path(db_path)
+    if file_kind(db_path) != "missing" or keyfile_path(db_path).exists():
+        raise StoreError(f"Un fichier de données existe déjà ici : {db_path}. Choisissez un autre dossier.")
+    if not secrets.is_secure_backend():  # probe before anything is written
+        raise StoreKeyError("Impossible de chiffrer le fichier de données. " + secrets.UNAVAILABLE_MESSAGE,
+                            "no_keyring")
+    key, code, store_id = _random.token_bytes(KEY_BYTES), new_recovery_code(), uuid.uuid4().hex
+    keyfile = _wrap(key, code, store_id)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    _keyring_call(secrets.set_secret, keyfile.keyring_entry, key.hex())
+    write_keyfile(keyfile_path(db_path), keyfile)
+    return code
+
+
+def load_store_key(db_path: Path) -> bytes:
+    """The key of an encrypted store, from the keyring. Raises StoreKeyError with a French message."""
+    from app.core import secrets
+
+    keyfile = _load_keyfile(Path(db_path))
+    value = _keyring_call(secrets.get_secret, keyfile.keyring_entry)
+    if not value:
+        raise StoreKeyError(
+            "La clé de chiffrement de ce fichier de données n'est pas dans le trousseau de cet ordinateur "
+            "(nouveau profil Windows, trousseau réinitialisé…). Un superviseur peut la rétablir avec le "
+            "code de récupération imprimé lors de l'installation.", "missing_entry")
+    try:
+        key = bytes.fromhex(value)
+    except ValueError:
+        key = b""
+    if len(key) != KEY_BYTES:
+        raise StoreKeyError("La clé enregistrée dans le trousseau est endommagée. Utilisez le code de "
+                            "récupération pour la rétablir.", "missing_entry")
+    return key
+
+
+def recover_store_key(db_path: Path, code: str) -> bytes:
+    """Recovery: unwrap the key with the supervisor's code, check it opens the store, put it back
+    in the keyring. Raises ValidationError (bad code), StoreKeyError (keyring unavailable)."""
+    from app.core import secrets
+    from app.store.engine import verify_key
+
+    db_path = Path(db_path)
+    keyfile = _load_keyfile(db_path)
+    key = keyfile.unwrap(code)
+    if file_kind(db_path) == "encrypted":
+        verify_key(db_path, key)
+    _keyring_call(secrets.set_secret, keyfile.keyring_entry, key.hex())
+    if not keyfile_path(db_path).exists():  # it came from the backups folder: put it back
+        write_keyfile(keyfile_path(db_path), keyfile)
+    return key
+
+
+def forget_store_key(db_path: Path) -> None:
+    """Remove the keyring entry (decommissioning a PC; tests). The key file stays."""
+    from app.core import secrets
+
+    keyfile = _load_keyfile(Path(db_path))
+    _keyring_call(secrets.delete_secret, keyfile.keyring_entry)
