@@ -60,6 +60,21 @@ def remove_usager(session, usager_id: int) -> None:
     session.execute(text(f"DELETE FROM {USAGER_FTS} WHERE rowid = :id"), {"id": usager_id})
 
 
+def bulk_index_accompaniments(session, rows) -> None:
+    """Index many new accompaniments at once (demo and benchmark builders): rows of (id, body)
+    not indexed yet; one executemany instead of two statements per row."""
+    params = [{"id": i, "body": normalise(body)} for i, body in rows]
+    if params:
+        session.execute(text(f"INSERT INTO {ACCOMPANIMENT_FTS}(rowid, body) VALUES (:id, :body)"), params)
+
+
+def bulk_index_usagers(session, rows) -> None:
+    """Index many new usagers at once: rows of (id, body); empty bodies (anonymous) are skipped."""
+    params = [{"id": i, "body": normalise(body)} for i, body in rows if body.strip()]
+    if params:
+        session.execute(text(f"INSERT INTO {USAGER_FTS}(rowid, body) VALUES (:id, :body)"), params)
+
+
 def search_accompaniment_ids(session, query: str, limit: int = 200) -> list[int] | None:
     """Matching accompaniment ids, newest first; None when the query has no searchable word."""
     expr = _match_expression(query)
