@@ -106,6 +106,7 @@ def schema_summary(store) -> str:
 
 
 def about_rows(store) -> list[tuple[str, str]]:
+    from app.logging_setup import log_file  # honours GUICHET_LOG_DIR, like the log handler
     from app.store import paths
 
     data_file = str(store.path) if store is not None else str(paths.default_store_path())
@@ -118,7 +119,7 @@ def about_rows(store) -> list[tuple[str, str]]:
         (_("Schéma des données"), schema_summary(store)),
         (_("Fichier de données"), data_file),
         (_("Dossier des données"), str(Path(data_file).parent)),
-        (_("Dossier des journaux"), str(paths.log_dir())),
+        (_("Dossier des journaux"), str(log_file().parent)),
     ]
 
 

@@ -3,7 +3,8 @@
 Pages only collect answers; each page's « Suivant » checks them by running the real core use
 cases in a transaction that is then rolled back (`_dry_run`), so the wizard never duplicates a
 validation rule. « Terminer » writes everything in one transaction (`apply_setup`); cancelling
-writes nothing. The token goes to the OS keyring after the commit, never into the store.
+writes nothing. The token goes to the OS keyring (app.sync.settings.save_token) just before that
+transaction commits, never into the store; without a secure keyring the token cannot be typed.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
 
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
@@ -26,9 +26,6 @@ from app.resources import resource_path
 
 log = logging.getLogger(__name__)
 
-SERVICE_URL_KEY = "national_service_url"  # store Setting read by app.sync
-TOKEN_SECRET = "national_token"           # keyring entry name (app.core.secrets)
-_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 @dataclass
@@ -61,17 +58,10 @@ def check_stops(kind: str, stops: list[str]) -> list[str]:
 
 
 def check_service_url(url: str) -> str:
-    """Empty (set later) or https://…; plain http only on this machine (test server)."""
-    url = (url or "").strip()
-    if not url:
-        return ""
-    parsed = urlparse(url)
-    if parsed.scheme == "https" and parsed.hostname:
-        return url
-    if parsed.scheme == "http" and parsed.hostname in _LOCAL_HOSTS:
-        return url
-    raise ValidationError(_("L'adresse du service doit commencer par https:// (exemple : "
-                            "https://suivi.exemple.gouv.fr/api)."), field="service_url")
+    """Empty (set later in Settings) or the sync's own rule (https; http only for 127.0.0.1)."""
+    from app.sync.settings import validate_url
+
+    return validate_url(url) if (url or "").strip() else ""
 
 
 def set_agent_password(session, agent, password: str) -> None:
@@ -83,6 +73,7 @@ def set_agent_password(session, agent, password: str) -> None:
 
 def _write(session, answers: SetupAnswers, upto: str = "all") -> None:
     from app.core import structures
+    from app.sync import settings as sync_settings
 
     stops = check_stops(answers.kind, answers.stops)
     structure = structures.create_structure(session, answers.matricule, answers.name, answers.kind, stops=stops)
@@ -94,7 +85,10 @@ def _write(session, answers: SetupAnswers, upto: str = "all") -> None:
     if upto == "admin":
         return
     structures.set_setting(session, structures.CURRENT_STRUCTURE_KEY, str(structure.id))
-    structures.set_setting(session, SERVICE_URL_KEY, check_service_url(answers.service_url))
+    url = check_service_url(answers.service_url)
+    if url:
+        # Written directly, as create_agent above: there is no actor yet to hold configure_sync.
+        structures.set_setting(session, sync_settings.URL_KEY, url)
 
 
 class _Rollback(Exception):
@@ -112,16 +106,18 @@ def dry_run(store, answers: SetupAnswers, upto: str) -> None:
 
 
 def apply_setup(store, answers: SetupAnswers) -> bool:
-    """Create structure, stops, administrator and settings in one transaction; then the token.
-    Returns whether the token was saved. Raises ValidationError (nothing written) or StoreError."""
+    """Create structure, stops, administrator and settings in one transaction, and put the token
+    in the keyring before that transaction commits: a refused token (too short, keyring locked)
+    rolls everything back. Returns whether a token was saved. Raises ValidationError with the
+    field (nothing written), SecretStoreUnavailable, StoreError."""
+    token = answers.token.strip()
     with store.write() as session:
         _write(session, answers)
-    if not answers.token.strip():
-        return False
-    from app.core import secrets
+        if token:
+            from app.sync.settings import save_token
 
-    secrets.set_secret(TOKEN_SECRET, answers.token.strip())  # SecretStoreUnavailable: caller warns
-    return True
+            save_token(token)
+    return bool(token)
 
 
 def keyring_status() -> tuple[bool, str]:
@@ -279,13 +275,13 @@ class AdminPage(_Page):
 
 
 class ServicePage(_Page):
-    FALLBACK = "service_url"
+    FALLBACK = "url"
 
     def __init__(self):
         super().__init__(_("Service national de suivi"),
                          _("Adresse et jeton fournis par l'ANCT. Vous pouvez les saisir plus tard dans Paramètres."))
         f = self.form
-        self.url = f.add("service_url", _("&Adresse du service"), _line("https://"), _("Adresse du service national"))
+        self.url = f.add("url", _("&Adresse du service"), _line("https://"), _("Adresse du service national"))
         self.token = f.add("token", _("&Jeton d'accès"), _line(password=True), _("Jeton d'accès au service national"))
         self.keyring_note = QLabel()
         self.keyring_note.setObjectName("keyring_note")
@@ -333,7 +329,7 @@ class LanguagePage(_Page):
 
 
 _PAGE_OF_FIELD = {"matricule": 0, "name": 0, "kind": 0, "stop": 0, "login": 1, "display_name": 1,
-                  "password": 1, "confirm": 1, "role": 1, "service_url": 2, "token": 2, "language": 3}
+                  "password": 1, "confirm": 1, "role": 1, "url": 2, "token": 2, "language": 3}
 
 
 class SetupWizard(QWizard):
@@ -372,13 +368,13 @@ class SetupWizard(QWizard):
         except DomainError as exc:
             from app.core.secrets import SecretStoreUnavailable
 
-            if not isinstance(exc, SecretStoreUnavailable):
+            if isinstance(exc, SecretStoreUnavailable):  # nothing was written: fix or clear the token
+                while self.currentId() > 2:
+                    self.back()
+                self.pages[2].form.show_error(ValidationError(exc.message, field="token"), "token")
+            else:
                 QMessageBox.critical(self, _("Mise en service impossible"), exc.message)
-                return
-            # Everything is saved; only the token is not. Say so, and finish.
-            QMessageBox.warning(self, _("Jeton non enregistré"),
-                                _("La structure est créée, mais le jeton n'a pas été enregistré :\n{msg}\n"
-                                  "Saisissez-le plus tard dans Paramètres.").format(msg=exc.message))
+            return
         from app import i18n
         from app.ui import prefs
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import qVersion
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QMenu
 
-from app.store import paths
+from app.logging_setup import log_file
 from app.store.migrate import head_revisions
 from app.ui import about
 
@@ -28,7 +28,7 @@ def test_about_shows_versions_catalogues_schema_and_folders(qtbot, store):
         assert revision in text
     assert "(à jour)" in text
     assert str(store.path) in text
-    assert str(paths.log_dir()) in text
+    assert str(log_file().parent) in text
 
 
 def test_a_store_behind_the_code_says_which_revision_is_expected(store):

@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QWizard
 from app.core import structures
 from app.models.enums import Role
 from app.models.errors import ValidationError
-from app.ui.setup_wizard import SERVICE_URL_KEY, SetupAnswers, SetupWizard, apply_setup
+from app.sync.settings import TOKEN_NAME, URL_KEY as SERVICE_URL_KEY
+from app.ui.setup_wizard import SetupAnswers, SetupWizard, apply_setup
 
 PASSWORD = "Guichet-2026-sûr!"
 
@@ -133,11 +134,44 @@ def test_token_goes_to_the_keyring_and_never_into_the_store(wizard, store, secur
     wizard.pages[3].english.setChecked(True)
     wizard.button(QWizard.WizardButton.FinishButton).click()
     assert wizard.token_saved
-    assert secure_keyring.items[("Guichet", "national_token")] == "jeton-tres-secret-42"
+    assert secure_keyring.items[("Guichet", TOKEN_NAME)] == "jeton-tres-secret-42"
     store.close()  # flush the WAL into the file before reading its bytes
     raw = store.path.read_bytes() + (store.path.with_name(store.path.name + "-wal").read_bytes()
                                      if store.path.with_name(store.path.name + "-wal").exists() else b"")
     assert b"jeton-tres-secret-42" not in raw
+
+
+def go_to_finish(wizard, token):
+    fill_structure(wizard)
+    wizard.next()
+    fill_admin(wizard)
+    wizard.next()
+    wizard.pages[2].token.setText(token)
+    wizard.next()
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+
+
+def test_a_refused_token_brings_back_its_page_and_writes_nothing(wizard, store, secure_keyring):
+    go_to_finish(wizard, "court")
+    assert wizard.currentId() == 2
+    assert "Jeton" in error_text(wizard, 2, "token")
+    assert saved_structures(store) == [] and secure_keyring.items == {}
+    wizard.pages[2].token.setText("un-jeton-valide")  # fixed: finishing now works
+    wizard.next()
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    assert wizard.result() == QWizard.DialogCode.Accepted
+    assert len(saved_structures(store)) == 1
+
+
+def test_a_keyring_that_fails_while_saving_leaves_nothing_half_written(wizard, store, secure_keyring, monkeypatch):
+    def refuse(*_args):
+        raise RuntimeError("trousseau verrouillé")
+
+    monkeypatch.setattr(secure_keyring, "set_password", refuse)
+    go_to_finish(wizard, "un-jeton-valide")
+    assert wizard.currentId() == 2
+    assert "trousseau" in error_text(wizard, 2, "token").lower()
+    assert saved_structures(store) == []
 
 
 def test_finishing_creates_structure_admin_and_settings_together(wizard, store, no_keyring):
