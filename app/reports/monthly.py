@@ -80,6 +80,7 @@ class SyncInfo:
     name: str
     snapshot_hash: str | None
     state: str | None
+    state_label: str = ""
     reason: str = ""
 
 
@@ -246,10 +247,10 @@ def _get(obj, name):
 
 
 def _dimension_label(code: str) -> str:
-    try:
-        return label("survey_dimension", code)
-    except Exception:  # vocabulary owned by the surveys feature; fall back to the code
-        return code.replace("_", " ").capitalize()
+    names = {"satisfaction_globale": _("Satisfaction globale"), "facilite_acces": _("Facilité d’accès"),
+             "delais": _("Délais"), "simplicite": _("Simplicité de la démarche"),
+             "qualite_accueil": _("Qualité de l’accueil")}
+    return names.get(code, code.replace("_", " ").capitalize())
 
 
 def _moments(session: Session, ids, start, end, total) -> list[Line] | None:
@@ -261,6 +262,7 @@ def _moments(session: Session, ids, start, end, total) -> list[Line] | None:
 
 
 def _sync(session: Session, structures: list[StructureInfo], month: date) -> list[SyncInfo] | None:
+    """The hash of the snapshot the national sync would send for each structure, and its state."""
     snapshot = _optional("app.sync.snapshot")
     state = _optional("app.sync.state")
     if snapshot is None or state is None:
@@ -269,11 +271,11 @@ def _sync(session: Session, structures: list[StructureInfo], month: date) -> lis
     for s in structures:
         try:
             snap = snapshot.build_snapshot(session, s.id, month)
-            st = state.month_state(session, s.id, month)
+            st = state.derive(snap, state.get_row(session, s.id, month))  # = month_state, one build
         except DomainError as exc:  # shown on the report, never hidden
-            infos.append(SyncInfo(s.matricule, s.name, None, None, str(exc)))
+            infos.append(SyncInfo(s.matricule, s.name, None, None, "", str(exc)))
             continue
-        infos.append(SyncInfo(s.matricule, s.name, snap.hash, str(st.state), st.reason or ""))
+        infos.append(SyncInfo(s.matricule, s.name, snap.hash, st.state, st.label, st.reason or ""))
     return infos
 
 

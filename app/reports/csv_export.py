@@ -1,0 +1,87 @@
+"""The CSV annex, for tools that do not read XLSX. French Excel habits: `;` separator, UTF-8
+with a BOM (so Excel detects the encoding), decimal comma. Text cells that a spreadsheet would
+run as a formula (= + - @, tab, CR, NUL at the start) get a leading apostrophe (OWASP ASVS
+1.2.10); numbers are written by us and never escaped.
+
+Two files: `<base>-tableaux.csv` (every table in long form: Tableau;Libellé;…) and, for
+supervisors, `<base>-detail.csv` (one row per accompaniment, pseudonymised)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterable
+
+from app.i18n import _
+from app.reports.monthly import MonthlyReport, Progress
+from app.reports.tables import raw_sheet, sheets, typed_rows
+
+DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def escape_cell(text: str) -> str:
+    """Neutralise a text cell a spreadsheet would otherwise evaluate."""
+    return "'" + text if text.startswith(DANGEROUS_START) else text
+
+
+def unescape_cell(text: str) -> str:
+    """Inverse of escape_cell, for re-importing our own exports."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(DANGEROUS_START) else text
+
+
+def format_value(value, kind: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return escape_cell(value)
+    if kind == "ratio":
+        return f"{100 * value:.1f}".replace(".", ",")
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m") if kind == "month" else value.isoformat()
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")
+    return str(value)
+
+
+def _open(path: Path):
+    return path.open("w", encoding="utf-8-sig", newline="")
+
+
+def write_rows(handle, header: list[str], rows: Iterable[list[tuple]]) -> None:
+    writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
+    writer.writerow([escape_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([format_value(value, kind) for value, kind in row])
+
+
+def write_csv(report: MonthlyReport, base: Path | str, raw: Iterable[tuple] | None = None,
+              progress: Progress | None = None) -> list[Path]:
+    """Write `<base>-tableaux.csv` (and `<base>-detail.csv` when `raw` is given); return the paths."""
+    step = progress or (lambda done, total, text="": None)
+    base = Path(base)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    tables_path = base.with_name(base.name + "-tableaux.csv")
+    step(0, 2, _("Tableaux CSV"))
+    with _open(tables_path) as handle:
+        width = max(len(s.headers) for s in sheets(report))
+        header = [_("Tableau")] + [_("Colonne {n}").format(n=i) for i in range(1, width + 1)]
+
+        def long_rows():
+            for sheet in sheets(report):
+                yield [(sheet.name, "text")] + [(h, "text") for h in sheet.headers]
+                for row in typed_rows(sheet):
+                    yield [(sheet.name, "text")] + row
+        write_rows(handle, header, long_rows())
+    paths = [tables_path]
+    if raw is not None:
+        step(1, 2, _("Détail CSV"))
+        sheet = raw_sheet(raw)
+        detail_path = base.with_name(base.name + "-detail.csv")
+        with _open(detail_path) as handle:
+            write_rows(handle, sheet.headers, typed_rows(sheet))
+        paths.append(detail_path)
+    step(2, 2, _("CSV écrits"))
+    return paths

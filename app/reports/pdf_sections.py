@@ -1,0 +1,239 @@
+"""The content of the report's PDF, section by section (layout helpers live in pdf.py).
+Imported only by app.reports.pdf.write_pdf, after reportlab."""
+
+from __future__ import annotations
+
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table, TableStyle
+
+from app.i18n import _, current_language, format_date, format_month, format_number, format_percent, label, ngettext
+from app.reports.pdf import _esc, evolution
+
+
+def cover(b) -> list:
+    r = b.r
+    c = r.current
+    top = r.by_partner[0] if r.by_partner else None
+    sat = r.satisfaction
+    sat_main = _overall(sat)
+
+    def tile(value: str, caption: str, note: str = "", style: str = "big"):
+        return [b.p(value, style), b.p(f"<b>{_esc(caption)}</b>", "tile"), b.p(_esc(note), "small")]
+
+    prev, ly = format_month(r.previous.month), format_month(r.last_year.month)
+    tiles = [
+        tile(format_number(c.accompaniments), _("accompagnements"),
+             _("{e} par rapport à {m}").format(e=evolution(c.accompaniments, r.previous.accompaniments), m=prev)),
+        tile(format_number(c.usagers), _("usagers accompagnés"),
+             _("{e} par rapport à {m}").format(e=evolution(c.usagers, r.previous.usagers), m=prev)),
+        tile(format_number(r.last_year.accompaniments), _("accompagnements en {m}").format(m=ly),
+             _("évolution sur un an : {e}").format(e=evolution(c.accompaniments, r.last_year.accompaniments))),
+        tile(_esc(top.label) if top else "—", _("premier partenaire"),
+             _("{n} accompagnements ({p})").format(n=format_number(top.count), p=format_percent(top.share)) if top else "",
+             "bigtext" if top and len(top.label) > 8 else "big"),
+        tile(format_number(r.follow_ups.month_overdue), _("relances en retard"),
+             _("sur {n} relances encore ouvertes ce mois-ci").format(n=format_number(r.follow_ups.month_open))),
+        tile(format_percent(sat_main) if sat_main is not None else _("pas de données"), _("usagers satisfaits"),
+             ngettext("{n} réponse à l'enquête", "{n} réponses à l'enquête", sat.responses).format(n=format_number(sat.responses)) if sat else _("enquête de satisfaction non disponible"),
+             "big" if sat_main is not None else "bigtext"),
+    ]
+    w = b.width / 3
+    grid = Table([tiles[:3], tiles[3:]], colWidths=[w] * 3, rowHeights=[33 * mm, 33 * mm])
+    grid.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), b.colors.HexColor("#F5F5FE")),
+                              ("LINEBEFORE", (0, 0), (0, -1), 2.5, b.charts.BLUE),
+                              ("LINEBEFORE", (1, 0), (-1, -1), 2.5, b.charts.BLUE),
+                              ("INNERGRID", (0, 0), (-1, -1), 4, b.colors.white),
+                              ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                              ("LEFTPADDING", (0, 0), (-1, -1), 9), ("TOPPADDING", (0, 0), (-1, -1), 7)]))
+    story = [b.h1(_("Synthèse")), grid, Spacer(1, 6 * mm),
+             b.p(_("Activité des structures France services du {start} au {end}, selon les règles de comptage "
+                   "de la déclaration nationale (voir « Définitions »).").format(
+                 start=long_date(r.by_day[0][0]), end=long_date(r.by_day[-1][0]))),
+             Spacer(1, 4 * mm)]
+    story += _structures_table(b)
+    story += _sync_block(b)
+    story.append(Spacer(1, 4 * mm))
+    story.append(b.p(_("Édité par {who} le {when}.").format(who=_esc(r.author or "Guichet"),
+                                                            when=long_date(r.generated_at)), "small"))
+    return story
+
+
+def long_date(d) -> str:
+    """« 1er octobre 2026 », « 23 novembre 2026 » (French writes the first of the month 1er)."""
+    if d.day == 1 and current_language() == "fr":
+        return "1er " + format_date(d, "MMMM y")
+    return format_date(d, "d MMMM y")
+
+
+def _overall(sat):
+    if not sat or not sat.dimensions:
+        return None
+    overall = next((d for d in sat.dimensions if d.code in ("satisfaction_globale", "globale", "overall")), sat.dimensions[0])
+    return overall.pct_satisfied
+
+
+def _structures_table(b) -> list:
+    rows = [[s.matricule, _esc(s.name), label("structure_kind", s.kind)] for s in b.r.structures]
+    return [b.p(f"<b>{_('Structures couvertes')}</b>", "h2"),
+            b.table([_("Matricule"), _("Nom"), _("Type")], rows, [24 * mm, b.width - 74 * mm, 50 * mm], numeric=())]
+
+
+def _sync_block(b) -> list:
+    title = b.p(f"<b>{_('Transmission à l’outil national')}</b>", "h2")
+    if b.r.sync is None:
+        return [title, b.p(_("Empreinte et état de l’envoi : pas de données (module de transmission non installé)."), "small")]
+    rows = [[s.matricule, _esc(s.state_label or s.state or _("inconnu")), _esc(s.reason or "—"),
+             f"<font size=6.5>{_esc(s.snapshot_hash or '—')}</font>"] for s in b.r.sync]
+    return [title,
+            b.table([_("Matricule"), _("État"), _("Motif"), _("Empreinte des chiffres transmis")], rows,
+                    [22 * mm, 28 * mm, 40 * mm, b.width - 90 * mm], numeric=()),
+            Spacer(1, 2 * mm),
+            b.p(_("L’empreinte identifie exactement les chiffres envoyés pour ce mois : si elle change, les "
+                  "chiffres ont changé depuis l’envoi."), "small")]
+
+
+def sections(b) -> list:
+    story = [PageBreak()]
+    story += _activity(b)
+    story += [PageBreak()] + _partners(b)
+    story += [PageBreak()] + _nature(b)
+    story += [CondPageBreak(90 * mm)] + _outcomes(b)
+    story += [PageBreak()] + _satisfaction(b)
+    story += [CondPageBreak(120 * mm)] + _days(b)
+    story += [PageBreak()] + _definitions(b)
+    return story
+
+
+def _activity(b) -> list:
+    r = b.r
+    rows = []
+    for name, p in ((_("Mois du rapport"), r.current), (_("Mois précédent"), r.previous), (_("Même mois, année précédente"), r.last_year)):
+        rows.append([f"{name} — {format_month(p.month)}", p.accompaniments, p.usagers,
+                     evolution(r.current.accompaniments, p.accompaniments) if p is not r.current else ""])
+    return [b.h1(_("Évolution de l’activité")),
+            b.p(f"<b>{_('Accompagnements et usagers sur douze mois')}</b>", "h2"),
+            b.charts.trend_bars(r.trend, b.width),
+            Spacer(1, 3 * mm),
+            b.table([_("Période"), _("Accompagnements"), _("Usagers"), _("Écart")], rows,
+                    [b.width - 96 * mm, 38 * mm, 30 * mm, 28 * mm]),
+            b.p(f"<b>{_('Répartition par jour de la semaine')}</b>", "h2"),
+            b.charts.weekday_bars(r.by_weekday, b.width),
+            b.p(f"<b>{_('Douze derniers mois')}</b>", "h2"),
+            b.side_by_side([_months_table(b, r.trend[:6])], [_months_table(b, r.trend[6:])])]
+
+
+def _months_table(b, periods):
+    w = b.width / 2 - 8
+    rows = [[format_month(p.month), p.accompaniments, p.usagers] for p in periods]
+    return b.table([_("Mois"), _("Accompagnements"), _("Usagers")], rows, [w - 56 * mm, 36 * mm, 20 * mm])
+
+
+def _partners(b) -> list:
+    r = b.r
+    rows = [[_esc(line.label), line.count, format_percent(line.share),
+             " · ".join(f"{_esc(name)} ({format_number(n)})" for name, n in line.details)] for line in r.by_partner]
+    out = [b.h1(_("Partenaires et démarches")),
+           b.p(_("Un accompagnement qui concerne plusieurs partenaires compte pour chacun d’eux : la somme des "
+                 "lignes ({sum}) peut dépasser le nombre d’accompagnements ({total}).").format(
+               sum=format_number(sum(line.count for line in r.by_partner)), total=format_number(r.current.accompaniments)), "small"),
+           Spacer(1, 2 * mm),
+           b.charts.partner_bars(r.by_partner, b.width)]
+    if rows:
+        out += [b.p(f"<b>{_('Détail par partenaire')}</b>", "h2"),
+                b.table([_("Partenaire"), _("Accomp."), _("Part"), _("Démarches les plus fréquentes")], rows,
+                        [36 * mm, 18 * mm, 16 * mm, b.width - 70 * mm], numeric=(1, 2))]
+    return out
+
+
+def _nature(b) -> list:
+    r = b.r
+    half = b.width / 2 - 8
+    left = b.breakdown(_("Type de réponse"), r.by_response_type, half)
+    right = b.breakdown(_("Canal"), r.by_canal, half)
+    left2 = b.breakdown(_("Thématique"), r.by_thematique, half)
+    if r.by_moment is None:
+        right2 = [b.p(f"<b>{_('Moment de vie')}</b>", "h2"), b.p(_("Pas de données (parcours « moments de vie » non installé)."), "small")]
+    else:
+        right2 = b.breakdown(_("Moment de vie"), r.by_moment, half, with_total=False,
+                             empty=_("Aucun accompagnement rattaché à un moment de vie."))
+    stops = b.breakdown(_("Arrêt du bus"), r.by_bus_stop, half, empty=_("Aucun accompagnement en itinérance ce mois-ci."))
+    return [b.h1(_("Nature des accompagnements")), b.side_by_side(left, right), Spacer(1, 3 * mm),
+            b.side_by_side(left2, right2), Spacer(1, 3 * mm), b.side_by_side(stops, [])]
+
+
+def _outcomes(b) -> list:
+    r, f = b.r, b.r.follow_ups
+    half = b.width / 2 - 8
+    left = b.breakdown(_("Autonomie de l’usager"), r.by_autonomy, half)
+    right = b.breakdown(_("Finalisation de la démarche"), r.by_finalisation, half)
+    rows = [[_("Accompagnements du mois avec une relance encore ouverte"), f.month_open],
+            [_("… dont la date de relance est dépassée"), f.month_overdue],
+            [_("Toutes périodes : relances encore ouvertes"), f.backlog_open],
+            [_("… dont la date de relance est dépassée"), f.backlog_overdue]]
+    return [b.h1(_("Autonomie, finalisation et relances")), b.side_by_side(left, right),
+            KeepTogether([b.p(f"<b>{_('Relances au {d}').format(d=long_date(f.as_of))}</b>", "h2"),
+                          b.table([_("Relances"), _("Nombre")], rows, [b.width - 30 * mm, 30 * mm])])]
+
+
+def _satisfaction(b) -> list:
+    s = b.r.satisfaction
+    out = [b.h1(_("Satisfaction des usagers"))]
+    if s is None or not s.responses:
+        out.append(b.p(_("Pas de données : aucune réponse à l’enquête de satisfaction pour ce mois.")
+                       if s is not None else _("Pas de données : l’enquête de satisfaction n’est pas installée.")))
+        out.append(b.charts.satisfaction_bars([], b.width))
+        return out
+    out += [b.p(_("{n} réponses ; taux de réponse : {rate}.").format(n=format_number(s.responses),
+                                                                   rate=format_percent(s.response_rate))),
+            Spacer(1, 2 * mm), b.charts.satisfaction_bars(s.dimensions, b.width), Spacer(1, 2 * mm)]
+    rows = [[_esc(d.label), format_percent(d.pct_satisfied), format_percent(d.pct_neutral),
+             format_percent(d.pct_dissatisfied), _signed(d.net_rate)] for d in s.dimensions]
+    out.append(b.table([_("Dimension"), _("Satisfaits"), _("Neutres"), _("Insatisfaits"), _("Taux net")], rows,
+                       [b.width - 100 * mm, 25 * mm, 25 * mm, 25 * mm, 25 * mm]))
+    return out
+
+
+def _signed(ratio) -> str:
+    if ratio is None:
+        return "—"
+    return ("+" if ratio > 0 else "−" if ratio < 0 else "") + format_percent(abs(ratio))
+
+
+def _days(b) -> list:
+    days = b.r.by_day
+    half = (len(days) + 1) // 2
+    cols = [[format_date(d, "EEE d"), n] for d, n in days]
+    w = b.width / 2 - 8
+
+    def part(rows):
+        return b.table([_("Jour"), _("Accompagnements")], rows, [w - 36 * mm, 36 * mm])
+    return [b.h1(_("Répartition par jour")), b.side_by_side([part(cols[:half])], [part(cols[half:])])]
+
+
+def _definitions(b) -> list:
+    items = [
+        (_("Accompagnement"), _("Une visite, un appel ou un échange au cours duquel un agent aide un usager pour une ou "
+                                "plusieurs démarches. Il compte pour le mois de sa date locale s’il est ouvert, en attente "
+                                "du partenaire ou clos ; un accompagnement annulé (saisi par erreur) ne compte jamais.")),
+        (_("Usager"), _("Chaque personne identifiée compte une fois dans le mois, quel que soit le nombre de ses "
+                        "visites ; chaque accompagnement anonyme compte pour un usager.")),
+        (_("Par partenaire"), _("Un accompagnement compte une fois pour chaque partenaire concerné ; le total général "
+                                "le compte une seule fois. Les démarches les plus fréquentes sont comptées de la même façon.")),
+        (_("Relance ouverte, en retard"), _("Accompagnement ouvert ou en attente du partenaire ayant une date de relance ; "
+                                            "en retard si cette date est antérieure à la date d’édition du rapport.")),
+        (_("Taux de réponse"), _("Nombre de réponses à l’enquête de satisfaction rapporté au nombre d’accompagnements "
+                                 "de la même période et des mêmes structures.")),
+        (_("Satisfaits, neutres, insatisfaits ; taux net"), _("Réponses 4 ou 5, 3, et 1 ou 2 sur une échelle de 1 à 5 ; le "
+                                                               "taux net est la part de satisfaits moins la part d’insatisfaits.")),
+        (_("Évolution"), _("Écart relatif entre le mois du rapport et la période comparée ; « — » quand la période comparée "
+                           "ne compte aucun accompagnement.")),
+        (_("Empreinte"), _("Condensé (SHA-256) des chiffres transmis à l’outil national pour ce mois ; identique d’un "
+                           "rapport à l’autre tant que les chiffres ne changent pas.")),
+    ]
+    out = [b.h1(_("Définitions"))]
+    for term, text in items:
+        out += [b.p(_esc(term), "term"), b.p(_esc(text))]
+    out += [Spacer(1, 6 * mm),
+            b.p(_("Les annexes tableur (XLSX, CSV) reprennent ces tableaux ; la feuille « Détail » (une ligne par "
+                  "accompagnement, usagers pseudonymisés) n’est produite que pour les superviseurs."), "small")]
+    return out

@@ -1,0 +1,124 @@
+"""The report's tables as plain rows, shared by the XLSX and CSV annexes so both say the same.
+
+Values keep their type (int, float ratio, date, datetime, str); each writer formats them.
+Column kinds tell the writer how: "text", "int", "ratio" (0–1, shown as a percentage),
+"date", "month", "datetime".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from app.i18n import _, format_month, label
+from app.reports.monthly import RAW_COLUMNS, Line, MonthlyReport
+
+
+@dataclass
+class Sheet:
+    name: str  # ≤ 31 characters, no []:*?/\ (Excel's rules)
+    headers: list[str]
+    kinds: list[str]
+    rows: list[tuple]
+    widths: list[int]
+
+
+def _breakdown(name: str, first: str, lines: list[Line]) -> Sheet:
+    return Sheet(name, [first, _("Code"), _("Accompagnements"), _("Part des accompagnements")],
+                 ["text", "text", "int", "ratio"],
+                 [(line.label, line.code, line.count, line.share) for line in lines], [34, 26, 16, 14])
+
+
+def summary(report: MonthlyReport) -> Sheet:
+    r, f = report, report.follow_ups
+    rows = [
+        (_("Mois"), r.month, "month"),
+        (_("Structures"), r.scope_label, "text"),
+        (_("Matricules"), ", ".join(s.matricule for s in r.structures), "text"),
+        (_("Accompagnements"), r.current.accompaniments, "int"),
+        (_("Usagers"), r.current.usagers, "int"),
+        (_("Accompagnements, mois précédent ({m})").format(m=format_month(r.previous.month)), r.previous.accompaniments, "int"),
+        (_("Usagers, mois précédent"), r.previous.usagers, "int"),
+        (_("Accompagnements, même mois l’an dernier ({m})").format(m=format_month(r.last_year.month)), r.last_year.accompaniments, "int"),
+        (_("Usagers, même mois l’an dernier"), r.last_year.usagers, "int"),
+        (_("Relances ouvertes (accompagnements du mois)"), f.month_open, "int"),
+        (_("Relances en retard (accompagnements du mois)"), f.month_overdue, "int"),
+        (_("Relances ouvertes (toutes périodes)"), f.backlog_open, "int"),
+        (_("Relances en retard (toutes périodes)"), f.backlog_overdue, "int"),
+        (_("Date de référence des relances"), f.as_of, "date"),
+        (_("Réponses à l’enquête de satisfaction"), r.satisfaction.responses if r.satisfaction else _("pas de données"),
+         "int" if r.satisfaction else "text"),
+        (_("Taux de réponse"), r.satisfaction.response_rate if r.satisfaction else _("pas de données"),
+         "ratio" if r.satisfaction else "text"),
+        (_("Édité le"), r.generated_at, "datetime"),
+        (_("Édité par"), r.author, "text"),
+    ]
+    for s in r.sync or []:
+        rows.append((_("Transmission {m} : état").format(m=s.matricule), s.state_label or s.state or _("inconnu"), "text"))
+        rows.append((_("Transmission {m} : empreinte").format(m=s.matricule), s.snapshot_hash or "", "text"))
+    if r.sync is None:
+        rows.append((_("Transmission nationale"), _("pas de données (module non installé)"), "text"))
+    # one value column whose kind varies by row: the writer reads kinds per row here
+    return Sheet(_("Synthèse"), [_("Indicateur"), _("Valeur")], ["text", "mixed"],
+                 [(name, value, kind) for name, value, kind in rows], [52, 70])
+
+
+def sheets(report: MonthlyReport) -> list[Sheet]:
+    """Every table of the report, in the PDF's order (the raw sheet is separate: permission)."""
+    r = report
+    out = [summary(r)]
+    partners = Sheet(_("Partenaires"), [_("Partenaire"), _("Code"), _("Accompagnements"), _("Part des accompagnements"),
+                                        _("Démarche la plus fréquente"), _("Nombre"), _("2e démarche"), _("Nombre"),
+                                        _("3e démarche"), _("Nombre")],
+                     ["text", "text", "int", "ratio", "text", "int", "text", "int", "text", "int"], [], [24, 10, 16, 14, 40, 9, 40, 9, 40, 9])
+    for line in r.by_partner:
+        details = [x for pair in line.details for x in pair]
+        details += [None] * (6 - len(details))
+        partners.rows.append((line.label, line.code, line.count, line.share, *details))
+    out.append(partners)
+    out.append(Sheet(_("Partenaire x type x canal"), [_("Partenaire"), _("Type de réponse"), _("Canal"), _("Arrêt du bus"),
+                                                       _("Accompagnements")],
+                     ["text", "text", "text", "text", "int"],
+                     [(row.partner_code, label("response_type", row.response_type), label("canal", row.canal),
+                       row.bus_stop, row.count) for row in r.cube], [14, 40, 22, 26, 16]))
+    out.append(_breakdown(_("Types de réponse"), _("Type de réponse"), r.by_response_type))
+    out.append(_breakdown(_("Canaux"), _("Canal"), r.by_canal))
+    out.append(_breakdown(_("Arrêts du bus"), _("Arrêt"), r.by_bus_stop))
+    out.append(_breakdown(_("Thématiques"), _("Thématique"), r.by_thematique))
+    if r.by_moment is not None:
+        out.append(_breakdown(_("Moments de vie"), _("Moment de vie"), r.by_moment))
+    out.append(_breakdown(_("Autonomie"), _("Autonomie"), r.by_autonomy))
+    out.append(_breakdown(_("Finalisation"), _("Finalisation"), r.by_finalisation))
+    if r.satisfaction is not None:
+        out.append(Sheet(_("Satisfaction"), [_("Dimension"), _("Satisfaits"), _("Neutres"), _("Insatisfaits"), _("Taux net")],
+                         ["text", "ratio", "ratio", "ratio", "ratio"],
+                         [(d.label, d.pct_satisfied, d.pct_neutral, d.pct_dissatisfied, d.net_rate)
+                          for d in r.satisfaction.dimensions], [30, 12, 12, 12, 12]))
+    out.append(Sheet(_("Évolution 12 mois"), [_("Mois"), _("Accompagnements"), _("Usagers")], ["month", "int", "int"],
+                     [(p.month, p.accompaniments, p.usagers) for p in r.trend], [16, 16, 12]))
+    out.append(Sheet(_("Jours"), [_("Date"), _("Jour"), _("Accompagnements")], ["date", "text", "int"],
+                     [(d, _weekday(d), n) for d, n in r.by_day], [12, 12, 16]))
+    return out
+
+
+def raw_sheet(rows) -> Sheet:
+    """The one-row-per-accompaniment sheet (rows from monthly.raw_rows: already permission-checked)."""
+    kinds = ["text", "datetime"] + ["text"] * 12 + ["date", "int", "text"]
+    return Sheet(_("Détail"), [_(c) for c in RAW_COLUMNS], kinds, rows,
+                 [11, 16, 10, 30, 16, 20, 26, 44, 22, 30, 22, 24, 14, 20, 12, 10, 14])
+
+
+def _weekday(d: date) -> str:
+    from app.i18n import format_date
+
+    return format_date(d, "EEEE")
+
+
+def typed_rows(sheet: Sheet):
+    """Each row as [(value, kind), …]; the summary sheet carries its value kind per row."""
+    if "mixed" in sheet.kinds:
+        for name, value, kind in sheet.rows:
+            yield [(name, "text"), (value, kind)]
+    else:
+        for row in sheet.rows:
+            yield list(zip(row, sheet.kinds))
