@@ -1,0 +1,230 @@
+"""RGPD rights of one usager: access (everything held on them) and real erasure.
+
+Access: the export walks the schema instead of a hand-kept list: every table with a foreign
+key to `usager`, then every table hanging off those rows (an accompaniment's démarches and
+history), plus the journal entries about the usager. A table added later is exported without
+touching this module; tests/security/test_rights.py fails if it has no erasure policy.
+
+Erasure: the usager row is deleted and the rows that point at it are handled by `ERASURE`
+(accompaniments are kept for the counts, detached and stripped of free text). It runs in one
+transaction with `PRAGMA secure_delete=ON` (deleted bytes are zeroed, not just unlinked), the
+full-text indexes are rebuilt (FTS5 keeps deleted terms in old segments until a merge), and a
+`wal_checkpoint(TRUNCATE)` afterwards empties the -wal file, so no trace stays on disk.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Callable, Iterator
+
+from sqlalchemy import Table, select as sa_select, text, update
+from sqlmodel import Session, SQLModel, select
+
+from app.core import journal
+from app.core.context import Actor
+from app.models.errors import NotFound
+from app.models.security import JournalEntry
+from app.models.tables import Accompaniment, AccompanimentEvent, AccompanimentProcedure, Usager
+from app.store import search_index
+
+
+def usager_fk_columns() -> list[tuple[str, str]]:
+    """(table, column) of every foreign key to usager.id known to the metadata."""
+    found = []
+    for table in SQLModel.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "usager" and table.name != "usager":
+                found.append((table.name, fk.parent.name))
+    return sorted(found)
+
+
+def _children(parent: str) -> list[tuple[Table, str]]:
+    """Tables with a foreign key to `parent`.id."""
+    out = []
+    for table in SQLModel.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name == parent and fk.column.name == "id" and table.name != parent:
+                out.append((table, fk.parent.name))
+    return out
+
+
+def _plain(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _rows(session: Session, table: Table, column: str, values: list) -> list[dict]:
+    if not values:
+        return []
+    result = session.execute(sa_select(table).where(table.c[column].in_(values)).order_by(*table.primary_key.columns))
+    return [{k: _plain(v) for k, v in row._mapping.items()} for row in result]
+
+
+def collect(session: Session, usager_id: int) -> dict:
+    """Everything held on one usager, as plain JSON-ready data (no permission check)."""
+    usager = session.get(Usager, usager_id)
+    if usager is None:
+        raise NotFound("Usager introuvable.")
+    tables = SQLModel.metadata.tables
+    data: dict = {"usager": {k: _plain(v) for k, v in usager.model_dump().items()}, "tables": {}}
+    for table_name, column in usager_fk_columns():
+        rows = _rows(session, tables[table_name], column, [usager_id])
+        data["tables"][table_name] = rows
+        ids = [r["id"] for r in rows if "id" in r]
+        for child, child_column in _children(table_name):
+            data["tables"].setdefault(child.name, []).extend(_rows(session, child, child_column, ids))
+    ref = journal.usager_ref(usager)
+    data["journal"] = [{"at": _plain(e.at), "agent_id": e.agent_id, "action": e.action}
+                       for e in session.exec(select(JournalEntry).where(JournalEntry.object_ref == ref)
+                                             .order_by(JournalEntry.id))]
+    return data
+
+
+def export_usager(session: Session, actor: Actor, usager_id: int) -> dict:
+    """Right of access: collect() and journal the export. Raises PermissionDenied, NotFound."""
+    actor.require("export_usager_data")
+    data = collect(session, usager_id)
+    journal.record(session, actor, "usager_exported", f"usager:{data['usager']['uuid']}")
+    data["exported_at"] = _plain(datetime.now().replace(microsecond=0))
+    return data
+
+
+def export_json(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def export_text(data: dict) -> str:
+    """A readable French rendering of export_usager() for the person concerned."""
+    lines = ["Données détenues sur vous par la France services", "=" * 48, ""]
+    lines.append(f"Export du {data.get('exported_at', '')}")
+    lines.append("")
+    lines.append("Votre fiche")
+    for key, value in data["usager"].items():
+        lines.append(f"  {key} : {'' if value is None else value}")
+    for table, rows in sorted(data["tables"].items()):
+        lines += ["", f"{table} ({len(rows)} ligne(s))"]
+        for row in rows:
+            lines.append("  - " + ", ".join(f"{k}={'' if v is None else v}" for k, v in row.items()))
+    lines += ["", f"Accès à votre dossier ({len(data['journal'])})"]
+    for entry in data["journal"]:
+        lines.append(f"  {entry['at']} agent n° {entry['agent_id']} : "
+                     f"{journal.ACTION_LABELS.get(entry['action'], entry['action'])}")
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- erasure
+
+_KEEP = object()
+
+
+def strip_accompaniments(session: Session, accompaniment_ids: list[int], usager_id=_KEEP) -> None:
+    """Keep accompaniments for the counts but drop what could identify someone: the free-text
+    note and précisions, the change-history details (and the usager link if `usager_id` is
+    given); then reindex their search text."""
+    if not accompaniment_ids:
+        return
+    from app.core.accompaniments import _search_body  # the one definition of what is indexed
+
+    values = {"note": ""} if usager_id is _KEEP else {"note": "", "usager_id": usager_id}
+    session.execute(update(Accompaniment).where(Accompaniment.id.in_(accompaniment_ids)).values(**values))
+    session.execute(update(AccompanimentProcedure).where(AccompanimentProcedure.accompaniment_id.in_(accompaniment_ids))
+                    .values(precision=""))
+    session.execute(update(AccompanimentEvent).where(AccompanimentEvent.accompaniment_id.in_(accompaniment_ids))
+                    .values(detail=""))
+    session.expire_all()
+    for acc in session.exec(select(Accompaniment).where(Accompaniment.id.in_(accompaniment_ids))):
+        lines = list(session.exec(select(AccompanimentProcedure)
+                                  .where(AccompanimentProcedure.accompaniment_id == acc.id)))
+        search_index.index_accompaniment(session, acc.id, _search_body(session, acc, lines))
+
+
+def _erase_accompaniments(session: Session, usager_id: int) -> int:
+    """Accompaniments move to a fresh anonymous stand-in (new uuid, no identity, only the
+    categories already counted in monthly figures), so past counts of distinct usagers and
+    of age bands do not change while nothing links back to the person."""
+    ids = list(session.exec(select(Accompaniment.id).where(Accompaniment.usager_id == usager_id)))
+    if not ids:
+        return 0
+    old = session.get(Usager, usager_id)
+    stand_in = Usager(structure_id=old.structure_id, anonymous=True, age_band=old.age_band,
+                      gender=old.gender, social_status=old.social_status, last_contact_on=old.last_contact_on)
+    session.add(stand_in)
+    session.flush()
+    strip_accompaniments(session, ids, usager_id=stand_in.id)
+    return len(ids)
+
+
+# Table with a usager FK -> what erasure does to its rows. A new table needs a line here
+# (the introspection test says so); until then `_generic` detaches or deletes.
+ERASURE: dict[str, Callable[[Session, int], int]] = {
+    "accompaniment": _erase_accompaniments,
+}
+
+
+def _generic(session: Session, table_name: str, column: str, usager_id: int) -> int:
+    table = SQLModel.metadata.tables[table_name]
+    if table.c[column].nullable:
+        result = session.execute(table.update().where(table.c[column] == usager_id).values({column: None}))
+    else:
+        result = session.execute(table.delete().where(table.c[column] == usager_id))
+    return result.rowcount or 0
+
+
+def optimise_search_index(session: Session) -> None:
+    """Merge FTS5 segments so terms of deleted rows are really gone (SQLite-specific, like search_index)."""
+    for fts in (search_index.USAGER_FTS, search_index.ACCOMPANIMENT_FTS):
+        session.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('optimize')"))
+
+
+@contextmanager
+def secure_write(store) -> Iterator[Session]:
+    """A write transaction whose deletions are zeroed on disk, followed by a WAL truncation."""
+    with store.write() as session:
+        conn = session.connection()
+        previous = int(conn.exec_driver_sql("PRAGMA secure_delete").scalar() or 0)
+        conn.exec_driver_sql("PRAGMA secure_delete=ON")
+        yield session
+        session.flush()  # zeroing happens as pages change, so the pragma can be put back before commit
+        conn.exec_driver_sql(f"PRAGMA secure_delete={previous}")
+    checkpoint(store)
+
+
+def checkpoint(store) -> bool:
+    """Copy the WAL into the database and truncate it to zero bytes; False if a reader prevented it."""
+    raw = store.engine.raw_connection()
+    try:
+        busy, _log, _done = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return busy == 0
+    finally:
+        raw.close()
+
+
+@dataclass
+class ErasureReport:
+    usager_uuid: str
+    rows: dict[str, int]
+
+
+def erase_usager(store, actor: Actor, usager_id: int) -> ErasureReport:
+    """Right to erasure. Raises PermissionDenied, NotFound; nothing is changed on error."""
+    actor.require("erase_usager")
+    rows: dict[str, int] = {}
+    with secure_write(store) as session:
+        usager = session.get(Usager, usager_id)
+        if usager is None:
+            raise NotFound("Usager introuvable.")
+        ref = journal.usager_ref(usager)
+        for table_name, column in usager_fk_columns():
+            handler = ERASURE.get(table_name)
+            rows[table_name] = (handler(session, usager_id) if handler
+                                else _generic(session, table_name, column, usager_id))
+        search_index.remove_usager(session, usager_id)
+        session.delete(usager)
+        session.flush()
+        optimise_search_index(session)
+        journal.record(session, actor, "usager_erased", ref, ", ".join(f"{t}: {n}" for t, n in sorted(rows.items())))
+    return ErasureReport(ref.split(":", 1)[1], rows)
