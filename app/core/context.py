@@ -38,6 +38,8 @@ permission("read_sync_journal", _SUPERVISION)
 permission("configure_sync", _SUPERVISION)
 permission("monthly_report", _ALL)  # reports: aggregates only, no personal data
 permission("export_raw_report", _SUPERVISION)  # the one-row-per-accompaniment annex
+permission("manage_checklists", _ALL)  # moments de vie in a case (issue 4)
+permission("import_checklist_catalogue", _SUPERVISION)
 
 
 @dataclass(frozen=True)

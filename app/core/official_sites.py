@@ -258,18 +258,20 @@ def _lookalike(host: str, display: str, userinfo: str, entries) -> tuple[SiteEnt
             why = ("caractères d'un autre alphabet ou accentués (encodage « xn-- »)" if unicode_trick
                    else "lettres ou chiffres qui se ressemblent")
             return e, [f"Imitation de {e.domain} : {why}."]
-    for e in named:
-        if f".{e.domain}." in f".{host}.":
-            return e, [f"Piège : « {e.domain} » est au début de l'adresse, mais le site réel est {_registrable(host)}."]
-    dotted = host.replace("-", ".").replace("_", ".")
-    for e in named:
-        if dotted != host and (_host_within(dotted, e.domain)):
-            return e, [f"Imitation de {e.domain} : un tiret remplace un point."]
-    core = bare.replace("-", ".").rsplit(".", 1)[0]
-    for e in named:
-        e_core = e.domain.replace("-", ".").rsplit(".", 1)[0]
-        if core == e_core or core.endswith("." + e_core):
-            return e, [f"Imitation de {e.domain} : même nom, autre extension ({_registrable(host)})."]
+    for h in dict.fromkeys((host, look)):  # the raw host, then how it reads (0→o, rn→m…)
+        bare_h = h[4:] if h.startswith("www.") else h
+        for e in named:
+            if f".{e.domain}." in f".{h}.":
+                return e, [f"Piège : « {e.domain} » est au début de l'adresse, mais le site réel est {_registrable(host)}."]
+        dotted = h.replace("-", ".").replace("_", ".")
+        for e in named:
+            if dotted != h and _host_within(dotted, e.domain):
+                return e, [f"Imitation de {e.domain} : un tiret remplace un point."]
+        core = bare_h.replace("-", ".").rsplit(".", 1)[0]
+        for e in named:
+            e_core = e.domain.replace("-", ".").rsplit(".", 1)[0]
+            if core == e_core or core.endswith("." + e_core):
+                return e, [f"Imitation de {e.domain} : même nom, autre extension ({_registrable(host)})."]
     for e in named:
         limit = 1 if len(e.domain) < 12 else 2
         if len(e.domain) >= 7 and min(_distance(bare, e.domain), _distance(look_bare, e.domain)) <= limit:
