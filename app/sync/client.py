@@ -189,8 +189,9 @@ def reconcile(store: Store, structure_id: int, months: list, transport: Transpor
 
 def sync_structure(store: Store, structure_id: int, transport: Transport, *, policy: RetryPolicy | None = None,
                    agent_id: int | None = None, progress: Callable[[int, int, str], None] | None = None,
-                   reconcile_after: bool = True) -> SyncResult:
-    """Send every pending month of `structure_id`, oldest first. Raises NotFound, StoreError."""
+                   reconcile_after: bool = True, reconcile_all: bool = False) -> SyncResult:
+    """Send every pending month of `structure_id`, oldest first, then read back what was sent
+    (every accepted month with `reconcile_all`). Raises NotFound, StoreError."""
     policy = policy or RetryPolicy()
     progress = progress or (lambda done, total, text: None)
     with store.write() as session:
@@ -199,10 +200,11 @@ def sync_structure(store: Store, structure_id: int, transport: Transport, *, pol
     result = SyncResult(A_JOUR)
     for rounds in range(2):  # a second round re-sends months whose reconciliation showed a difference
         with store.read() as session:
-            targets = [state.month for state, _snap in month_states(session, structure_id) if state.pending]
-        if not targets:
+            states = [state for state, _snap in month_states(session, structure_id)]
+        targets = [s.month for s in states if s.pending]
+        sent_now = [s.month for s in states if reconcile_all and rounds == 0 and s.state == "accepte"]
+        if not targets and not sent_now:
             break
-        sent_now = []
         for i, month in enumerate(targets):
             progress(i, len(targets), month_key(month))
             final = _send_month(store, structure_id, month, transport, policy, agent_id, result)
