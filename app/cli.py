@@ -17,6 +17,8 @@ import sys
 
 # Modules exposing register(subparsers). Add one line per feature.
 FEATURE_COMMANDS: list[str] = [
+    "app.sync.cli",
+    "app.core.demo_cli",
 ]
 
 

@@ -17,6 +17,7 @@ import os
 import random
 import uuid
 from dataclasses import dataclass
+from itertools import accumulate
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -91,7 +92,7 @@ class _Visit:
 
 
 def _pick(rng: random.Random, pairs):
-    return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
+    return rng.choices([p for p, _ in pairs], cum_weights=list(accumulate(w for _, w in pairs)))[0]
 
 
 def _holidays(year: int) -> set[date]:
@@ -106,6 +107,11 @@ def _holidays(year: int) -> set[date]:
     easter = date(year, (h + l - 7 * m + 90) // 25, (h + l - 7 * m + 33 * ((h + l - 7 * m + 90) // 25) + 19) % 32)
     fixed = {(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)}
     return {date(year, mo, dd) for mo, dd in fixed} | {easter + timedelta(days=n) for n in (1, 39, 50)}
+
+
+def _workday(day: date) -> date:
+    """The day itself, or the Monday after a weekend (agents do not close cases on Sunday)."""
+    return day + timedelta(days=max(0, 7 - day.weekday())) if day.weekday() >= 5 else day
 
 
 def _utc(local: datetime) -> datetime:
@@ -128,6 +134,7 @@ class _Builder:
             self.procs_by_partner.setdefault(proc.partner, []).append(code)
         self.procedures = cat.procedures
         self._weights: dict[date, tuple[list, list]] = {}
+        self._line_weights: dict[tuple[str, int], list[float]] = {}
         self.next_id = {"acc": 1, "line": 1, "event": 1, "usager": 1}
         self.pool: dict[int, list[dict]] = {}  # structure id -> identified usagers (for returns)
         self.usagers: dict[int, dict] = {}
@@ -184,9 +191,9 @@ class _Builder:
         if day not in self._weights:  # computed once a day: the choice itself stays cheap
             weights = {p: w * SEASON.get(p, {}).get(day.month, 1.0) / self._season_mean(p)
                        for p, w in PARTNER_MIX.items() if self.partners[p].is_valid_on(day)}
-            self._weights = {day: (list(weights), list(weights.values()))}
+            self._weights = {day: (list(weights), list(accumulate(weights.values())))}
         codes, weights = self._weights[day]
-        return self.rng.choices(codes, weights=weights)[0]
+        return self.rng.choices(codes, cum_weights=weights)[0]
 
     def _season_mean(self, partner: str) -> float:
         season = SEASON.get(partner, {})
@@ -196,8 +203,11 @@ class _Builder:
         codes = self.procs_by_partner.get(partner, [])
         if partner in FREE_DEMARCHES and (not codes or self.rng.random() < 0.4):
             return None, self.rng.choice(FREE_DEMARCHES[partner])[0]
-        weights = [POPULAR.get(c, 1) * PROC_SEASON.get(c, {}).get(month, 1) for c in codes]
-        return self.rng.choices(codes, weights=weights)[0], ""
+        key = (partner, month)
+        if key not in self._line_weights:
+            self._line_weights[key] = list(accumulate(POPULAR.get(c, 1) * PROC_SEASON.get(c, {}).get(month, 1)
+                                                      for c in codes))
+        return self.rng.choices(codes, cum_weights=self._line_weights[key])[0], ""
 
     # ----- one visit -> rows
     def visit(self, v: _Visit) -> None:
@@ -284,14 +294,14 @@ class _Builder:
         follow_up, finalisation = values["follow_up_on"], values["finalisation"]
         if follow_up:
             self.counts["follow_ups"] += 1
-            waiting_on = v.at.date() + timedelta(days=1)
+            waiting_on = _workday(v.at.date() + timedelta(days=1))
             if (values["response_type"] == "mise_en_relation_partenaire" or rng.random() < 0.3) and waiting_on < self.today:
                 events.append((_utc(datetime.combine(waiting_on, time(9, 15 + rng.randrange(40)))), "status",
                                {"status": [status, "en_attente_partenaire"]}))
                 status = "en_attente_partenaire"
             age = (self.today - follow_up).days
             if age > 60 or (0 < age <= 60 and rng.random() < 0.6):
-                closed_on = min(follow_up + timedelta(days=rng.randrange(4)), self.today - timedelta(days=1))
+                closed_on = min(_workday(follow_up + timedelta(days=rng.randrange(4))), self.today - timedelta(days=1))
                 change = {}
                 if finalisation != "finalisee":
                     change["finalisation"] = [finalisation, "finalisee"]
@@ -372,6 +382,10 @@ def build_demo_store(path: Path, seed: int = DEMO_SEED, today: date | None = Non
 
     path = Path(path)
     today = today or date.today()
+    if today < date(2021, 1, 2):  # two years back must stay after the store's earliest date (2019)
+        from app.models.errors import ValidationError
+
+        raise ValidationError("La démonstration doit se terminer après le 1er janvier 2021.", field="date")
     tmp = path.with_name(path.name + ".tmp")
     _remove_files(tmp)
     store = open_app_store(tmp)
@@ -404,7 +418,7 @@ def is_demo_store(path: Path) -> bool:
     import sqlite3
 
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(path)  # read only in practice; a plain connection tidies the WAL files on close
         try:
             return conn.execute("SELECT 1 FROM setting WHERE key = ?", (DEMO_KEY,)).fetchone() is not None
         finally:
