@@ -57,7 +57,7 @@ def _check_enum(value, enum, field_name: str, label: str, optional: bool = False
     return str(value)
 
 
-def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: datetime) -> dict:
+def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: datetime) -> tuple[dict, list]:
     """Checks every field; returns column values. Raises ValidationError naming the field."""
     if not data.procedures:
         raise ValidationError("Indiquez au moins une démarche ou un partenaire.", field="procedure")
@@ -189,6 +189,11 @@ def open_accompaniment(session: Session, actor: Actor, data: AccompanimentInput,
     return acc
 
 
+def input_for(session: Session, accompaniment_id: int) -> AccompanimentInput:
+    """The editable fields of an accompaniment, as a form would hold them."""
+    return _current_input(session, get_accompaniment(session, accompaniment_id))
+
+
 def _current_input(session: Session, acc: Accompaniment) -> AccompanimentInput:
     lines = [ProcedureLine(p.partner_code, p.procedure_code, p.precision)
              for p in procedure_lines(session, acc.id)]
@@ -297,4 +302,4 @@ def _jsonable(value):
 
 __all__ = ["AccompanimentInput", "ProcedureLine", "open_accompaniment", "update_accompaniment",
            "change_status", "close_accompaniment", "get_accompaniment", "procedure_lines", "history",
-           "last_input", "display_name"]
+           "last_input", "input_for", "display_name"]

@@ -1,0 +1,415 @@
+"""New / edit accompaniment form, built for speed at the counter.
+
+Fastest path for a simple information request: Ctrl+N, type « carte gr », Enter (takes the first
+suggestion), Enter (saves). Defaults come from the agent's last entries; favourite démarches are
+one Alt+digit away; Enter saves from any field; Esc cancels.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
+                               QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from app.core import accompaniments as acc_service
+from app.core import cases, structures
+from app.core.accompaniments import AccompanimentInput, ProcedureLine
+from app.core.catalogue import ProcedureChoice, ProcedureMatcher
+from app.core.usagers import UsagerInput, display_name, get_usager, search_usagers
+from app.i18n import _, current_language
+from app.models.catalogue import catalogue
+from app.models.enums import Canal, StructureKind
+from app.models.errors import DomainError, ValidationError
+from app.ui.widgets import select_data, vocabulary_combo, with_error
+
+_matcher: ProcedureMatcher | None = None
+
+
+def matcher() -> ProcedureMatcher:
+    global _matcher
+    if _matcher is None:
+        cat = catalogue()
+        base = ProcedureMatcher.from_catalogue(cat)
+        # « Autre démarche » per partner: counts by partner even when the démarche is not listed.
+        others = [ProcedureChoice("", code, _("Autre démarche"), p.short_label, "") for code, p in cat.partners.items()]
+        extra = {c.code: " ".join(w for w in base._words[i][1]) for i, c in enumerate(base.choices)}
+        _matcher = ProcedureMatcher(base.choices + others, extra)
+    return _matcher
+
+
+class AccompanimentForm(QDialog):
+    saved = Signal(int)
+
+    def __init__(self, store, actor, accompaniment_id: int | None = None, parent=None,
+                 initial: AccompanimentInput | None = None):
+        super().__init__(parent)
+        self.store, self.actor, self.accompaniment_id = store, actor, accompaniment_id
+        self.saved_id: int | None = None
+        self.selected: list[ProcedureChoice] = []
+        self.usager_id: int | None = None
+        self.setWindowTitle(_("Modifier l'accompagnement") if accompaniment_id else _("Nouvel accompagnement"))
+        self.setAccessibleName(self.windowTitle())
+        self.setMinimumWidth(760)
+        with store.read() as session:
+            self.structure = structures.get_structure(session, actor.structure_id)
+            self.stops = structures.bus_stops(session, actor.structure_id)
+            self.defaults = cases.agent_defaults(session, actor)
+            self.favourites = cases.favourite_procedures(session, actor, limit=6)
+            self.boost = cases.usage_counts(session, actor)
+            existing = acc_service.input_for(session, accompaniment_id) if accompaniment_id else None
+            self.existing_usager = (display_name(get_usager(session, existing.usager_id))
+                                    if existing and existing.usager_id else "")
+        self._build()
+        self._apply_defaults()
+        if existing or initial:
+            self._load(existing or initial)
+
+    # -- construction -------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+        outer.addLayout(form)
+        self.errors = {}
+
+        self.demarche_edit = QLineEdit()
+        self.demarche_edit.setPlaceholderText(_("Tapez quelques lettres : « carte gr », « apl », « impôts »…"))
+        self.demarche_edit.setAccessibleName(_("Démarche"))
+        self.completer_model = QStringListModel(self)
+        self.completer = QCompleter(self.completer_model, self)
+        self.completer.setCompletionMode(QCompleter.UnfilteredPopupCompletion)
+        self.completer.setMaxVisibleItems(12)
+        self.completer.popup().setAccessibleName(_("Suggestions de démarches"))
+        # setWidget, not QLineEdit.setCompleter: the latter writes every highlighted suggestion
+        # into the field while the agent is still typing.
+        self.completer.setWidget(self.demarche_edit)
+        self.completer.activated[str].connect(self._pick_display)
+        self.demarche_edit.textEdited.connect(self._suggest)
+        box, self.errors["procedure"] = with_error(self.demarche_edit)
+        lab = QLabel(_("&Démarche :"))
+        lab.setBuddy(self.demarche_edit)
+        form.addRow(lab, box)
+
+        self.selected_list = QListWidget()
+        self.selected_list.setAccessibleName(_("Démarches retenues (Suppr pour retirer)"))
+        self.selected_list.setMaximumHeight(52)
+        self.selected_list.installEventFilter(self)
+        form.addRow(_("Retenue(s) :"), self.selected_list)
+
+        self.fav_buttons = []
+        if self.favourites:
+            fav_box = QWidget()
+            grid = QGridLayout(fav_box)
+            grid.setContentsMargins(0, 0, 0, 0)
+            for i, code in enumerate(self.favourites, start=1):
+                choice = matcher().get(code)
+                if choice is None:
+                    continue
+                short = choice.label if len(choice.label) <= 30 else choice.label[:29] + "…"
+                button = QPushButton(f"&{i}  {short}")
+                button.setAccessibleName(_("Démarche favorite : ") + choice.display)
+                button.setToolTip(choice.display)
+                button.setFocusPolicy(Qt.NoFocus)  # reached with Alt+digit, not Tab: keeps Tab short
+                button.clicked.connect(lambda _=False, c=choice: self._pick(c))
+                grid.addWidget(button, (i - 1) // 3, (i - 1) % 3)
+                self.fav_buttons.append(button)
+            form.addRow(_("Favoris (Alt+chiffre) :"), fav_box)
+
+        self.response_combo = vocabulary_combo("response_type", _("Type de réponse"))
+        form.addRow(self._buddy(_("&Type de réponse :"), self.response_combo), self.response_combo)
+
+        self.canal_combo = vocabulary_combo("canal", _("Canal"))
+        self.stop_combo = QComboBox()
+        self.stop_combo.setAccessibleName(_("Arrêt du bus"))
+        for stop in self.stops:
+            self.stop_combo.addItem(stop.name, stop.id)
+        canal_row = QWidget()
+        row = QHBoxLayout(canal_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.canal_combo, 1)
+        self.stop_label = QLabel(_("A&rrêt :"))
+        self.stop_label.setBuddy(self.stop_combo)
+        row.addWidget(self.stop_label)
+        row.addWidget(self.stop_combo, 1)
+        box, self.errors["bus_stop"] = with_error(canal_row)
+        self.errors["canal"] = self.errors["bus_stop"]
+        form.addRow(self._buddy(_("&Canal :"), self.canal_combo), box)
+        self.canal_combo.currentIndexChanged.connect(self._update_stop_visibility)
+
+        self.duration_spin = QSpinBox()
+        self.duration_spin.setRange(1, 480)
+        self.duration_spin.setSingleStep(5)
+        self.duration_spin.setSuffix(" min")
+        self.duration_spin.setAccessibleName(_("Durée en minutes"))
+        box, self.errors["duration"] = with_error(self.duration_spin)
+        form.addRow(self._buddy(_("Du&rée :"), self.duration_spin), box)
+
+        self.autonomy_combo = vocabulary_combo("autonomy", _("Autonomie de l'usager"), optional=True)
+        form.addRow(self._buddy(_("&Autonomie :"), self.autonomy_combo), self.autonomy_combo)
+        self.finalisation_combo = vocabulary_combo("finalisation", _("Démarche finalisée ?"), optional=True)
+        form.addRow(self._buddy(_("&Finalisation :"), self.finalisation_combo), self.finalisation_combo)
+        self.mandate_combo = vocabulary_combo("mandate", _("Mandat"))
+        box, self.errors["mandate"] = with_error(self.mandate_combo)
+        form.addRow(self._buddy(_("&Mandat :"), self.mandate_combo), box)
+
+        self.usager_edit = QLineEdit()
+        self.usager_edit.setPlaceholderText(_("Anonyme — ou tapez le nom d'un usager déjà suivi"))
+        self.usager_edit.setAccessibleName(_("Usager suivi (recherche)"))
+        self.usager_model = QStringListModel(self)
+        self.usager_completer = QCompleter(self.usager_model, self)
+        self.usager_completer.setCompletionMode(QCompleter.UnfilteredPopupCompletion)
+        self.usager_completer.popup().setAccessibleName(_("Usagers trouvés"))
+        self.usager_completer.setWidget(self.usager_edit)
+        self.usager_edit.textEdited.connect(self._suggest_usager)
+        self.usager_completer.activated[str].connect(self._pick_usager)
+        self._usager_hits: dict[str, int] = {}
+        box, self.errors["usager"] = with_error(self.usager_edit)
+        form.addRow(self._buddy(_("&Usager :"), self.usager_edit), box)
+
+        self.new_usager_box = QGroupBox(_("Nouvel usager identifié (seulement si un suivi l'exige)"))
+        self.new_usager_box.setCheckable(True)
+        self.new_usager_box.setChecked(False)
+        self.new_usager_box.setAccessibleName(_("Identifier un nouvel usager"))
+        nu = QFormLayout(self.new_usager_box)
+        self.first_name_edit, self.last_name_edit, self.phone_edit = QLineEdit(), QLineEdit(), QLineEdit()
+        for widget, name, key in ((self.first_name_edit, _("Prénom"), "first_name"),
+                                  (self.last_name_edit, _("Nom"), "last_name"),
+                                  (self.phone_edit, _("Téléphone"), "phone")):
+            widget.setAccessibleName(name)
+            widget.setEnabled(False)
+            box, self.errors[key] = with_error(widget)
+            nu.addRow(name + " :", box)
+        self.new_usager_box.toggled.connect(lambda on: [w.setEnabled(on) for w in
+                                                        (self.first_name_edit, self.last_name_edit, self.phone_edit)])
+        form.addRow(self.new_usager_box)
+
+        self.follow_check = QCheckBox(_("À re&lancer le"))
+        self.follow_check.setAccessibleName(_("Prévoir une relance"))
+        self.follow_date = QDateEdit(QDate.currentDate().addDays(7))
+        self.follow_date.setCalendarPopup(True)
+        self.follow_date.setDisplayFormat("dd/MM/yyyy")
+        self.follow_date.setAccessibleName(_("Date de relance"))
+        self.follow_date.setEnabled(False)
+        self.follow_check.toggled.connect(self._on_follow_toggled)
+        follow_row = QWidget()
+        fr = QHBoxLayout(follow_row)
+        fr.setContentsMargins(0, 0, 0, 0)
+        fr.addWidget(self.follow_check)
+        fr.addWidget(self.follow_date)
+        fr.addStretch()
+        box, self.errors["follow_up_on"] = with_error(follow_row)
+        form.addRow(_("Suivi :"), box)
+
+        self.status_combo = vocabulary_combo("status", _("Statut"))
+        box, self.errors["status"] = with_error(self.status_combo)
+        form.addRow(self._buddy(_("&Statut :"), self.status_combo), box)
+
+        self.note_edit = QLineEdit()
+        self.note_edit.setMaxLength(acc_service.NOTE_MAX)
+        self.note_edit.setPlaceholderText(_("Note courte, sans information sur la situation personnelle"))
+        self.note_edit.setAccessibleName(_("Note"))
+        box, self.errors["note"] = with_error(self.note_edit)
+        form.addRow(self._buddy(_("&Note :"), self.note_edit), box)
+
+        self.general_error = QLabel()
+        self.general_error.setStyleSheet("color: #b3261e; font-weight: 600;")
+        self.general_error.setWordWrap(True)
+        self.general_error.hide()
+        outer.addWidget(self.general_error)
+
+        buttons = QDialogButtonBox()
+        buttons.setAccessibleName(_("Boutons de la fenêtre"))
+        self.save_button = buttons.addButton(_("Enregistrer (Entrée)"), QDialogButtonBox.AcceptRole)
+        self.save_button.setAccessibleName(_("Enregistrer l'accompagnement"))
+        self.save_button.setDefault(True)
+        cancel = buttons.addButton(_("Annuler (Échap)"), QDialogButtonBox.RejectRole)
+        cancel.setAccessibleName(_("Annuler"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        outer.addWidget(buttons)
+
+        for i, button in enumerate(self.fav_buttons, start=1):
+            QShortcut(QKeySequence(f"Alt+{i}"), self, activated=button.click)
+        order = [self.demarche_edit, self.selected_list, self.response_combo, self.canal_combo, self.stop_combo,
+                 self.duration_spin, self.autonomy_combo, self.finalisation_combo, self.mandate_combo,
+                 self.usager_edit, self.new_usager_box, self.first_name_edit, self.last_name_edit,
+                 self.phone_edit, self.follow_check, self.follow_date, self.status_combo, self.note_edit,
+                 self.save_button, cancel]
+        for a, b in zip(order, order[1:]):
+            QWidget.setTabOrder(a, b)
+        self.demarche_edit.setFocus()
+
+    def _buddy(self, text: str, widget: QWidget) -> QLabel:
+        lab = QLabel(text)
+        lab.setBuddy(widget)
+        return lab
+
+    def _apply_defaults(self) -> None:
+        d = self.defaults
+        is_bus = self.structure.kind == StructureKind.BUS
+        select_data(self.canal_combo, d.canal or (Canal.ITINERANT_BUS.value if is_bus else Canal.GUICHET.value))
+        if d.bus_stop_id:
+            select_data(self.stop_combo, d.bus_stop_id)
+        self.duration_spin.setValue(d.duration_min or 15)
+        if d.response_type:
+            select_data(self.response_combo, d.response_type)
+        select_data(self.status_combo, "clos")
+        self._update_stop_visibility()
+
+    def _load(self, data: AccompanimentInput) -> None:
+        m = matcher()
+        for line in data.procedures:
+            choice = (m.get(line.procedure_code) if line.procedure_code else
+                      next((c for c in m.choices if not c.code and c.partner_code == line.partner_code), None))
+            if choice:
+                self._pick(choice)
+        select_data(self.response_combo, data.response_type)
+        select_data(self.canal_combo, data.canal)
+        if data.bus_stop_id:
+            select_data(self.stop_combo, data.bus_stop_id)
+        self.duration_spin.setValue(data.duration_min)
+        select_data(self.autonomy_combo, data.autonomy)
+        select_data(self.finalisation_combo, data.finalisation)
+        select_data(self.mandate_combo, data.mandate)
+        if data.follow_up_on:
+            self.follow_check.setChecked(True)
+            self.follow_date.setDate(QDate(data.follow_up_on.year, data.follow_up_on.month, data.follow_up_on.day))
+        if data.status:
+            select_data(self.status_combo, data.status)
+        self.note_edit.setText(data.note or "")
+        self.occurred_at = data.occurred_at
+        if data.usager_id:
+            self.usager_id = data.usager_id
+            self.usager_edit.setText(self.existing_usager)
+
+    # -- behaviour -----------------------------------------------------------------------
+    def _suggest(self, text: str) -> None:
+        hits = matcher().match(text, limit=12, boost=self.boost)
+        self._hits = {c.display: c for c in hits}
+        self.completer_model.setStringList(list(self._hits))
+        if hits:
+            self.completer.complete()
+            # First suggestion pre-selected: Enter takes it.
+            self.completer.popup().setCurrentIndex(self.completer_model.index(0, 0))
+
+    def _pick_display(self, display: str) -> None:
+        choice = getattr(self, "_hits", {}).get(display)
+        if choice:
+            self._pick(choice)
+
+    def _pick(self, choice: ProcedureChoice) -> None:
+        if all((c.code, c.partner_code) != (choice.code, choice.partner_code) for c in self.selected):
+            self.selected.append(choice)
+            item = QListWidgetItem(choice.display)
+            item.setData(Qt.AccessibleTextRole, choice.display)
+            self.selected_list.addItem(item)
+        self.demarche_edit.clear()
+        self.errors["procedure"].clear_error(self.demarche_edit)
+
+    def eventFilter(self, obj, event):
+        if obj is self.selected_list and event.type() == QEvent.KeyPress and event.key() in (Qt.Key_Delete, Qt.Key_Backspace):
+            row = self.selected_list.currentRow()
+            if row >= 0:
+                self.selected_list.takeItem(row)
+                del self.selected[row]
+            return True
+        return super().eventFilter(obj, event)
+
+    def _update_stop_visibility(self) -> None:
+        on_bus = self.canal_combo.currentData() == Canal.ITINERANT_BUS.value and bool(self.stops)
+        self.stop_combo.setVisible(on_bus)
+        self.stop_label.setVisible(on_bus)
+
+    def _on_follow_toggled(self, on: bool) -> None:
+        self.follow_date.setEnabled(on)
+        if on and self.status_combo.currentData() == "clos":
+            select_data(self.status_combo, "ouvert")
+        elif not on and self.status_combo.currentData() == "ouvert":
+            select_data(self.status_combo, "clos")
+
+    def _suggest_usager(self, text: str) -> None:
+        self.usager_id = None
+        if len(text.strip()) < 2:
+            self.usager_model.setStringList([])
+            return
+        with self.store.read() as session:
+            found = search_usagers(session, self.actor, text, limit=10)
+        self._usager_hits = {f"{display_name(u)} ({u.phone or _('sans téléphone')})": u.id for u in found}
+        self.usager_model.setStringList(list(self._usager_hits))
+        if found:
+            self.usager_completer.complete()
+
+    def _pick_usager(self, text: str) -> None:
+        self.usager_id = self._usager_hits.get(text)
+        if self.usager_id is not None:
+            self.usager_edit.setText(text)
+
+    def collect(self) -> AccompanimentInput:
+        follow = self.follow_date.date().toPython() if self.follow_check.isChecked() else None
+        new_usager = None
+        if self.new_usager_box.isChecked():
+            new_usager = UsagerInput(first_name=self.first_name_edit.text(), last_name=self.last_name_edit.text(),
+                                     phone=self.phone_edit.text())
+        if self.usager_edit.text().strip() and self.usager_id is None and new_usager is None:
+            raise ValidationError(_("Choisissez l'usager dans la liste, ou videz le champ pour un usager anonyme."),
+                                  field="usager")
+        return AccompanimentInput(
+            procedures=[ProcedureLine(c.partner_code, c.code or None) for c in self.selected],
+            response_type=self.response_combo.currentData(), canal=self.canal_combo.currentData(),
+            occurred_at=getattr(self, "occurred_at", None), duration_min=self.duration_spin.value(),
+            bus_stop_id=self.stop_combo.currentData() if self.stop_combo.isVisible() else None,
+            thematique=(self.selected[0].thematique or None) if self.selected else None,
+            autonomy=self.autonomy_combo.currentData(), finalisation=self.finalisation_combo.currentData(),
+            mandate=self.mandate_combo.currentData(), follow_up_on=follow, status=self.status_combo.currentData(),
+            note=self.note_edit.text(), usager_id=self.usager_id, new_usager=new_usager)
+
+    def save(self) -> None:
+        for label in self.errors.values():
+            label.clear_error()
+        self.general_error.hide()
+        if self.completer.popup().isVisible():
+            return  # Enter while choosing a suggestion picks it, it does not save
+        try:
+            data = self.collect()
+            with self.store.write() as session:
+                if self.accompaniment_id:
+                    acc = acc_service.update_accompaniment(session, self.actor, self.accompaniment_id, data)
+                else:
+                    if not data.thematique and data.procedures:
+                        data.thematique = _default_theme(data.procedures[0].partner_code)
+                    acc = acc_service.open_accompaniment(session, self.actor, data)
+                self.saved_id = acc.id
+        except ValidationError as exc:
+            self.show_error(exc)
+            return
+        except DomainError as exc:
+            self.general_error.setText("⚠ " + exc.message)
+            self.general_error.show()
+            return
+        self.saved.emit(self.saved_id)
+        self.accept()
+
+    def show_error(self, exc: ValidationError) -> None:
+        targets = {"procedure": self.demarche_edit, "bus_stop": self.stop_combo, "canal": self.canal_combo,
+                   "duration": self.duration_spin, "mandate": self.mandate_combo, "usager": self.usager_edit,
+                   "first_name": self.first_name_edit, "last_name": self.last_name_edit, "phone": self.phone_edit,
+                   "follow_up_on": self.follow_date, "status": self.status_combo, "note": self.note_edit,
+                   "thematique": self.demarche_edit}
+        widget = targets.get(exc.field)
+        label = self.errors.get(exc.field) or (self.errors["procedure"] if exc.field == "thematique" else None)
+        if label is not None and widget is not None:
+            label.show_error(exc.message, widget)
+            widget.setFocus()
+        else:
+            self.general_error.setText("⚠ " + exc.message)
+            self.general_error.show()
+
+
+def _default_theme(partner_code: str) -> str:
+    """Thématique for « Autre démarche »: the partner's most common one in the catalogue."""
+    from collections import Counter
+
+    themes = Counter(p.thematique for p in catalogue().procedures.values() if p.partner == partner_code)
+    return themes.most_common(1)[0][0] if themes else "papiers_citoyennete"

@@ -1,0 +1,189 @@
+"""Start-up: paint the window first, then open the store off the UI thread, pick the agent,
+and fill the window. Heavy imports (ORM, Alembic) happen in the worker, after the first paint."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QProgressDialog
+
+from app import i18n
+from app.i18n import _
+from app.resources import resource_path
+from app.ui import prefs
+from app.ui.main_window import MainWindow
+from app.ui.workers import run_op
+
+log = logging.getLogger(__name__)
+START = time.perf_counter()
+
+
+def choose_actor(store, parent=None):
+    """The agent at the desk. Returns an Actor, or None if the user cancelled."""
+    from app.core.context import Actor
+    from app.core.structures import agents
+    from app.models.enums import Role
+
+    with store.read() as session:
+        people = agents(session)
+    if not people:
+        return None
+    last = prefs.get("last_agent_login")
+    chosen = next((a for a in people if a.login == last), people[0])
+    if len(people) > 1 and not os.environ.get("GUICHET_AGENT"):
+        names = [f"{a.display_name} ({a.login})" for a in people]
+        name, ok = QInputDialog.getItem(parent, _("Agent"), _("Qui est au guichet ?"), names,
+                                        people.index(chosen), False)
+        if not ok:
+            return None
+        chosen = people[names.index(name)]
+    elif os.environ.get("GUICHET_AGENT"):
+        chosen = next((a for a in people if a.login == os.environ["GUICHET_AGENT"]), chosen)
+    prefs.put("last_agent_login", chosen.login)
+    return Actor(chosen.id, chosen.structure_id, Role(chosen.role), chosen.display_name)
+
+
+def needs_setup(store) -> bool:
+    from app.core.structures import agents, structures
+
+    with store.read() as session:
+        return not structures(session) or not agents(session)
+
+
+def run_setup(store_path: Path, parent) -> bool:
+    """First run without a structure: the set-up wizard (issue « packaging et premier lancement »)."""
+    try:
+        from app.ui.setup_wizard import run_setup_wizard
+    except ImportError:
+        QMessageBox.information(parent, _("Configuration"), _(
+            "Ce fichier de données ne contient encore aucune structure. "
+            "Lancez « guichet demo » pour découvrir Guichet sur des données fictives."))
+        return False
+    return run_setup_wizard(store_path, parent)
+
+
+class Startup:
+    """Drives the steps after the first paint; each long step runs in a worker."""
+
+    def __init__(self, app: QApplication, window: MainWindow, db: str | None, demo: bool, reset_demo: bool):
+        self.app, self.window, self.db, self.demo, self.reset_demo = app, window, db, demo, reset_demo
+        self.exit_after_paint = bool(os.environ.get("GUICHET_EXIT_AFTER_PAINT"))
+
+    def start(self) -> None:
+        from app.store.paths import demo_store_path, resolve_store_path
+
+        if self.demo:
+            self.path = Path(self.db).expanduser().resolve() if self.db else demo_store_path()
+            if self.reset_demo or not self.path.exists():
+                self._build_demo()
+                return
+        else:
+            self.path = resolve_store_path(self.db)
+        self._open()
+
+    def _build_demo(self) -> None:
+        progress = QProgressDialog(_("Construction de la base de démonstration (données fictives)…"), None, 0, 0, self.window)
+        progress.setWindowTitle(_("Démonstration"))
+        progress.setMinimumDuration(0)
+        progress.show()
+
+        def work(report):
+            from app.core.demo import ensure_demo_store
+
+            return ensure_demo_store(self.path, reset=self.reset_demo)
+
+        def done(_path):
+            progress.close()
+            self._open()
+
+        run_op(self.window, work, on_done=done, on_error=self._fail)
+
+    def _open(self) -> None:
+        def work(report):
+            from app.core.bootstrap import open_app_store
+
+            return open_app_store(self.path)
+
+        run_op(self.window, work, on_done=self._opened, on_error=self._fail)
+
+    def _opened(self, store) -> None:
+        self.store = store
+        self.app.aboutToQuit.connect(store.close)
+        if needs_setup(store):
+            if self.demo or not run_setup(self.path, self.window):
+                self.app.quit()
+                return
+        actor = choose_actor(store, self.window)
+        if actor is None:
+            self.app.quit()
+            return
+        self.window.attach(store, actor)
+        if self.exit_after_paint:
+            self.window.repaint()
+            print(f"painted_ms={(time.perf_counter() - START) * 1000:.1f}", flush=True)
+            QTimer.singleShot(0, self.app.quit)
+            return
+        run_op(self.window, lambda _r: store.quick_check(), on_done=self._checked, on_error=self._fail)
+
+    def _checked(self, result: str) -> None:
+        if result != "ok":
+            QMessageBox.warning(self.window, _("Fichier de données endommagé"), _(
+                "Le contrôle d'intégrité du fichier de données a signalé un problème : {detail}. "
+                "Restaurez la dernière sauvegarde depuis le menu Fichier.").format(detail=result))
+
+    def _fail(self, exc: BaseException) -> None:
+        from app.models.errors import DomainError
+
+        if isinstance(exc, DomainError):
+            message = exc.message
+        else:
+            log.error("start-up failed:\n%s", getattr(exc, "__traceback_text__", repr(exc)))
+            message = _("Une erreur inattendue s'est produite. Le détail est dans le journal technique.")
+        if self.exit_after_paint:
+            print(f"error={message}", file=sys.stderr, flush=True)
+            self.app.exit(2)
+            return
+        QMessageBox.critical(self.window, _("Guichet"), message)
+        self.app.exit(2)
+
+
+def _excepthook(exc_type, exc, tb):
+    import traceback
+
+    log.error("unhandled error:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
+    app = QApplication.instance()
+    if app is not None and not os.environ.get("GUICHET_EXIT_AFTER_PAINT"):
+        from app.logging_setup import log_file
+
+        QMessageBox.critical(None, _("Guichet"), _(
+            "Désolé, une erreur inattendue s'est produite. Vos données enregistrées ne sont pas perdues.\n"
+            "Détail technique : {path}").format(path=log_file()))
+
+
+def run(db: str | None = None, lang: str | None = None, demo: bool = False, reset_demo: bool = False) -> int:
+    from app.logging_setup import setup_logging
+
+    setup_logging()
+    sys.excepthook = _excepthook
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("Guichet")
+    app.setOrganizationName("Guichet")
+    app.setApplicationDisplayName("Guichet")
+    i18n.install(lang or prefs.get("language", "fr"))
+    font = app.font()
+    if font.pointSizeF() < 10.5:
+        font.setPointSizeF(10.5)  # legibility at the counter
+        app.setFont(font)
+    style = resource_path("styles", "guichet.qss")
+    if style.exists():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    window = MainWindow()
+    window.show()
+    startup = Startup(app, window, db, demo, reset_demo)
+    QTimer.singleShot(0, startup.start)
+    return app.exec()

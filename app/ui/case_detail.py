@@ -1,0 +1,165 @@
+"""Case detail: what was done, for whom, its history, and a quick status / follow-up change."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (QCheckBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+                               QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+                               QHeaderView, QAbstractItemView)
+
+from app.core import accompaniments as acc_service
+from app.core.usagers import display_name, get_usager
+from app.i18n import _, format_date, format_datetime, label
+from app.models.catalogue import catalogue
+from app.models.errors import DomainError, ValidationError
+from app.ui.widgets import select_data, vocabulary_combo, with_error
+
+_FIELD_NAMES = {
+    "status": "Statut", "follow_up_on": "Relance", "note": "Note", "procedures": "Démarches",
+    "response_type": "Type de réponse", "canal": "Canal", "duration_min": "Durée", "autonomy": "Autonomie",
+    "finalisation": "Finalisation", "mandate": "Mandat", "occurred_at": "Date", "usager_id": "Usager",
+    "bus_stop_id": "Arrêt", "thematique": "Thématique",
+}
+_VOCAB = {"status": "status", "response_type": "response_type", "canal": "canal", "autonomy": "autonomy",
+          "finalisation": "finalisation", "mandate": "mandate", "thematique": "thematique"}
+
+
+def describe_event(kind: str, detail: str) -> str:
+    """One readable line per history entry."""
+    if kind == "created":
+        return _("Création")
+    try:
+        changes = json.loads(detail or "{}")
+    except ValueError:
+        return detail
+    parts = []
+    for key, (old, new) in changes.items():
+        name = _(_FIELD_NAMES.get(key, key))
+        if key in _VOCAB:
+            old, new = label(_VOCAB[key], old) or "—", label(_VOCAB[key], new) or "—"
+        elif key == "procedures":
+            old, new = len(old), len(new)
+            parts.append(f"{name} : {old} → {new}")
+            continue
+        parts.append(f"{name} : {old or '—'} → {new or '—'}")
+    return " ; ".join(parts)
+
+
+class CaseDetailDialog(QDialog):
+    changed = Signal(int)
+
+    def __init__(self, store, actor, accompaniment_id: int, parent=None):
+        super().__init__(parent)
+        self.store, self.actor, self.accompaniment_id = store, actor, accompaniment_id
+        self.setWindowTitle(_("Accompagnement n° {n}").format(n=accompaniment_id))
+        self.setAccessibleName(self.windowTitle())
+        self.setMinimumSize(720, 520)
+        layout = QVBoxLayout(self)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName(_("Résumé de l'accompagnement"))
+        layout.addWidget(self.summary)
+
+        form = QFormLayout()
+        self.status_combo = vocabulary_combo("status", _("Statut"))
+        box, self.status_error = with_error(self.status_combo)
+        status_label = QLabel(_("&Statut :"))
+        status_label.setBuddy(self.status_combo)
+        form.addRow(status_label, box)
+        self.follow_check = QCheckBox(_("À re&lancer le"))
+        self.follow_check.setAccessibleName(_("Prévoir une relance"))
+        self.follow_date = QDateEdit()
+        self.follow_date.setCalendarPopup(True)
+        self.follow_date.setDisplayFormat("dd/MM/yyyy")
+        self.follow_date.setAccessibleName(_("Date de relance"))
+        self.follow_check.toggled.connect(self.follow_date.setEnabled)
+        row = QWidget()
+        r = QHBoxLayout(row)
+        r.setContentsMargins(0, 0, 0, 0)
+        r.addWidget(self.follow_check)
+        r.addWidget(self.follow_date)
+        r.addStretch()
+        box, self.follow_error = with_error(row)
+        form.addRow(_("Suivi :"), box)
+        layout.addLayout(form)
+
+        self.history = QTableWidget(0, 3)
+        self.history.setHorizontalHeaderLabels([_("Quand"), _("Qui"), _("Quoi")])
+        self.history.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
+        self.history.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.history.setAccessibleName(_("Historique de l'accompagnement"))
+        layout.addWidget(QLabel(_("Historique :")))
+        layout.addWidget(self.history, 1)
+
+        buttons = QDialogButtonBox()
+        buttons.setAccessibleName(_("Boutons de la fenêtre"))
+        self.save_button = buttons.addButton(_("Enregistrer le statut"), QDialogButtonBox.AcceptRole)
+        self.save_button.setAccessibleName(_("Enregistrer le statut et la relance"))
+        self.save_button.setDefault(True)
+        self.edit_button = QPushButton(_("&Modifier tout…"))
+        self.edit_button.setAccessibleName(_("Modifier tous les champs de l'accompagnement"))
+        buttons.addButton(self.edit_button, QDialogButtonBox.ActionRole)
+        close = buttons.addButton(_("Fermer"), QDialogButtonBox.RejectRole)
+        close.setAccessibleName(_("Fermer"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        self.edit_button.clicked.connect(self.edit)
+        layout.addWidget(buttons)
+        self.load()
+
+    def load(self) -> None:
+        from app.core.structures import agents
+
+        with self.store.read() as session:
+            acc = acc_service.get_accompaniment(session, self.accompaniment_id)
+            lines = acc_service.procedure_lines(session, acc.id)
+            usager = get_usager(session, acc.usager_id) if acc.usager_id else None
+            events = acc_service.history(session, self.actor, acc.id)
+            names = {a.id: a.display_name for a in agents(session)}
+        cat = catalogue()
+        demarches = "<br>".join(
+            f"• {cat.procedures[l.procedure_code].label if l.procedure_code in cat.procedures else _('Autre démarche')}"
+            f" — {cat.partners[l.partner_code].short_label if l.partner_code in cat.partners else l.partner_code}"
+            for l in lines)
+        self.summary.setText(
+            f"<b>{format_datetime(acc.occurred_at)}</b> — {display_name(usager)}<br>{demarches}<br>"
+            f"{label('response_type', acc.response_type)} · {label('canal', acc.canal)} · {acc.duration_min} min"
+            + (f" · {label('mandate', acc.mandate)}" if acc.mandate != "aucun" else "")
+            + (f"<br><i>{acc.note}</i>" if acc.note else ""))
+        select_data(self.status_combo, acc.status)
+        self.follow_check.setChecked(acc.follow_up_on is not None)
+        self.follow_date.setEnabled(acc.follow_up_on is not None)
+        d = acc.follow_up_on
+        self.follow_date.setDate(QDate(d.year, d.month, d.day) if d else QDate.currentDate().addDays(7))
+        self.history.setRowCount(len(events))
+        for i, e in enumerate(events):
+            for j, text in enumerate((format_datetime(e.at), names.get(e.agent_id, ""), describe_event(e.kind, e.detail))):
+                self.history.setItem(i, j, QTableWidgetItem(text))
+
+    def save(self) -> None:
+        self.status_error.clear_error()
+        self.follow_error.clear_error()
+        follow = self.follow_date.date().toPython() if self.follow_check.isChecked() else None
+        try:
+            with self.store.write() as session:
+                acc_service.change_status(session, self.actor, self.accompaniment_id,
+                                          self.status_combo.currentData(), follow_up_on=follow)
+        except ValidationError as exc:
+            target = self.follow_error if exc.field == "follow_up_on" else self.status_error
+            target.show_error(exc.message)
+            return
+        except DomainError as exc:
+            self.status_error.show_error(exc.message)
+            return
+        self.changed.emit(self.accompaniment_id)
+        self.load()
+
+    def edit(self) -> None:
+        from app.ui.accompaniment_form import AccompanimentForm
+
+        form = AccompanimentForm(self.store, self.actor, self.accompaniment_id, parent=self)
+        if form.exec():
+            self.changed.emit(self.accompaniment_id)
+            self.load()

@@ -1,0 +1,63 @@
+"""Schema migrations: from empty, and from each earlier revision, keeping data."""
+
+import sqlite3
+
+import pytest
+from sqlalchemy import create_engine
+
+from app.store import migrate
+from app.store.engine import open_store
+
+
+def revisions_in_order():
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def test_upgrade_from_empty_reaches_every_head(tmp_path):
+    store = open_store(tmp_path / "s.db")
+    assert migrate.current_revisions(store.engine) == migrate.head_revisions()
+    names = {r[0] for r in sqlite3.connect(tmp_path / "s.db").execute("SELECT name FROM sqlite_master")}
+    assert {"accompaniment", "usager", "partner", "procedure", "accompaniment_fts"} <= names
+
+
+def test_reopening_an_up_to_date_store_changes_nothing(tmp_path):
+    open_store(tmp_path / "s.db").close()
+    before = (tmp_path / "s.db").read_bytes()
+    open_store(tmp_path / "s.db").close()
+    assert migrate.current_revisions(create_engine(f"sqlite:///{tmp_path / 's.db'}")) == migrate.head_revisions()
+    assert len(before) > 0
+
+
+def test_foundation_data_survives_upgrade_to_every_later_revision(tmp_path):
+    """Build a store at the first revision, put data in it, then upgrade to heads."""
+    path = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine, "0001_foundation")
+    con = sqlite3.connect(path)
+    con.executescript("""
+        INSERT INTO structure (id, matricule, name, kind, active, created_at) VALUES (1, '42', 'FS', 'fixe', 1, '2025-01-01');
+        INSERT INTO agent (id, structure_id, login, display_name, role, active, created_at) VALUES (1, 1, 'ag', 'Ag', 'agent', 1, '2025-01-01');
+        INSERT INTO partner (code, label, short_label, scope) VALUES ('CAF', 'CAF', 'CAF', 'national');
+        INSERT INTO accompaniment (id, uuid, structure_id, agent_id, occurred_at, duration_min, canal, thematique,
+            response_type, mandate, status, note, created_at, updated_at)
+            VALUES (7, 'u7', 1, 1, '2025-03-04 10:00:00', 20, 'guichet', 'social_sante', 'information_orientation',
+                    'aucun', 'clos', 'gardé', '2025-03-04', '2025-03-04');
+        INSERT INTO accompaniment_procedure (accompaniment_id, partner_code, precision, position) VALUES (7, 'CAF', '', 0);
+    """)
+    con.commit()
+    con.close()
+    store = open_store(path)
+    assert migrate.current_revisions(store.engine) == migrate.head_revisions()
+    row = sqlite3.connect(path).execute("SELECT note, duration_min FROM accompaniment WHERE id = 7").fetchone()
+    assert row == ("gardé", 20)
+
+
+@pytest.mark.parametrize("start", revisions_in_order())
+def test_upgrade_from_each_revision_then_down_to_it_and_up_again(tmp_path, start):
+    engine = create_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    migrate.upgrade(engine, start)
+    migrate.upgrade(engine, "heads")
+    assert migrate.current_revisions(engine) == migrate.head_revisions()

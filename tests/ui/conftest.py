@@ -1,0 +1,19 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_prefs(tmp_path, monkeypatch):
+    """UI preferences go to a temporary folder, never to the user's real settings."""
+    monkeypatch.setenv("GUICHET_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("GUICHET_LOG_DIR", str(tmp_path / "logs"))
+
+
+@pytest.fixture
+def window(qtbot, store, actor):
+    from app.ui.main_window import MainWindow
+
+    w = MainWindow(store, actor)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w

@@ -1,0 +1,173 @@
+"""The counter agent's daily flow, driven by the keyboard only (offscreen)."""
+
+import time
+from datetime import date, timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from sqlmodel import select
+
+from app.core import accompaniments as acc
+from app.core.accompaniments import AccompanimentInput, ProcedureLine
+from app.models.tables import Accompaniment
+from app.ui.accompaniment_form import AccompanimentForm
+from app.ui.case_detail import CaseDetailDialog
+from tests.ui.helpers import focusable_widgets_without_name, on_modal
+
+
+def test_simple_information_request_logged_by_keyboard_in_four_keystroke_groups(qtbot, window, store):
+    groups = []
+
+    def fill(form):
+        qtbot.keyClicks(form.demarche_edit, "carte gr")          # group 2: type
+        groups.append("type")
+        qtbot.waitUntil(lambda: form.completer.popup().isVisible())
+        qtbot.keyClick(form.completer.popup(), Qt.Key_Return)     # group 3: take the first suggestion
+        groups.append("enter")
+        qtbot.waitUntil(lambda: form.demarche_edit.text() == "")
+        qtbot.keyClick(form.demarche_edit, Qt.Key_Return)         # group 4: save
+        groups.append("enter")
+
+    start = time.perf_counter()
+    state = on_modal(AccompanimentForm, fill)
+    groups.append("ctrl+n")
+    qtbot.keyClick(window, Qt.Key_N, Qt.ControlModifier)          # group 1: open the form anywhere
+    assert state["error"] is None
+    elapsed = time.perf_counter() - start
+    with store.read() as s:
+        (saved,) = s.exec(select(Accompaniment)).all()
+        lines = acc.procedure_lines(s, saved.id)
+    assert lines[0].procedure_code == "ANTS-CG-CHANGEMENT-TITULAIRE"
+    assert saved.status == "clos"
+    assert len(groups) <= 8 and elapsed < 30
+    assert window.case_model.rowCount() == 1
+    assert "1" in window.today_panel.figures["total"].text()
+
+
+def test_error_is_shown_next_to_the_field_and_focus_moves_there(qtbot, window, store):
+    from app.ui.accompaniment_form import matcher
+    from app.ui.widgets import select_data
+
+    seen = {}
+
+    def fill(form):
+        qtbot.keyClick(form.demarche_edit, Qt.Key_Return)  # nothing chosen
+        seen["procedure"] = form.errors["procedure"].text()
+        form._pick(matcher().get("CAF-RSA"))
+        select_data(form.response_combo, "demarche_realisee_sous_mandat")  # but no mandate
+        qtbot.keyClick(form.demarche_edit, Qt.Key_Return)
+        seen["error"] = form.errors["mandate"].text()
+        seen["visible"] = form.errors["mandate"].isVisible()
+        seen["focus"] = form.focusWidget() is form.mandate_combo
+        seen["description"] = form.mandate_combo.accessibleDescription()
+        seen["procedure_after"] = form.errors["procedure"].isVisible()
+        form.reject()
+
+    state = on_modal(AccompanimentForm, fill)
+    qtbot.keyClick(window, Qt.Key_N, Qt.ControlModifier)
+    assert state["error"] is None
+    assert "démarche" in seen["procedure"]
+    assert "mandat" in seen["error"] and seen["visible"] and seen["focus"]
+    assert seen["description"].startswith("Erreur") and not seen["procedure_after"]
+    with store.read() as s:
+        assert s.exec(select(Accompaniment)).all() == []
+
+
+def _log(store, actor, **kw):
+    with store.write() as s:
+        return acc.open_accompaniment(s, actor, AccompanimentInput([ProcedureLine("CAF", "CAF-LOGEMENT")], **kw)).id
+
+
+def test_find_by_search_change_status_and_see_it_in_follow_ups(qtbot, window, store, actor):
+    _log(store, actor)
+    target = _log(store, actor, note="attestation employeur manquante", follow_up_on=date.today())
+    window.refresh()
+    assert window.tabs.tabText(1).endswith("(1)")
+
+    qtbot.keyClick(window, Qt.Key_F, Qt.ControlModifier)
+    assert window.focusWidget() is window.search_edit
+    qtbot.keyClicks(window.search_edit, "attestation empl")
+    qtbot.waitUntil(lambda: window.case_model.rowCount() == 1, timeout=2000)
+    qtbot.keyClick(window.search_edit, Qt.Key_Return)   # jumps to the list, first row selected
+    assert window.current_case_id() == target
+
+    def change(dialog):
+        dialog.status_combo.setFocus()
+        qtbot.keyClick(dialog.status_combo, Qt.Key_Down)  # ouvert -> en attente du partenaire
+        qtbot.keyClick(dialog.status_combo, Qt.Key_Return)
+        assert dialog.status_combo.currentData() == "en_attente_partenaire"
+        assert dialog.history.rowCount() == 2
+        dialog.reject()
+
+    state = on_modal(CaseDetailDialog, change)
+    qtbot.keyClick(window.case_view, Qt.Key_O, Qt.ControlModifier)
+    assert state["error"] is None
+    with store.read() as s:
+        assert s.get(Accompaniment, target).status == "en_attente_partenaire"
+
+    window.activateWindow()  # the closed dialog handed activation back to the main window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    qtbot.keyClick(window.case_view, Qt.Key_L, Qt.ControlModifier)
+    assert window.tabs.currentWidget() is window.followup_view
+    assert window.followup_model.rowCount() == 1
+    assert window.followup_model.row_at(0).id == target
+
+
+def test_case_list_is_lazy(qtbot, store, actor):
+    from app.ui.case_model import PAGE, CaseTableModel
+    from app.core.cases import CaseFilter
+
+    for _ in range(PAGE + 5):
+        _log(store, actor)
+    model = CaseTableModel(store, actor, CaseFilter())
+    model.reload()
+    assert model.rowCount() == PAGE and model.canFetchMore()
+    model.fetchMore()
+    assert model.rowCount() == PAGE + 5 and not model.canFetchMore()
+
+
+def test_overdue_follow_up_is_said_in_words_not_only_colour(qtbot, window, store, actor):
+    from datetime import datetime
+
+    with store.write() as s:
+        acc.open_accompaniment(s, actor, AccompanimentInput(
+            [ProcedureLine("CAF", "CAF-RSA")], occurred_at=datetime.now() - timedelta(days=5),
+            follow_up_on=date.today() - timedelta(days=2)))
+    window.refresh()
+    text = window.followup_model.index(0, 5).data()
+    assert "en retard" in text and "⚠" in text
+
+
+def test_every_focusable_control_has_an_accessible_name(qtbot, window, store, actor):
+    assert focusable_widgets_without_name(window) == []
+    form = AccompanimentForm(store, actor, parent=window)
+    qtbot.addWidget(form)
+    form.show()
+    form.new_usager_box.setChecked(True)
+    form.follow_check.setChecked(True)
+    assert focusable_widgets_without_name(form) == []
+    case_id = _log(store, actor)
+    detail = CaseDetailDialog(store, actor, case_id, parent=window)
+    qtbot.addWidget(detail)
+    detail.show()
+    assert focusable_widgets_without_name(detail) == []
+
+
+def test_tab_order_follows_the_visual_order_of_the_form(qtbot, window, store, actor):
+    form = AccompanimentForm(store, actor, parent=window)
+    qtbot.addWidget(form)
+    form.show()
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form, timeout=2000)
+    form.demarche_edit.setFocus()
+    order = []
+    for _ in range(12):
+        order.append(form.focusWidget())
+        qtbot.keyClick(form.focusWidget(), Qt.Key_Tab)
+    expected = [form.demarche_edit, form.selected_list, form.response_combo, form.canal_combo,
+                form.duration_spin, form.autonomy_combo, form.finalisation_combo, form.mandate_combo,
+                form.usager_edit, form.new_usager_box, form.follow_check, form.status_combo]
+    assert order == expected
+    ys = [w.mapTo(form, w.rect().topLeft()).y() for w in expected]
+    assert ys == sorted(ys)
