@@ -327,3 +327,11 @@ def recent_days(days: int = 30, today: date | None = None) -> tuple[date, date]:
 __all__ = ["SurveyInput", "DimensionStats", "SurveyIndicators", "IndicatorRow", "DIMENSIONS",
            "record_response", "record_batch", "input_for_accompaniment", "indicators", "indicator_rows",
            "mask_personal_data", "validate"]
+
+
+def exit_needs_password(session: Session, actor: Actor) -> bool:
+    """Leaving usager mode asks for the agent's password once the agent has one."""
+    from app.models.tables import Agent
+
+    agent = session.get(Agent, actor.agent_id)
+    return agent is not None and bool(agent.password_hash)
