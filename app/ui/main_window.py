@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 FEATURE_UI: list[str] = [
     "app.ui.settings_dialog",
     "app.ui.about",
+    "app.ui.survey_mode",
 ]
 
 SEARCH_DELAY_MS = 120  # debounce: one query per pause in typing, not per keystroke
