@@ -32,6 +32,9 @@ permission("purge", _SUPERVISION)  # retention run and journal purge
 permission("export_usager_data", _SUPERVISION)  # RGPD right of access, one usager
 permission("erase_usager", _SUPERVISION)  # RGPD erasure, one usager
 permission("configure_security", _ADMIN)  # retention months, auto-lock minutes
+permission("backup_now", _ALL)  # backups (issue 3): encrypted copies of the whole store
+permission("list_backups", _ALL)
+permission("restore_backup", _SUPERVISION)
 permission("sync_send", _ALL)  # sync: aggregates only, any agent may trigger it
 permission("sync_close_month", _SUPERVISION)
 permission("read_sync_journal", _SUPERVISION)

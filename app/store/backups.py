@@ -9,8 +9,8 @@
 - Backups live in `sauvegardes/` beside the store (platformdirs user-data folder), named
   `<stem>-YYYYMMDD-HHMMSS.db` in local time, so thinning needs nothing but file names.
 - Thinning (`thin`) is a pure function: every backup of today, then the newest backup of each of
-  the last `daily` days that have one, then of `weekly` ISO weeks, then of `monthly` months, each
-  level starting where the previous one stopped (Anki's rslib/src/collection/backup.rs).
+  the last `daily` days that have one, then of `weekly` ISO weeks older than the last kept one,
+  then of `monthly` months likewise (Anki's rslib/src/collection/backup.rs, defaults 12/10/9).
 - Restore: verify the chosen backup, copy it beside the store, verify the copy, move the current
   store *and its -wal/-shm* aside (never separated), then rename the copy into place.
 """
@@ -59,7 +59,7 @@ def backup_name(stem: str, when: datetime) -> str:
 
 
 def _pattern(stem: str) -> re.Pattern:
-    return re.compile(re.escape(stem) + r"-(\d{8}-\d{6})\.db$")
+    return re.compile(re.escape(stem) + r"-(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)\.db$")
 
 
 def list_backups(store_path: Path) -> list[BackupInfo]:
@@ -72,7 +72,7 @@ def list_backups(store_path: Path) -> list[BackupInfo]:
             if not match:
                 continue
             try:
-                created = datetime.strptime(match.group(1), _STAMP)
+                created = datetime(*map(int, match.groups()))  # strptime is 20x slower
                 size = entry.stat().st_size
             except (ValueError, OSError):
                 continue
@@ -91,24 +91,21 @@ def thin(stamps: list[datetime], now: datetime, limits: Limits = DEFAULT_LIMITS)
     """The backup times to keep (see module docstring). Backups dated after `now` are kept."""
     keep: set[datetime] = set()
     left = {"daily": limits.daily, "weekly": limits.weekly, "monthly": limits.monthly}
-    last_day = last_week = last_month = None  # oldest period already holding a kept backup
+    last: dict[str, object] = {}  # per level, the oldest period already holding a kept backup
     for stamp in sorted(stamps, reverse=True):
         day = stamp.date()
-        week, month = _week(day), (day.year, day.month)
+        periods = {"daily": day, "weekly": _week(day), "monthly": (day.year, day.month)}
         if day >= now.date():
-            level = "recent"
-        elif left["daily"] and (last_day is None or day < last_day):
-            level = "daily"
-        elif left["weekly"] and (last_week is None or week < last_week):
-            level = "weekly"
-        elif left["monthly"] and (last_month is None or month < last_month):
-            level = "monthly"
+            level = None  # today's backups are all kept
         else:
-            continue
-        keep.add(stamp)
-        if level != "recent":
+            # The level is the first one with slots left; a backup in a period already covered is
+            # dropped rather than passed down (Anki's BackupFilter::mark_fresh_or_obsolete).
+            level = next((name for name in ("daily", "weekly", "monthly") if left[name]), "")
+            if not level or (level in last and not periods[level] < last[level]):
+                continue
             left[level] -= 1
-        last_day, last_week, last_month = day, week, month
+        keep.add(stamp)
+        last.update(periods)
     return keep
 
 

@@ -1,0 +1,172 @@
+"""Backups and recovery as use cases: automatic backups, backup now, restore, restore drill,
+and the start-up diagnosis that drives read-only recovery mode (app/ui/recovery.py)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from app.core.context import Actor
+from app.models.errors import PermissionDenied, StoreError
+from app.store import backups, crypto
+from app.store.backups import BackupInfo
+from app.store.engine import Store, open_store
+
+BUSINESS_TABLES = ("structure", "agent", "usager", "accompaniment", "accompaniment_procedure")
+
+
+def auto_backup(store: Store, now: datetime | None = None) -> BackupInfo | None:
+    """At start-up and at close: a verified backup if the newest is older than the minimum
+    interval (4 h). No actor: this is the app protecting its own data. Raises StoreError."""
+    now = now or datetime.now()
+    if store.read_only or not backups.needs_backup(store.path, now):
+        return None
+    return backups.create_backup(store, now=now)
+
+
+def backup_now(store: Store, actor: Actor, now: datetime | None = None) -> BackupInfo:
+    actor.require("backup_now")
+    return backups.create_backup(store, now=now)
+
+
+def list_backups(store: Store, actor: Actor) -> list[BackupInfo]:
+    actor.require("list_backups")
+    return backups.list_backups(store.path)
+
+
+def restore(store: Store, actor: Actor, backup_path: Path, now: datetime | None = None) -> Path | None:
+    """Supervisor: close `store`, verify the backup, swap it in. The caller reopens the store.
+    Returns where the replaced file was kept."""
+    actor.require("restore_backup")
+    path, key = store.path, store.cipher_key
+    store.close()
+    return backups.restore(path, backup_path, key, now=now)
+
+
+@dataclass
+class DrillReport:
+    backup: BackupInfo
+    restored_counts: dict[str, int]
+    live_counts: dict[str, int]
+
+    @property
+    def matches(self) -> bool:
+        return self.restored_counts == self.live_counts
+
+
+def _business_counts(store: Store) -> dict[str, int]:
+    with store.engine.connect() as conn:
+        names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+        return {t: conn.exec_driver_sql(f'SELECT count(*) FROM "{t}"').scalar()
+                for t in BUSINESS_TABLES if t in names}
+
+
+def restore_drill(store: Store, actor: Actor) -> DrillReport:
+    """Restore the newest backup into a scratch folder beside the store, open it as the app does
+    (key from the keyring through a copy of the key file) and compare business counts with the
+    live store. The scratch folder is removed afterwards. Raises StoreError."""
+    actor.require("restore_backup")
+    found = backups.list_backups(store.path)
+    if not found:
+        raise StoreError("Aucune sauvegarde à tester : faites d'abord une sauvegarde.")
+    newest = found[0]
+    scratch = Path(tempfile.mkdtemp(prefix="exercice-", dir=backups.backup_dir(store.path)))
+    try:
+        target = scratch / store.path.name
+        backups.restore(target, newest.path, store.cipher_key)
+        if store.encrypted:
+            shutil.copy2(crypto.keyfile_path(store.path), crypto.keyfile_path(target))
+        copy = open_store(target, read_only=True)
+        try:
+            restored = _business_counts(copy)
+        finally:
+            copy.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return DrillReport(newest, restored, _business_counts(store))
+
+
+# --- start-up diagnosis ------------------------------------------------------------------------
+
+@dataclass
+class Diagnosis:
+    """Why the store cannot be used normally, and what can be offered."""
+    kind: str  # ok | key_missing | no_keyring | wrong_key | corrupt
+    message: str
+    key: bytes | None = None
+    latest_good: BackupInfo | None = None
+    rejected: list[tuple[BackupInfo, str]] = field(default_factory=list)
+    can_read_only: bool = False
+
+
+def latest_good_backup(store_path: Path, key: bytes | None) -> tuple[BackupInfo | None, list]:
+    """Newest backup that passes the integrity check, plus the ones rejected on the way."""
+    rejected = []
+    for info in backups.list_backups(store_path):
+        try:
+            backups.verify_copy(info.path, key)
+            return info, rejected
+        except StoreError as exc:
+            rejected.append((info, exc.message))
+    return None, rejected
+
+
+def diagnose(store_path: Path) -> Diagnosis:
+    """Open the store the way start-up does and classify what goes wrong. Never raises StoreError."""
+    store_path = Path(store_path)
+    key = None
+    if crypto.file_kind(store_path) == "encrypted":
+        try:
+            key = crypto.load_store_key(store_path)
+        except crypto.StoreKeyError as exc:
+            kind = {"missing_entry": "key_missing", "no_keyfile": "corrupt"}.get(exc.reason, exc.reason)
+            return Diagnosis(kind, exc.message)
+    if crypto.file_kind(store_path) == "missing":
+        return Diagnosis("ok", "")  # first run: nothing to check yet
+    try:
+        store = open_store(store_path, key=key, read_only=True)  # a damaged file is never written into
+    except StoreError as exc:
+        problem = exc.message
+    else:
+        try:
+            problem = store.quick_check()
+        except Exception as exc:  # noqa: BLE001 - any failure here means "damaged"
+            problem = str(getattr(exc, "orig", exc))
+        finally:
+            store.close()
+        if problem == "ok":
+            return Diagnosis("ok", "", key=key)
+    good, rejected = latest_good_backup(store_path, key)
+    readable = _opens_read_only(store_path, key)
+    return Diagnosis("corrupt", f"Le fichier de données est endommagé : {problem}", key=key,
+                     latest_good=good, rejected=rejected, can_read_only=readable)
+
+
+def _opens_read_only(store_path: Path, key: bytes | None) -> bool:
+    try:
+        store = open_store(store_path, key=key, read_only=True)
+    except StoreError:
+        return False
+    try:
+        with store.read() as session:
+            session.connection().exec_driver_sql("SELECT count(*) FROM usager").scalar()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+    finally:
+        store.close()
+
+
+def restore_at_startup(store_path: Path, backup_path: Path, now: datetime | None = None) -> Path | None:
+    """Recovery mode: nobody can log in to a damaged store, so no actor is asked for; instead
+    this refuses unless the store really is unusable. Returns where the damaged file was kept."""
+    diagnosis = diagnose(store_path)
+    if diagnosis.kind == "ok":
+        raise PermissionDenied("Le fichier de données est sain : la restauration se fait depuis le menu, "
+                               "par un superviseur.")
+    if diagnosis.kind != "corrupt":
+        raise StoreError(diagnosis.message)
+    return backups.restore(store_path, backup_path, diagnosis.key, now=now)
