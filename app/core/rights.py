@@ -64,6 +64,16 @@ def _rows(session: Session, table: Table, column: str, values: list) -> list[dic
     return [{k: _plain(v) for k, v in row._mapping.items()} for row in result]
 
 
+def _descend(session: Session, out: dict, parent: str, ids: list, seen: set) -> None:
+    """Rows hanging off `parent` rows (démarches, history, checklists…), at any depth."""
+    for child, column in _children(parent):
+        if child.name in seen:
+            continue
+        rows = _rows(session, child, column, ids)
+        out.setdefault(child.name, []).extend(rows)
+        _descend(session, out, child.name, [r["id"] for r in rows if "id" in r], seen | {child.name})
+
+
 def collect(session: Session, usager_id: int) -> dict:
     """Everything held on one usager, as plain JSON-ready data (no permission check)."""
     usager = session.get(Usager, usager_id)
@@ -73,10 +83,8 @@ def collect(session: Session, usager_id: int) -> dict:
     data: dict = {"usager": {k: _plain(v) for k, v in usager.model_dump().items()}, "tables": {}}
     for table_name, column in usager_fk_columns():
         rows = _rows(session, tables[table_name], column, [usager_id])
-        data["tables"][table_name] = rows
-        ids = [r["id"] for r in rows if "id" in r]
-        for child, child_column in _children(table_name):
-            data["tables"].setdefault(child.name, []).extend(_rows(session, child, child_column, ids))
+        data["tables"].setdefault(table_name, []).extend(rows)
+        _descend(session, data["tables"], table_name, [r["id"] for r in rows if "id" in r], {"usager", table_name})
     ref = journal.usager_ref(usager)
     data["journal"] = [{"at": _plain(e.at), "agent_id": e.agent_id, "action": e.action}
                        for e in session.exec(select(JournalEntry).where(JournalEntry.object_ref == ref)

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 import pytest
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from app.core import rights
 from app.core.accompaniments import AccompanimentInput, ProcedureLine, open_accompaniment
@@ -46,10 +46,17 @@ def test_every_table_with_a_usager_foreign_key_has_an_erasure_policy_and_is_expo
     with store.write() as session:
         data = rights.export_usager(session, site["supervisor"], canary)
     assert fk_tables <= set(data["tables"])
-    # and the tables hanging off them (démarches, history) are exported too
-    children = {t.name for parent in fk_tables for t, _ in rights._children(parent)}
-    assert children <= set(data["tables"])
-    assert {"accompaniment_procedure", "accompaniment_event"} <= children
+    # and every table hanging off them, at any depth (démarches, history, checklists…)
+    descendants, frontier = set(), set(fk_tables)
+    while frontier:
+        parent = frontier.pop()
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name not in descendants | fk_tables and any(
+                    fk.column.table.name == parent for fk in table.foreign_keys):
+                descendants.add(table.name)
+                frontier.add(table.name)
+    assert {"accompaniment_procedure", "accompaniment_event"} <= descendants
+    assert descendants <= set(data["tables"])
 
 
 def test_access_export_holds_every_row_about_the_usager_and_only_theirs(store, site, canary):
