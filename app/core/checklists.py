@@ -247,6 +247,8 @@ def set_step_status(session: Session, actor: Actor, case_step_id: int, status: s
         data = AccompanimentInput(
             procedures=[ProcedureLine(raw["partenaire"], raw.get("demarche"))], response_type=response_type,
             canal=case_.canal, bus_stop_id=case_.bus_stop_id, usager_id=case_.usager_id,
+            # a step with a partner but no démarche takes the case's theme
+            thematique=None if raw.get("demarche") else case_.thematique,
             mandate=case_.mandate if response_type == ResponseType.DEMARCHE_REALISEE_SOUS_MANDAT else "aucun",
             status=CaseStatus.CLOS, finalisation=Finalisation.FINALISEE, note=note, occurred_at=now)
         acc = open_accompaniment(session, actor, data, now=now)

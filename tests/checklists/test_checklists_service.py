@@ -217,3 +217,12 @@ def test_the_handout_data_has_the_first_name_only_with_consent(store, actor, cas
         assert checklists.handout_data(session, actor, case_id, include_first_name=False).first_name is None
         data = checklists.handout_data(session, actor, case_id, include_first_name=True)
     assert data.first_name == "Jeanne" and data.structure_name == "France services de Testville"
+
+
+def test_a_step_with_a_partner_but_no_demarche_logs_with_the_case_theme(store, actor, case_id):
+    _start(store, actor, case_id, "identite", TODAY)
+    depot = _step(_views(store, actor, case_id)[0], "depot-dossier")
+    with store.write() as session:
+        step = checklists.set_step_status(session, actor, depot.id, "fait", log_accompaniment=True)
+        acc = session.get(Accompaniment, step.logged_accompaniment_id)
+        assert acc.thematique == session.get(Accompaniment, case_id).thematique

@@ -1,0 +1,236 @@
+"""The usager's handout for the moments de vie of a case: plain French, large type (body 13 pt,
+headings 17–26 pt), what remains and by when, what is done, documents to bring, where to go.
+
+No personal data: no name (the first name only when the usager agreed), no case number; the event
+date is not printed as such (due dates are). Catalogue texts are French, so the handout is French whatever
+the interface language. reportlab is imported lazily (only this module needs it).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from app.core.checklists import HandoutData, MomentView, StepView
+from app.core.official_sites import format_phone
+from app.resources import resource_path
+
+BODY_PT = 13
+FONT = "GuichetSans"
+
+
+def output_dir() -> Path:
+    """Handouts go to a temporary folder: printed, then not kept on the desk's disk."""
+    folder = Path(tempfile.gettempdir()) / "guichet-fiches"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _register_fonts() -> None:
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    # DejaVu: French accents, « », ✓ and the narrow no-break space babel puts in numbers.
+    pdfmetrics.registerFont(TTFont(FONT, str(resource_path("fonts", "DejaVuSans.ttf"))))
+    pdfmetrics.registerFont(TTFont(FONT + "-Bold", str(resource_path("fonts", "DejaVuSans-Bold.ttf"))))
+    addMapping(FONT, 0, 0, FONT)
+    addMapping(FONT, 1, 0, FONT + "-Bold")
+    addMapping(FONT, 0, 1, FONT)
+    addMapping(FONT, 1, 1, FONT + "-Bold")
+
+
+def _esc(text: str | None) -> str:
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _long(day: date) -> str:
+    from babel.dates import format_date as babel_date
+
+    return babel_date(day, format="long", locale="fr_FR")  # French on paper, whatever the UI language
+
+
+def _site(url: str | None) -> str:
+    if not url:
+        return ""
+    host = url.split("://", 1)[-1].split("/", 1)[0]
+    return host[4:] if host.startswith("www.") else host
+
+
+def _when(step: StepView) -> str:
+    if step.due is None:
+        return ""  # the group heading already says « Dès que possible » or « Sans délai fixé »
+    if step.overdue:
+        return f"EN RETARD : c'était à faire avant le {_long(step.due)}. Faites-le vite."
+    return f"À faire avant le {_long(step.due)}."
+
+
+def _where(step: StepView) -> str:
+    parts = [step.where]
+    if step.link:
+        parts.append(_site(step.link))
+    if step.phone:
+        parts.append(f"tél. {format_phone(step.phone)}")
+    return " — ".join(p for p in parts if p)
+
+
+class _Styles:
+    def __init__(self):
+        from reportlab.lib import colors
+        from reportlab.lib.styles import ParagraphStyle
+
+        ink, grey = colors.HexColor("#1b1b1b"), colors.HexColor("#4a4a4a")
+        base = ParagraphStyle("body", fontName=FONT, fontSize=BODY_PT, leading=BODY_PT * 1.35, textColor=ink)
+        self.body = base
+        self.small = ParagraphStyle("small", parent=base, fontSize=12, leading=16, textColor=grey)
+        self.greeting = ParagraphStyle("greeting", parent=base, spaceBefore=10, spaceAfter=4)
+        self.intro = ParagraphStyle("intro", parent=base, spaceBefore=4, spaceAfter=4)
+        self.title = ParagraphStyle("title", parent=base, fontName=FONT + "-Bold", fontSize=26, leading=32,
+                                    textColor=colors.HexColor("#000091"), spaceAfter=4)
+        self.h1 = ParagraphStyle("h1", parent=base, fontName=FONT + "-Bold", fontSize=22, leading=28,
+                                 spaceBefore=10, spaceAfter=4, textColor=colors.HexColor("#000091"))
+        self.h2 = ParagraphStyle("h2", parent=base, fontName=FONT + "-Bold", fontSize=18, leading=23,
+                                 spaceBefore=12, spaceAfter=6)
+        self.h3 = ParagraphStyle("h3", parent=base, fontName=FONT + "-Bold", fontSize=15, leading=20,
+                                 spaceBefore=8, spaceAfter=4, textColor=colors.HexColor("#000091"))
+        self.step = ParagraphStyle("step", parent=base, fontName=FONT + "-Bold", fontSize=14, leading=18)
+        self.late = ParagraphStyle("late", parent=base, fontName=FONT + "-Bold", textColor=colors.HexColor("#b30000"))
+
+
+def _step_block(step: StepView, st: _Styles, width: float):
+    from reportlab.lib import colors
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    lines = [Paragraph(_esc(step.title), st.step)]
+    if step.kind == "droit":
+        lines.append(Paragraph("<b>Droit à vérifier</b> : ne le laissez pas de côté.", st.body))
+    when = _when(step)
+    if when:
+        lines.append(Paragraph(("⚠ " if step.overdue else "") + _esc(when), st.late if step.overdue else st.body))
+    if step.precision:
+        lines.append(Paragraph(_esc(f"({step.precision})"), st.small))
+    if step.status == "en_attente_partenaire":
+        lines.append(Paragraph("Vous attendez une réponse de l'organisme.", st.body))
+    lines.append(Paragraph(_esc(step.text), st.body))
+    if step.condition:
+        lines.append(Paragraph(f"<b>Seulement</b> {_esc(step.condition)}.", st.body))  # « si … », « pour … »
+    if step.documents:
+        docs = "<br/>".join(f"• {_esc(d)}" for d in step.documents)
+        lines.append(Paragraph(f"<b>À apporter :</b><br/>{docs}", st.body))
+    where = _where(step)
+    if where:
+        lines.append(Paragraph(f"<b>Où :</b> {_esc(where)}", st.body))
+    box = _CheckBox()
+    table = Table([[box, lines]], colWidths=[12 * 2.835 + 4, width - 12 * 2.835 - 4])
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.5, colors.HexColor("#c8c8c8")),
+    ]))
+    return table
+
+
+def _CheckBox():
+    """An empty square the usager ticks with a pen."""
+    from reportlab.platypus import Flowable
+
+    class CheckBox(Flowable):
+        def wrap(self, *_):
+            return 28, 22
+
+        def draw(self):
+            self.canv.setLineWidth(1.4)
+            self.canv.rect(4, 2, 16, 16)
+
+    return CheckBox()
+
+
+def _moment_story(moment: MomentView, st: _Styles, width: float) -> list:
+    from reportlab.platypus import KeepTogether, Paragraph
+
+    done, total = moment.progress
+    story = [Paragraph(_esc(moment.title), st.h1),
+             Paragraph(f"Déjà fait : {done} étape{'s' if done > 1 else ''} sur {total}.", st.body)]
+    remaining = [(d, due, [s for s in steps if s.open]) for d, due, steps in moment.groups()]
+    remaining = [g for g in remaining if g[2]]
+    story.append(Paragraph("Ce qu'il reste à faire", st.h2))
+    if not remaining:
+        story.append(Paragraph("Tout est fait. Bravo !", st.body))
+    for deadline, due, steps in remaining:
+        heading = deadline.label if due is None else f"{deadline.label} — avant le {_long(due)}"
+        first = [Paragraph(_esc(heading), st.h3), _step_block(steps[0], st, width)]
+        story.append(KeepTogether(first))  # never a group heading alone at the foot of a page
+        story += [_step_block(s, st, width) for s in steps[1:]]
+    finished = [s for s in moment.steps if s.status == "fait"]
+    if finished:
+        story.append(Paragraph("Déjà fait", st.h2))
+        story += [Paragraph(f"✓ {_esc(s.title)}", st.body) for s in finished]
+    return story
+
+
+def _contacts(data: HandoutData, st: _Styles, width: float) -> list:
+    from reportlab.lib import colors
+    from reportlab.platypus import KeepTogether, Paragraph, Table, TableStyle
+
+    rows, seen = [], set()
+    for moment in data.moments:
+        for s in moment.steps:
+            key = _site(s.link) or s.where  # one row per official site
+            if s.status == "sans_objet" or not (s.link or s.phone) or key in seen:
+                continue
+            seen.add(key)
+            rows.append([Paragraph(_esc(s.where), st.body), Paragraph(_esc(_site(s.link)), st.body),
+                         Paragraph(_esc(format_phone(s.phone)), st.body)])
+    if not rows:
+        return []
+    head = [Paragraph("<b>Organisme</b>", st.body), Paragraph("<b>Site officiel</b>", st.body),
+            Paragraph("<b>Téléphone</b>", st.body)]
+    table = Table([head] + rows, colWidths=[width * 0.36, width * 0.34, width * 0.30], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.5, colors.HexColor("#c8c8c8")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#ececfe")),
+    ]))
+    warning = Paragraph("<b>Attention aux faux sites payants.</b> Ces démarches sont gratuites sur les sites "
+                        "officiels. Vérifiez l'adresse du site, ou demandez à France services.", st.body)
+    return [KeepTogether([Paragraph("Où s'adresser", st.h2), table]), Paragraph("&nbsp;", st.body), warning]
+
+
+def build_handout(data: HandoutData, path: Path | None = None) -> Path:
+    """Write the PDF and return its path (in output_dir() unless a path is given)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    _register_fonts()
+    path = Path(path) if path else output_dir() / f"fiche-demarches-{data.today.isoformat()}-{id(data):x}.pdf"
+    st = _Styles()
+    margin = 18 * mm
+    width = A4[0] - 2 * margin
+    story = [Paragraph("Vos démarches", st.title),
+             Paragraph(_esc(f"Fiche remise le {_long(data.today)} par {data.structure_name}."), st.small)]
+    if data.first_name:
+        story.append(Paragraph(_esc(f"Bonjour {data.first_name},"), st.greeting))
+    story.append(Paragraph("Voici ce qu'il reste à faire, avant quelle date, les papiers à apporter et où "
+                           "s'adresser. Cochez chaque case quand c'est fait.", st.intro))
+    for moment in data.moments:
+        story += _moment_story(moment, st, width)
+    story += _contacts(data, st, width)
+    footer = f"{data.structure_name} — fiche du {_long(data.today)}"
+
+    def _page(canvas, doc):
+        canvas.saveState()
+        canvas.setFont(FONT, 12)
+        canvas.drawString(margin, 10 * mm, footer)
+        canvas.drawRightString(A4[0] - margin, 10 * mm, f"page {doc.page}")
+        canvas.restoreState()
+
+    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=margin, rightMargin=margin,
+                            topMargin=16 * mm, bottomMargin=18 * mm, title="Vos démarches",
+                            author=data.structure_name, lang="fr-FR")
+    doc.build(story, onFirstPage=_page, onLaterPages=_page)
+    return path

@@ -1,0 +1,67 @@
+"""The usager's handout: the text extracted from the PDF holds the remaining steps and their
+deadlines, what is done, where to go; body type is at least 12 pt; no personal data."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import date
+
+import pytest
+
+from app.core import checklists
+from app.reports.handout import build_handout
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                reason="poppler-utils (pdftotext) is required: apt-get install poppler-utils")
+TODAY = date(2026, 12, 1)
+
+
+@pytest.fixture
+def handout(store, actor, case_id, tmp_path):
+    def make(include_first_name: bool):
+        with store.write() as session:
+            if not checklists.moments_for_case(session, actor, case_id):
+                checklists.start_moment(session, actor, case_id, "deces", date(2026, 11, 20), today=TODAY)
+                steps = {s.step_id: s.id for s in checklists.moments_for_case(session, actor, case_id)[0].steps}
+                checklists.set_step_status(session, actor, steps["declaration-deces"], "fait")
+                checklists.set_step_status(session, actor, steps["prevenir-employeur"], "sans_objet")
+        with store.read() as session:
+            data = checklists.handout_data(session, actor, case_id, include_first_name=include_first_name, today=TODAY)
+        path = build_handout(data, tmp_path / f"fiche-{include_first_name}.pdf")
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        return path, " ".join(text.split())
+    return make
+
+
+def test_the_handout_lists_remaining_steps_with_their_deadlines(handout):
+    _, text = handout(False)
+    assert "Je perds un proche" in text
+    assert "Ce qu'il reste à faire" in text
+    assert "Sous 1 mois — avant le 20 décembre 2026" in text
+    assert "Demander la réversion de la retraite complémentaire" in text
+    assert "Sous 6 mois — avant le 20 mai 2027" in text and "Déposer la déclaration de succession" in text
+    assert "EN RETARD : c'était à faire avant le 21 novembre 2026" in text  # copies of the acte de décès
+    assert "Prendre contact avec un notaire" in text and "Contrat de mariage" in text
+    assert "Droit à vérifier" in text and "Sans délai fixé" in text
+    assert "Déjà fait : 1 étape sur 21" in text
+    done_part = text.split("Déjà fait", 2)[-1]
+    assert "✓ Déclarer le décès à la mairie du lieu du décès" in done_part
+    assert "Prévenir l'employeur du défunt" not in text  # sans objet: not on the sheet
+    assert "ameli.fr" in text and "32 30" in text and "faux sites payants" in text
+
+
+def test_no_personal_data_and_the_first_name_only_with_consent(handout):
+    _, without = handout(False)
+    _, with_name = handout(True)
+    assert "Jeanne" not in without and "Martin" not in without
+    assert "Bonjour Jeanne," in with_name and "Martin" not in with_name
+
+
+def test_all_text_is_at_least_12_pt_and_headings_are_large(handout):
+    path, _ = handout(False)
+    bbox = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    heights = [float(b) - float(a) for a, b in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', bbox)]
+    assert heights and min(heights) >= 12 - 0.01
+    assert max(heights) >= 22
