@@ -19,6 +19,7 @@ import sys
 FEATURE_COMMANDS: list[str] = [
     "app.sync.cli",
     "app.core.demo_cli",
+    "app.reports.cli",
 ]
 
 
