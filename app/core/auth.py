@@ -233,3 +233,31 @@ def login_choices(session: Session) -> list[tuple[int, str, str]]:
     """(id, display name, login) of active agents, for the login dialog (no permission: pre-login)."""
     rows = session.exec(select(Agent).where(Agent.active == True).order_by(Agent.display_name))  # noqa: E712
     return [(a.id, a.display_name, a.login) for a in rows]
+
+
+# ----------------------------------------------------------------------------- auto-lock setting
+
+AUTOLOCK_KEY = "autolock_minutes"
+DEFAULT_AUTOLOCK_MIN = 5
+
+
+def autolock_minutes(session: Session) -> int:
+    from app.core.structures import get_setting
+
+    raw = get_setting(session, AUTOLOCK_KEY)
+    try:
+        minutes = int(raw) if raw is not None else DEFAULT_AUTOLOCK_MIN
+    except ValueError:
+        return DEFAULT_AUTOLOCK_MIN
+    return minutes if 1 <= minutes <= 60 else DEFAULT_AUTOLOCK_MIN
+
+
+def set_autolock_minutes(session: Session, actor: Actor, minutes: int) -> None:
+    """Raises PermissionDenied (administrators only), ValidationError (1 to 60 minutes)."""
+    actor.require("configure_security")
+    from app.core.structures import set_setting
+
+    if not isinstance(minutes, int) or not 1 <= minutes <= 60:
+        raise ValidationError("Verrouillage automatique : entre 1 et 60 minutes.", field="autolock_minutes")
+    set_setting(session, AUTOLOCK_KEY, str(minutes))
+    journal.record(session, actor, "settings_changed", "setting:autolock_minutes", str(minutes))

@@ -1,0 +1,243 @@
+"""Auto-lock after inactivity and « Changer d'agent » on a shared counter PC.
+
+- `SessionGuard` watches keyboard and mouse input for the whole application. After N minutes
+  without any (store setting `autolock_minutes`, default 5) it locks the window: the central
+  area, tool bars and every other open window are hidden, actions are disabled (shortcuts
+  included) and a lock screen asks for the same agent's password. « Changer d'agent » closes
+  everything the previous agent had open and attaches the next one.
+- Time comes from an injectable monotonic `clock` so tests can move it forward.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolBar,
+                               QDockWidget, QVBoxLayout, QWidget)
+
+from app.i18n import _
+from app.ui.widgets import FieldError
+
+_INPUT_EVENTS = {QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.MouseMove, QEvent.Wheel, QEvent.TouchBegin}
+CHECK_INTERVAL_MS = 5000
+
+
+class LockScreen(QWidget):
+    """Covers the main window; only the locked agent's password or « Changer d'agent » opens it."""
+
+    def __init__(self, guard: "SessionGuard"):
+        super().__init__(guard.window)
+        self.guard = guard
+        self.setObjectName("lockScreen")
+        self.setAccessibleName(_("Session verrouillée"))
+        self.setAutoFillBackground(True)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        box = QWidget()
+        box.setMaximumWidth(460)
+        inner = QVBoxLayout(box)
+        self.title = QLabel()
+        self.title.setObjectName("lockTitle")
+        self.title.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        self.title.setWordWrap(True)
+        inner.addWidget(self.title)
+        hint = QLabel(_("Les données sont masquées. Saisissez votre mot de passe pour reprendre, "
+                        "ou changez d'agent."))
+        hint.setWordWrap(True)
+        inner.addWidget(hint)
+        label = QLabel(_("&Mot de passe :"))
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.Password)
+        self.password_edit.setAccessibleName(_("Mot de passe pour déverrouiller"))
+        label.setBuddy(self.password_edit)
+        inner.addWidget(label)
+        inner.addWidget(self.password_edit)
+        self.error = FieldError(self)
+        inner.addWidget(self.error)
+        buttons = QHBoxLayout()
+        self.unlock_button = QPushButton(_("&Déverrouiller"))
+        self.unlock_button.setAccessibleName(_("Déverrouiller"))
+        self.unlock_button.setDefault(True)
+        self.switch_button = QPushButton(_("&Changer d'agent…"))
+        self.switch_button.setAccessibleName(_("Changer d'agent"))
+        buttons.addWidget(self.unlock_button)
+        buttons.addWidget(self.switch_button)
+        inner.addLayout(buttons)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(box)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+        self.unlock_button.clicked.connect(self.try_unlock)
+        self.password_edit.returnPressed.connect(self.try_unlock)
+        self.switch_button.clicked.connect(guard.change_agent)
+        self.hide()
+
+    def show_for(self, actor) -> None:
+        self.title.setText(_("Session de {agent} verrouillée").format(agent=actor.display_name))
+        self.password_edit.clear()
+        self.error.clear_error(self.password_edit)
+        self.password_edit.setVisible(self.guard.passwords_on())
+        self.unlock_button.setText(_("&Déverrouiller") if self.guard.passwords_on() else _("&Reprendre"))
+        self.setGeometry(self.guard.window.rect())
+        self.show()
+        self.raise_()
+        (self.password_edit if self.password_edit.isVisible() else self.unlock_button).setFocus(Qt.OtherFocusReason)
+
+    def try_unlock(self) -> bool:
+        from app.core import auth
+        from app.models.errors import DomainError
+
+        guard = self.guard
+        try:
+            auth.login(guard.window.store, guard.window.actor.agent_id, self.password_edit.text(),
+                       now=guard.now(), action="unlock")
+        except DomainError as exc:
+            self.password_edit.clear()
+            self.error.show_error(exc.message, self.password_edit)
+            self.password_edit.setFocus(Qt.OtherFocusReason)
+            return False
+        self.password_edit.clear()
+        guard.unlock()
+        return True
+
+
+class SessionGuard(QObject):
+    """Idle watcher, lock and agent switch for one MainWindow."""
+
+    def __init__(self, window, minutes: float, clock=time.monotonic, wall_clock=None):
+        super().__init__(window)
+        self.window, self.clock, self.wall_clock = window, clock, wall_clock
+        self.timeout_s = minutes * 60
+        self.last_input = clock()
+        self.locked = False
+        self._hidden: list[QWidget] = []
+        self._disabled: list[QAction] = []
+        self.screen = LockScreen(self)
+        self.timer = QTimer(self, interval=CHECK_INTERVAL_MS)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+        QApplication.instance().installEventFilter(self)
+        window.destroyed.connect(lambda *_: self._uninstall())
+
+    def _uninstall(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+    def now(self):
+        return self.wall_clock() if self.wall_clock else None
+
+    def passwords_on(self) -> bool:
+        from app.core import auth
+
+        with self.window.store.read() as session:
+            return auth.login_required(session)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() in _INPUT_EVENTS and not self.locked:
+            self.last_input = self.clock()
+        elif event.type() == QEvent.Resize and obj is self.window and self.locked:
+            self.screen.setGeometry(self.window.rect())
+        return False
+
+    def check(self) -> None:
+        if not self.locked and self.clock() - self.last_input >= self.timeout_s:
+            self.lock()
+
+    # -- lock / unlock ----------------------------------------------------------------
+    def lock(self) -> None:
+        if self.locked or self.window.actor is None:
+            return
+        from app.core import auth
+
+        self.locked = True
+        window = self.window
+        others = [w for w in QApplication.topLevelWidgets() if w is not window and w.isVisible()]
+        parts = [window.centralWidget(), *window.findChildren(QToolBar), *window.findChildren(QDockWidget)]
+        self._hidden = [w for w in others + parts if w is not None and w.isVisible()]
+        for w in self._hidden:
+            w.hide()
+        self._disabled = [a for a in window.findChildren(QAction) if a.isEnabled() and a not in self.own_actions()]
+        for a in self._disabled:
+            a.setEnabled(False)
+        window.menuBar().setEnabled(False)
+        self.screen.show_for(window.actor)
+        auth.record_event(window.store, window.actor, "lock")
+
+    def own_actions(self) -> list[QAction]:
+        return [a for a in (getattr(self, "act_switch", None), getattr(self, "act_lock", None)) if a]
+
+    def unlock(self) -> None:
+        self.screen.hide()
+        self.window.menuBar().setEnabled(True)
+        for a in self._disabled:
+            a.setEnabled(True)
+        for w in self._hidden:
+            w.show()
+        self._hidden, self._disabled = [], []
+        self.locked = False
+        self.last_input = self.clock()
+
+    def change_agent(self) -> None:
+        """Ask who comes next; on success nothing of the previous agent stays on screen."""
+        from app.core import auth
+        from app.ui.login import LoginDialog
+
+        window = self.window
+        previous = window.actor
+        dialog = LoginDialog(window.store, window, clock=self.wall_clock, title=_("Changer d'agent"))
+        if dialog.exec() != QDialog.Accepted or dialog.actor is None:
+            return
+        if previous is not None:
+            auth.record_event(window.store, previous, "logout")
+        for w in self._hidden:  # windows hidden by the lock belong to the previous agent
+            if w.isWindow():
+                w.close()
+                w.deleteLater()
+        self._hidden = [w for w in self._hidden if not w.isWindow()]
+        for w in QApplication.topLevelWidgets():
+            if w is not window and w is not dialog and w.isVisible():
+                w.close()
+        switch_actor(window, dialog.actor)
+        self.unlock()
+
+
+def switch_actor(window, actor) -> None:
+    """Re-attach the window to another agent: lists, search and today's panel are rebuilt."""
+    window.search_edit.clear()
+    # Features are already installed and read window.actor when used; attach() would add their
+    # actions a second time.
+    window.install_features = lambda: None
+    try:
+        window.attach(window.store, actor)
+    finally:
+        del window.install_features
+    window.statusBar().clearMessage()
+
+
+def install(window, clock=time.monotonic, wall_clock=None) -> SessionGuard:
+    from app.core import auth
+
+    with window.store.read() as session:
+        minutes = auth.autolock_minutes(session)
+    guard = SessionGuard(window, minutes, clock, wall_clock)
+    window.session_guard = guard
+    guard.act_switch = QAction(_("Changer d'a&gent…"), window)
+    guard.act_switch.setShortcut(QKeySequence("Ctrl+Shift+L"))
+    guard.act_switch.setShortcutContext(Qt.ApplicationShortcut)
+    guard.act_switch.triggered.connect(guard.change_agent)
+    guard.act_lock = QAction(_("&Verrouiller"), window)
+    guard.act_lock.setShortcut(QKeySequence("Ctrl+Shift+K"))
+    guard.act_lock.triggered.connect(guard.lock)
+    for action in (guard.act_switch, guard.act_lock):
+        window.addAction(action)
+    first = window.menu_file.actions()[0] if window.menu_file.actions() else None
+    window.menu_file.insertAction(first, guard.act_switch)
+    window.menu_file.insertAction(first, guard.act_lock)
+    if first is not None:
+        window.menu_file.insertSeparator(first)
+    return guard

@@ -1,0 +1,121 @@
+"""Login dialog: who is at the desk, with their password once agents have one.
+
+Used at start-up (`login_flow`, called by app.ui.app.choose_actor), by « Changer d'agent » and
+by the lock screen. Password checks, throttling and journaling are in app.core.auth; this
+module only shows the outcome next to the password field.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
+                               QVBoxLayout)
+
+from app.i18n import _
+from app.ui.widgets import FieldError
+
+
+class LoginDialog(QDialog):
+    """Pick an agent and type their password. `actor` holds the result after accept()."""
+
+    def __init__(self, store, parent=None, *, preselect_login: str | None = None, clock=None,
+                 title: str | None = None, exclude_agent_id: int | None = None):
+        super().__init__(parent)
+        from app.core import auth
+
+        self.store, self.clock, self.actor = store, clock, None
+        self.setWindowTitle(title or _("Connexion"))
+        self.setAccessibleName(self.windowTitle())
+        self.setModal(True)
+        with store.read() as session:
+            self.choices = [c for c in auth.login_choices(session) if c[0] != exclude_agent_id]
+            self.passwords_on = auth.login_required(session)
+
+        layout = QVBoxLayout(self)
+        intro = QLabel(_("Qui est au guichet ?") if not self.passwords_on
+                       else _("Choisissez votre nom et saisissez votre mot de passe."))
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.agent_combo = QComboBox()
+        self.agent_combo.setAccessibleName(_("Agent"))
+        for agent_id, name, login in self.choices:
+            self.agent_combo.addItem(f"{name} ({login})", agent_id)
+        logins = [c[2] for c in self.choices]
+        if preselect_login in logins:
+            self.agent_combo.setCurrentIndex(logins.index(preselect_login))
+        agent_label = QLabel(_("&Agent :"))
+        agent_label.setBuddy(self.agent_combo)
+        form.addRow(agent_label, self.agent_combo)
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.Password)
+        self.password_edit.setAccessibleName(_("Mot de passe"))
+        self.password_label = QLabel(_("&Mot de passe :"))
+        self.password_label.setBuddy(self.password_edit)
+        form.addRow(self.password_label, self.password_edit)
+        self.error = FieldError(self)
+        form.addRow("", self.error)
+        layout.addLayout(form)
+        self.password_edit.setVisible(self.passwords_on)
+        self.password_label.setVisible(self.passwords_on)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText(_("Se connecter"))
+        buttons.button(QDialogButtonBox.Ok).setAccessibleName(_("Se connecter"))
+        buttons.button(QDialogButtonBox.Cancel).setText(_("Annuler"))
+        buttons.button(QDialogButtonBox.Cancel).setAccessibleName(_("Annuler"))
+        buttons.accepted.connect(self.try_login)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        (self.password_edit if self.passwords_on else self.agent_combo).setFocus(Qt.OtherFocusReason)
+
+    def try_login(self) -> bool:
+        from app.core import auth
+        from app.models.errors import DomainError
+
+        agent_id = self.agent_combo.currentData()
+        if agent_id is None:
+            self.error.show_error(_("Aucun agent n'est enregistré."), self.agent_combo)
+            return False
+        now = self.clock() if self.clock else None
+        try:
+            self.actor = auth.login(self.store, agent_id, self.password_edit.text(), now=now)
+        except DomainError as exc:
+            self.password_edit.clear()
+            self.error.show_error(exc.message, self.password_edit)
+            self.password_edit.setFocus(Qt.OtherFocusReason)
+            return False
+        self.password_edit.clear()  # never keep the secret in a widget longer than needed
+        self.error.clear_error(self.password_edit)
+        self.accept()
+        return True
+
+
+def login_flow(store, parent=None, *, clock=None):
+    """Start-up login. Returns an Actor, or None if cancelled. GUICHET_AGENT (demo, screenshots)
+    picks an agent without a dialog only while no agent has a password."""
+    from app.core import auth
+    from app.core.structures import agents
+    from app.ui import prefs
+
+    with store.read() as session:
+        people = agents(session)
+        passwords_on = auth.login_required(session)
+    if not people:
+        return None
+    wanted = os.environ.get("GUICHET_AGENT")
+    if not passwords_on and (wanted or len(people) == 1):
+        chosen = next((a for a in people if a.login == wanted), people[0])
+        actor = auth.login(store, chosen.id, "", now=clock() if clock else None)
+    else:
+        dialog = LoginDialog(store, parent, preselect_login=prefs.get("last_agent_login"), clock=clock)
+        if dialog.exec() != QDialog.Accepted or dialog.actor is None:
+            return None
+        actor = dialog.actor
+    from app.models.tables import Agent
+
+    with store.read() as session:
+        prefs.put("last_agent_login", session.get(Agent, actor.agent_id).login)
+    return actor
