@@ -63,9 +63,10 @@ def _site(url: str | None) -> str:
 def _when(step: StepView) -> str:
     if step.due is None:
         return ""  # the group heading already says « Dès que possible » or « Sans délai fixé »
+    on = "le" if step.deadline.kind == "immediate" else "avant le"  # « tout de suite » means that very day
     if step.overdue:
-        return f"EN RETARD : c'était à faire avant le {_long(step.due)}. Faites-le vite."
-    return f"À faire avant le {_long(step.due)}."
+        return f"EN RETARD : c'était à faire {on} {_long(step.due)}. Faites-le vite."
+    return f"À faire {on} {_long(step.due)}."
 
 
 def _where(step: StepView) -> str:
@@ -161,7 +162,8 @@ def _moment_story(moment: MomentView, st: _Styles, width: float) -> list:
     if not remaining:
         story.append(Paragraph("Tout est fait. Bravo !", st.body))
     for deadline, due, steps in remaining:
-        heading = deadline.label if due is None else f"{deadline.label} — avant le {_long(due)}"
+        on = "le" if deadline.kind == "immediate" else "avant le"
+        heading = deadline.label if due is None else f"{deadline.label} — {on} {_long(due)}"
         first = [Paragraph(_esc(heading), st.h3), _step_block(steps[0], st, width)]
         story.append(KeepTogether(first))  # never a group heading alone at the foot of a page
         story += [_step_block(s, st, width) for s in steps[1:]]

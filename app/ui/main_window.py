@@ -27,6 +27,7 @@ FEATURE_UI: list[str] = [
     "app.ui.settings_dialog",
     "app.ui.about",
     "app.ui.survey_mode",
+    "app.ui.checklist_panel",  # moments de vie panel, « Site officiel ? », catalogue (issue 4)
 ]
 
 SEARCH_DELAY_MS = 120  # debounce: one query per pause in typing, not per keystroke

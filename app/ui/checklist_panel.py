@@ -1,0 +1,435 @@
+"""Moments de vie of the selected case: a side panel (QDockWidget) listing steps grouped by
+deadline with due dates and statuses, the « Démarrer un moment de vie… » dialog, and the
+handout printed in two clicks (panel button → PDF opened by the system viewer).
+
+Overdue steps say so in words (« ⚠ En retard ») with a warning icon and bold type, not by colour alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QFont, QKeySequence
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QDockWidget,
+                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QStyle, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from app.i18n import _, format_date
+
+STEP_ROLE = Qt.UserRole + 1
+
+
+def status_label(code: str) -> str:
+    return {"a_faire": _("À faire"), "fait": _("Fait"), "sans_objet": _("Sans objet"),
+            "en_attente_partenaire": _("En attente du partenaire")}[code]
+
+
+def _open_file(path) -> None:
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+class StartMomentDialog(QDialog):
+    """Choose a moment de vie, its event date and (when it has some) the situations that apply."""
+
+    def __init__(self, store, actor, case_id: int, parent=None):
+        super().__init__(parent)
+        from app.core.checklists import current_catalogue
+
+        self.store, self.actor, self.case_id = store, actor, case_id
+        self.started_id: int | None = None
+        self.setWindowTitle(_("Démarrer un moment de vie"))
+        self.setAccessibleName(_("Démarrer un moment de vie"))
+        with store.read() as session:
+            cat = current_catalogue(session)
+        self.moments = sorted(cat.moments.values(), key=lambda m: (not m.priority, m.title))
+        form = QFormLayout()
+        self.moment = QComboBox()
+        self.moment.setAccessibleName(_("Moment de vie"))
+        for m in self.moments:
+            self.moment.addItem(m.title + (_(" (prioritaire)") if m.priority else ""), m.id)
+        moment_label = QLabel(_("&Moment de vie"))
+        moment_label.setBuddy(self.moment)
+        form.addRow(moment_label, self.moment)
+        self.moment_error = QLabel()
+        self.moment_error.setStyleSheet("color: #b3261e")
+        form.addRow("", self.moment_error)
+        self.date_label = QLabel()
+        self.event_date = QDateEdit(QDate.currentDate())
+        self.event_date.setCalendarPopup(True)
+        self.event_date.setDisplayFormat("dd/MM/yyyy")
+        self.date_label.setBuddy(self.event_date)
+        form.addRow(self.date_label, self.event_date)
+        self.date_error = QLabel()
+        self.date_error.setStyleSheet("color: #b3261e")
+        form.addRow("", self.date_error)
+        self.sections_box = QVBoxLayout()
+        self.sections_label = QLabel(_("Situation(s) :"))
+        form.addRow(self.sections_label, self.sections_box)
+        self.section_checks: list[QCheckBox] = []
+        self.sections_error = QLabel()
+        self.sections_error.setStyleSheet("color: #b3261e")
+        form.addRow("", self.sections_error)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText(_("Démarrer"))
+        buttons.button(QDialogButtonBox.Ok).setAccessibleName(_("Démarrer"))
+        buttons.button(QDialogButtonBox.Cancel).setText(_("Annuler"))
+        buttons.button(QDialogButtonBox.Cancel).setAccessibleName(_("Annuler"))
+        buttons.accepted.connect(self.start)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.moment.currentIndexChanged.connect(self._moment_changed)
+        self._moment_changed()
+
+    def _moment_changed(self) -> None:
+        m = self.moments[self.moment.currentIndex()]
+        self.date_label.setText("&" + m.date_label)
+        self.event_date.setAccessibleName(m.date_label)
+        for box in self.section_checks:
+            self.sections_box.removeWidget(box)
+            box.deleteLater()
+        self.section_checks = []
+        for sid, title in m.sections:
+            box = QCheckBox(title)
+            box.setChecked(True)
+            box.setAccessibleName(title)
+            box.setProperty("section_id", sid)
+            self.sections_box.addWidget(box)
+            self.section_checks.append(box)
+        self.sections_label.setVisible(bool(m.sections))
+
+    def select_moment(self, moment_id: str) -> None:
+        self.moment.setCurrentIndex(self.moment.findData(moment_id))
+
+    def start(self) -> None:
+        from app.core.checklists import start_moment
+        from app.models.errors import ValidationError
+
+        for label in (self.moment_error, self.date_error, self.sections_error):
+            label.clear()
+        sections = [b.property("section_id") for b in self.section_checks if b.isChecked()] \
+            if self.section_checks else None
+        try:
+            with self.store.write() as session:
+                row = start_moment(session, self.actor, self.case_id, self.moment.currentData(),
+                                   self.event_date.date().toPython(), sections)
+                self.started_id = row.id
+        except ValidationError as exc:
+            target = {"event_date": (self.date_error, self.event_date),
+                      "sections": (self.sections_error, self.section_checks[0] if self.section_checks else self.moment)
+                      }.get(exc.field, (self.moment_error, self.moment))
+            target[0].setText(exc.message)
+            target[1].setFocus()
+            return
+        self.accept()
+
+
+class ChecklistPanel(QWidget):
+    """The moments de vie of one case. Emits changed(case_id) after every write."""
+
+    changed = Signal(int)
+    open_file = staticmethod(_open_file)  # tests replace it: the PDF is checked, not opened
+
+    def __init__(self, store, actor, parent=None):
+        super().__init__(parent)
+        self.store, self.actor = store, actor
+        self.case_id: int | None = None
+        self.last_pdf = None
+        self.setAccessibleName(_("Moments de vie du dossier"))
+        self.heading = QLabel(_("Sélectionnez un dossier."))
+        self.heading.setWordWrap(True)
+        self.tree = QTreeWidget()
+        self.tree.setAccessibleName(_("Étapes des moments de vie"))
+        self.tree.setHeaderLabels([_("Étape"), _("Échéance"), _("Statut")])
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)  # step titles get the room
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        self.tree.currentItemChanged.connect(self._show_step)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.RichText)
+        self.detail.setOpenExternalLinks(True)
+        self.detail.setTextInteractionFlags(Qt.TextBrowserInteraction)
+        self.detail.setAccessibleName(_("Détail de l'étape"))
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName(_("Message"))
+        self.buttons: dict[str, QPushButton] = {}
+        row1, row2 = QHBoxLayout(), QHBoxLayout()
+        for key, text, row in (("log", _("Fait avec l'usager (compter l'accompagnement)"), row1),
+                               ("fait", _("Fait"), row1), ("en_attente_partenaire", _("En attente du partenaire"), row2),
+                               ("sans_objet", _("Sans objet"), row2), ("a_faire", _("À faire"), row2)):
+            button = QPushButton(text)
+            button.setAccessibleName(text.replace("&", ""))
+            button.clicked.connect(lambda _=False, k=key: self.set_status(k))
+            row.addWidget(button)
+            self.buttons[key] = button
+        self.start_button = QPushButton(_("Démarrer un moment de vie…"))
+        self.start_button.setAccessibleName(_("Démarrer un moment de vie"))
+        self.start_button.clicked.connect(self.start_moment)
+        self.first_name = QCheckBox(_("Prénom de l'usager sur la fiche (l'usager est d'accord)"))
+        self.first_name.setAccessibleName(_("Prénom de l'usager sur la fiche, avec son accord"))
+        self.print_button = QPushButton(_("Imprimer la fiche pour l'usager"))
+        self.print_button.setAccessibleName(_("Imprimer la fiche pour l'usager"))
+        self.print_button.clicked.connect(self.print_handout)
+        print_action = QAction(self)
+        print_action.setShortcut(QKeySequence.Print)
+        print_action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        print_action.triggered.connect(self.print_handout)
+        self.addAction(print_action)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.tree, 3)
+        layout.addWidget(self.detail, 1)
+        layout.addLayout(row1)
+        layout.addLayout(row2)
+        layout.addWidget(self.message)
+        layout.addWidget(self.start_button)
+        layout.addWidget(self.first_name)
+        layout.addWidget(self.print_button)
+        self.views = []
+        self.reload()
+
+    # -- loading ---------------------------------------------------------------------
+    def set_case(self, case_id: int | None) -> None:
+        if case_id != self.case_id:
+            self.message.clear()
+        self.case_id = case_id
+        self.reload()
+
+    def reload(self, keep_step: int | None = None) -> None:
+        from app.core.checklists import moments_for_case
+
+        self.tree.clear()
+        self.views = []
+        if self.case_id is not None:
+            with self.store.read() as session:
+                self.views = moments_for_case(session, self.actor, self.case_id, date.today())
+        if self.case_id is None:
+            self.heading.setText(_("Sélectionnez un dossier dans la liste."))
+        elif not self.views:
+            self.heading.setText(_("Aucun moment de vie dans ce dossier."))
+        else:
+            done = sum(v.progress[0] for v in self.views)
+            total = sum(v.progress[1] for v in self.views)
+            self.heading.setText(_("Dossier n° {id} — {done}/{total} étapes faites").format(
+                id=self.case_id, done=done, total=total))
+        warn = self.style().standardIcon(QStyle.SP_MessageBoxWarning)
+        bold = QFont(self.tree.font())
+        bold.setBold(True)
+        current = None
+        for view in self.views:
+            done, total = view.progress
+            top = QTreeWidgetItem([view.title, f"{view.date_label} : {format_date(view.event_date)}",
+                                   f"{done}/{total}"])
+            top.setFont(0, bold)
+            self.tree.addTopLevelItem(top)
+            for deadline, due, steps in view.groups():
+                heading = deadline.label + (f" — {format_date(due)}" if due else "")
+                group = QTreeWidgetItem([heading, "", ""])
+                top.addChild(group)
+                for s in steps:
+                    when = format_date(s.due) if s.due else ""
+                    if s.overdue:
+                        when = f"{_('En retard')} — {when}"  # plus icon and bold: never colour alone
+                    title = s.title if s.kind == "etape" else f"{s.title} ({_('droit à vérifier')})"
+                    item = QTreeWidgetItem([title, when, status_label(s.status)])
+                    item.setData(0, STEP_ROLE, s.id)
+                    item.setToolTip(0, f"{s.title}\n{s.text}")
+                    if s.overdue:
+                        item.setIcon(1, warn)
+                        for col in range(3):
+                            item.setFont(col, bold)
+                        item.setForeground(1, Qt.darkRed)
+                    group.addChild(item)
+                    if s.id == keep_step:
+                        current = item
+        self.tree.expandAll()
+        if current is not None:
+            self.tree.setCurrentItem(current)
+        self._show_step(self.tree.currentItem())
+
+    def selected_step(self):
+        item = self.tree.currentItem()
+        step_id = item.data(0, STEP_ROLE) if item else None
+        for view in self.views:
+            for s in view.steps:
+                if s.id == step_id:
+                    return s
+        return None
+
+    def select_step(self, step_key: str) -> None:
+        """Select a step by its catalogue id (keyboard users type to search; tests use this)."""
+        for item in self.tree.findItems("*", Qt.MatchWildcard | Qt.MatchRecursive):
+            sid = item.data(0, STEP_ROLE)
+            if any(s.id == sid and s.step_id == step_key for v in self.views for s in v.steps):
+                self.tree.setCurrentItem(item)
+                return
+
+    def _show_step(self, *_args) -> None:
+        from app.core.official_sites import format_phone
+
+        s = self.selected_step()
+        for key, button in self.buttons.items():
+            button.setEnabled(s is not None and (key != "log" or (s.partner is not None
+                                                                 and s.logged_accompaniment_id is None)))
+        if s is None:
+            self.detail.setText("")
+            return
+        esc = lambda t: (t or "").replace("&", "&amp;").replace("<", "&lt;")  # noqa: E731
+        parts = [f"<b>{esc(s.title)}</b>", esc(s.text)]
+        if s.condition:
+            parts.append(_("Seulement {condition}.").format(condition=esc(s.condition)))
+        if s.precision:
+            parts.append(f"<i>{esc(s.precision)}</i>")
+        if s.documents:
+            parts.append(_("Pièces : ") + "; ".join(esc(d) for d in s.documents))
+        where = [esc(s.where)]
+        if s.procedure_label:
+            where.append(esc(s.procedure_label))
+        if s.link:
+            where.append(f'<a href="{esc(s.link)}">{esc(s.link)}</a>')
+        if s.phone:
+            where.append(_("tél. {phone}").format(phone=format_phone(s.phone)))
+        parts.append(_("Où : ") + " — ".join(w for w in where if w))
+        if not s.verified:
+            parts.append(_("⚠ Information à vérifier (connaissance générale, non sourcée)."))
+        if s.logged_accompaniment_id:
+            parts.append(_("Accompagnement enregistré (n° {id}).").format(id=s.logged_accompaniment_id))
+        self.detail.setText("<br>".join(parts))
+
+    # -- actions ---------------------------------------------------------------------
+    def set_status(self, key: str) -> None:
+        from app.core.checklists import set_step_status
+        from app.models.errors import DomainError
+
+        s = self.selected_step()
+        if s is None:
+            self.message.setText(_("Sélectionnez d'abord une étape."))
+            self.tree.setFocus()
+            return
+        status = "fait" if key == "log" else key
+        try:
+            with self.store.write() as session:
+                set_step_status(session, self.actor, s.id, status, log_accompaniment=key == "log")
+        except DomainError as exc:
+            self.message.setText(exc.message)
+            self.buttons[key].setFocus()
+            return
+        self.message.setText(_("Accompagnement enregistré et compté pour « {title} ».").format(title=s.title)
+                             if key == "log" else _("« {title} » : {status}.").format(title=s.title,
+                                                                                     status=status_label(status)))
+        self.reload(keep_step=s.id)
+        self.changed.emit(self.case_id)
+
+    def start_moment(self) -> bool:
+        if self.case_id is None:
+            self.message.setText(_("Sélectionnez d'abord un dossier dans la liste."))
+            return False
+        dialog = StartMomentDialog(self.store, self.actor, self.case_id, self)
+        if dialog.exec() != QDialog.Accepted:
+            return False
+        self.reload()
+        self.changed.emit(self.case_id)
+        return True
+
+    def print_handout(self) -> None:
+        from app.core.checklists import handout_data
+        from app.models.errors import DomainError
+        from app.ui.workers import run_op
+
+        if self.case_id is None:
+            return
+        try:
+            with self.store.read() as session:
+                data = handout_data(session, self.actor, self.case_id, include_first_name=self.first_name.isChecked())
+        except DomainError as exc:
+            self.message.setText(exc.message)
+            return
+        self.print_button.setEnabled(False)
+        self.message.setText(_("Préparation de la fiche…"))
+
+        def build(_progress):
+            from app.reports.handout import build_handout
+
+            return build_handout(data)
+
+        def done(path):
+            self.print_button.setEnabled(True)
+            self.last_pdf = path
+            self.message.setText(_("Fiche prête : {path}").format(path=path))
+            self.open_file(path)
+
+        def failed(exc):
+            self.print_button.setEnabled(True)
+            self.message.setText(_("La fiche n'a pas pu être créée : {error}").format(error=exc))
+
+        run_op(self, build, on_done=done, on_error=failed)
+
+
+def install(window) -> None:
+    """Dock the panel on the right, add the menu actions and the « Moments » column."""
+    from app.core.checklists import progress_for_cases, progress_text
+
+    panel = ChecklistPanel(window.store, window.actor)
+    dock = QDockWidget(_("Moments de vie"), window)
+    dock.setObjectName("checklistDock")
+    dock.setAccessibleName(_("Moments de vie"))
+    dock.setWidget(panel)
+    window.addDockWidget(Qt.RightDockWidgetArea, dock)
+    dock.hide()
+    window.checklist_panel, window.checklist_dock = panel, dock
+
+    def follow_selection(*_args):
+        # a list reload clears the selection: keep showing the case rather than going blank
+        case_id = window.current_case_id()
+        if dock.isVisible() and case_id is not None:
+            panel.set_case(case_id)
+
+    def show_panel():
+        panel.set_case(window.current_case_id())
+        dock.show()
+        dock.raise_()
+        panel.tree.setFocus()
+
+    def start():
+        case_id = window.current_case_id()
+        if case_id is None:
+            window.statusBar().showMessage(_("Sélectionnez d'abord un accompagnement dans la liste."), 5000)
+            return
+        panel.set_case(case_id)
+        dock.show()
+        panel.start_moment()
+
+    start_action = QAction(_("Démarrer un &moment de vie…"), window)
+    start_action.setShortcut(QKeySequence("Ctrl+M"))
+    start_action.triggered.connect(start)
+    show_action = QAction(_("Moments de vie du dossier"), window)
+    show_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+    show_action.triggered.connect(show_panel)
+    window.menu_case.addSeparator()
+    for action in (start_action, show_action):
+        window.menu_case.addAction(action)
+        window.addAction(action)
+    window.checklist_start_action = start_action
+    for view in (window.case_view, window.followup_view):
+        if view.selectionModel() is not None:
+            view.selectionModel().currentRowChanged.connect(follow_selection)
+    window.tabs.currentChanged.connect(follow_selection)
+    window.case_saved.connect(lambda _id: panel.reload() if dock.isVisible() else None)
+    panel.changed.connect(lambda _id: window.refresh())
+
+    def progress_column(session, ids):
+        return {k: progress_text(v) for k, v in progress_for_cases(session, ids).items()}
+
+    window.case_model.extra_columns.append((_("Moments de vie"), progress_column))
+    window.case_model.reload()
+
+    from app.ui import checklist_catalogue_dialog, official_site_dialog
+
+    official_site_dialog.install(window)
+    checklist_catalogue_dialog.install(window)
