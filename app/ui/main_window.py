@@ -28,6 +28,7 @@ FEATURE_UI: list[str] = [
     "app.ui.about",
     "app.ui.survey_mode",
     "app.ui.checklist_panel",  # moments de vie panel, « Site officiel ? », catalogue (issue 4)
+    "app.ui.report_dialog",  # Supervision: monthly activity report (issue 7)
 ]
 
 SEARCH_DELAY_MS = 120  # debounce: one query per pause in typing, not per keystroke
