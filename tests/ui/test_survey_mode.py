@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from sqlalchemy import inspect
 from sqlmodel import select
@@ -104,38 +105,53 @@ def test_closing_a_case_offers_the_survey_answered_by_keyboard_only(qtbot, insta
 
 def test_usager_mode_cannot_reach_agent_screens(qtbot, installed, store, actor):
     window = installed
-    opened = []
-    window.act_new.triggered.connect(lambda: opened.append(True))
+    fired = []
+    probe = QAction("probe", window)  # an agent action reachable from any window of the app
+    probe.setShortcut(QKeySequence("Ctrl+Shift+F12"))
+    probe.setShortcutContext(Qt.ApplicationShortcut)
+    probe.triggered.connect(lambda: fired.append("probe"))
+    window.addAction(probe)
+    window.act_new.triggered.connect(lambda: fired.append("new"))
     survey = start_usager_mode(store, actor, SurveyInput(structure_id=actor.structure_id), agent_window=window)
     qtbot.addWidget(survey)
     qtbot.waitUntil(survey.isVisible)
+    survey.activateWindow()
+    qtbot.waitActive(survey)
     visible = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
     assert visible == [survey]
-    assert not any(a.isEnabled() for a in window.findChildren(type(window.act_new)) if a.text())
-    # application-wide shortcuts of the agent's screens do nothing
-    for seq in ((Qt.Key_N, Qt.ControlModifier), (Qt.Key_O, Qt.ControlModifier), (Qt.Key_F, Qt.ControlModifier),
-                (Qt.Key_Q, Qt.ControlModifier), (Qt.Key_E, Qt.ControlModifier | Qt.ShiftModifier), (Qt.Key_F1, Qt.NoModifier)):
-        qtbot.keyClick(survey.focusWidget() or survey, seq[0], seq[1])
-    assert opened == [] and not window.isVisible()
-    # Escape, Alt+F4 and close requests do not leave
-    qtbot.keyClick(survey.focusWidget(), Qt.Key_Escape)
-    survey.close()
+    assert not any(a.isEnabled() for a in window.findChildren(QAction) if a.text())
+    # keys go through the window system, as real ones do, so application shortcuts are tried
+    handle = survey.windowHandle()
+    for k, mod in ((Qt.Key_F12, Qt.ControlModifier | Qt.ShiftModifier), (Qt.Key_N, Qt.ControlModifier),
+                   (Qt.Key_O, Qt.ControlModifier), (Qt.Key_F, Qt.ControlModifier), (Qt.Key_Q, Qt.ControlModifier),
+                   (Qt.Key_E, Qt.ControlModifier | Qt.ShiftModifier), (Qt.Key_F1, Qt.NoModifier),
+                   (Qt.Key_Escape, Qt.NoModifier), (Qt.Key_F4, Qt.AltModifier)):
+        qtbot.keyClick(handle, k, mod)
+    assert fired == [] and not window.isVisible() and survey.isVisible()
+    survey.close()  # window manager close request
     assert survey.isVisible()
     # a window of the app that tries to appear (a dialog from a timer, say) is hidden again
     popup = QDialog(window)
     popup.show()
     qtbot.waitUntil(lambda: not popup.isVisible())
     assert [w for w in QApplication.topLevelWidgets() if w.isVisible()] == [survey]
-    survey.leave()
+    # the agent's chord leaves; everything comes back, and the probe works again (control)
+    qtbot.keyClick(handle, Qt.Key_Q, Qt.ControlModifier | Qt.AltModifier | Qt.ShiftModifier)
     qtbot.waitUntil(window.isVisible)
-    assert popup.isVisible()  # given back to the agent, with everything else
+    assert popup.isVisible() and not survey.isVisible()
     popup.close()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    qtbot.keyClick(window.windowHandle(), Qt.Key_F12, Qt.ControlModifier | Qt.ShiftModifier)
+    assert fired == ["probe"]
 
 
 def test_leaving_needs_the_agent_password_once_there_is_one(qtbot, installed, store, actor, monkeypatch):
+    from argon2 import profiles
+
     from app.core import auth
 
-    monkeypatch.setattr(auth, "HASH_PARAMETERS", None)
+    monkeypatch.setattr(auth, "HASH_PARAMETERS", profiles.CHEAPEST)  # speed only: same code path
     with store.write() as s:
         auth.set_password(s, actor.agent_id, "Correct-Horse-42!")
     window = installed
