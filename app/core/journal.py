@@ -142,7 +142,7 @@ ACTION_LABELS = {
     "usager_created": "Usager créé", "usager_updated": "Usager modifié", "usager_viewed": "Fiche usager consultée",
     "usager_exported": "Données d'un usager exportées", "usager_erased": "Usager effacé",
     "retention_run": "Anonymisation (durée de conservation)", "journal_exported": "Journal exporté",
-    "journal_purged": "Journal purgé", "journal_viewed": "Journal consulté",
+    "journal_purged": "Journal purgé", "settings_changed": "Réglage modifié",
 }
 
 

@@ -25,27 +25,9 @@ START = time.perf_counter()
 
 def choose_actor(store, parent=None):
     """The agent at the desk. Returns an Actor, or None if the user cancelled."""
-    from app.core.context import Actor
-    from app.core.structures import agents
-    from app.models.enums import Role
+    from app.ui.login import login_flow  # passwords, throttling, journal: issue 3
 
-    with store.read() as session:
-        people = agents(session)
-    if not people:
-        return None
-    last = prefs.get("last_agent_login")
-    chosen = next((a for a in people if a.login == last), people[0])
-    if len(people) > 1 and not os.environ.get("GUICHET_AGENT"):
-        names = [f"{a.display_name} ({a.login})" for a in people]
-        name, ok = QInputDialog.getItem(parent, _("Agent"), _("Qui est au guichet ?"), names,
-                                        people.index(chosen), False)
-        if not ok:
-            return None
-        chosen = people[names.index(name)]
-    elif os.environ.get("GUICHET_AGENT"):
-        chosen = next((a for a in people if a.login == os.environ["GUICHET_AGENT"]), chosen)
-    prefs.put("last_agent_login", chosen.login)
-    return Actor(chosen.id, chosen.structure_id, Role(chosen.role), chosen.display_name)
+    return login_flow(store, parent)
 
 
 def needs_setup(store) -> bool:

@@ -36,7 +36,8 @@ class LockScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         box = QWidget()
-        box.setMaximumWidth(460)
+        box.setMinimumWidth(420)
+        box.setMaximumWidth(560)
         inner = QVBoxLayout(box)
         self.title = QLabel()
         self.title.setObjectName("lockTitle")
@@ -224,6 +225,11 @@ def install(window, clock=time.monotonic, wall_clock=None) -> SessionGuard:
 
     with window.store.read() as session:
         minutes = auth.autolock_minutes(session)
+    guard = getattr(window, "session_guard", None)
+    if guard is not None:  # already installed (FEATURE_UI): tests re-install with their own clock
+        guard.clock, guard.wall_clock, guard.timeout_s = clock, wall_clock, minutes * 60
+        guard.last_input = clock()
+        return guard
     guard = SessionGuard(window, minutes, clock, wall_clock)
     window.session_guard = guard
     guard.act_switch = QAction(_("Changer d'a&gent…"), window)

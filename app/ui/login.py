@@ -29,6 +29,7 @@ class LoginDialog(QDialog):
         self.setWindowTitle(title or _("Connexion"))
         self.setAccessibleName(self.windowTitle())
         self.setModal(True)
+        self.setMinimumWidth(460)  # room for the error text and long agent names at 200 % text
         with store.read() as session:
             self.choices = [c for c in auth.login_choices(session) if c[0] != exclude_agent_id]
             self.passwords_on = auth.login_required(session)
@@ -94,9 +95,11 @@ class LoginDialog(QDialog):
 
 
 def login_flow(store, parent=None, *, clock=None):
-    """Start-up login. Returns an Actor, or None if cancelled. GUICHET_AGENT (demo, screenshots)
-    picks an agent without a dialog only while no agent has a password."""
+    """Start-up login. Returns an Actor, or None if cancelled. GUICHET_AGENT + GUICHET_PASSWORD
+    (scripted demos and screenshots) log in without a dialog, still verified and journaled;
+    GUICHET_AGENT alone does so only while no agent has a password."""
     from app.core import auth
+    from app.models.errors import DomainError
     from app.core.structures import agents
     from app.ui import prefs
 
@@ -106,10 +109,15 @@ def login_flow(store, parent=None, *, clock=None):
     if not people:
         return None
     wanted = os.environ.get("GUICHET_AGENT")
-    if not passwords_on and (wanted or len(people) == 1):
+    scripted = os.environ.get("GUICHET_PASSWORD")  # scripted demo/screenshots: still verified and journaled
+    actor = None
+    if (not passwords_on and (wanted or len(people) == 1)) or (wanted and scripted):
         chosen = next((a for a in people if a.login == wanted), people[0])
-        actor = auth.login(store, chosen.id, "", now=clock() if clock else None)
-    else:
+        try:
+            actor = auth.login(store, chosen.id, scripted or "", now=clock() if clock else None)
+        except DomainError:
+            actor = None  # a refused scripted login falls back to the dialog
+    if actor is None:
         dialog = LoginDialog(store, parent, preselect_login=prefs.get("last_agent_login"), clock=clock)
         if dialog.exec() != QDialog.Accepted or dialog.actor is None:
             return None

@@ -28,7 +28,10 @@ FEATURE_UI: list[str] = [
     "app.ui.about",
     "app.ui.survey_mode",
     "app.ui.checklist_panel",  # moments de vie panel, « Site officiel ? », catalogue (issue 4)
+    "app.ui.lock",  # auto-lock, « Changer d'agent » (issue 3)
+    "app.ui.journal_view",  # Supervision: journal, retention, usager rights (issue 3)
     "app.ui.report_dialog",  # Supervision: monthly activity report (issue 7)
+    "app.ui.agents_dialog",  # Supervision: agents and security settings (issue 3)
 ]
 
 SEARCH_DELAY_MS = 120  # debounce: one query per pause in typing, not per keystroke
