@@ -24,11 +24,12 @@ rm -rf "$PREFIX"
 mkdir -p "$PREFIX" "$BIN" "$SHARE/applications"
 cp -a "$BUNDLE/." "$PREFIX/"
 ln -sf "$PREFIX/guichet" "$BIN/guichet"
-install -m 644 "$HERE/guichet.desktop" "$SHARE/applications/guichet.desktop"
+sed "s|/opt/guichet|$PREFIX|g" "$HERE/guichet.desktop" > "$SHARE/applications/guichet.desktop"
+chmod 644 "$SHARE/applications/guichet.desktop"
 for size in 16 24 32 48 64 128 256; do
     install -D -m 644 "$ROOT/resources/icons/guichet-$size.png" "$SHARE/icons/hicolor/${size}x${size}/apps/guichet.png"
 done
 install -D -m 644 "$ROOT/resources/icons/guichet.svg" "$SHARE/icons/hicolor/scalable/apps/guichet.svg"
 command -v update-desktop-database >/dev/null && update-desktop-database -q "$SHARE/applications" || true
-command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q "$SHARE/icons/hicolor" || true
+command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q "$SHARE/icons/hicolor" 2>/dev/null || true
 echo "Guichet installé dans $PREFIX (commande : guichet)."
