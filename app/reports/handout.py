@@ -107,7 +107,7 @@ def _step_block(step: StepView, st: _Styles, width: float):
 
     lines = [Paragraph(_esc(step.title), st.step)]
     if step.kind == "droit":
-        lines.append(Paragraph("<b>Droit à vérifier</b> : ne le laissez pas de côté.", st.body))
+        lines.append(Paragraph("<b>Droit à vérifier</b> : n'oubliez pas de le demander.", st.body))
     when = _when(step)
     if when:
         lines.append(Paragraph(("⚠ " if step.overdue else "") + _esc(when), st.late if step.overdue else st.body))
@@ -119,8 +119,12 @@ def _step_block(step: StepView, st: _Styles, width: float):
     if step.condition:
         lines.append(Paragraph(f"<b>Seulement</b> {_esc(step.condition)}.", st.body))  # « si … », « pour … »
     if step.documents:
-        docs = "<br/>".join(f"• {_esc(d)}" for d in step.documents)
-        lines.append(Paragraph(f"<b>À apporter :</b><br/>{docs}", st.body))
+        # a short list reads well on one line; a long one (identity papers) as bullets
+        if len(step.documents) <= 3 and sum(len(d) for d in step.documents) <= 70:
+            docs = ", ".join(_esc(d) for d in step.documents) + "."
+        else:
+            docs = "<br/>" + "<br/>".join(f"• {_esc(d)}" for d in step.documents)
+        lines.append(Paragraph(f"<b>À apporter :</b> {docs}", st.body))
     where = _where(step)
     if where:
         lines.append(Paragraph(f"<b>Où :</b> {_esc(where)}", st.body))
