@@ -78,6 +78,24 @@ def record(session: Session, actor: Actor | int | None, action: str, object_ref:
     return entry
 
 
+def record_now(store, actor: Actor, action: str, object_ref: str = "", detail: str = "") -> None:
+    """Journal a read (e.g. a usager's file opened) in its own short write transaction."""
+    with store.write() as session:
+        record(session, actor, action, object_ref, detail)
+
+
+def record_usager_view(store, actor: Actor, usager_id: int | None) -> None:
+    """For screens that show an identified usager's file: one "usager_viewed" entry."""
+    if usager_id is None:
+        return
+    from app.models.tables import Usager
+
+    with store.write() as session:
+        usager = session.get(Usager, usager_id)
+        if usager is not None and not usager.anonymous:
+            record(session, actor, "usager_viewed", usager_ref(usager))
+
+
 def usager_ref(usager) -> str:
     return f"usager:{usager.uuid}"
 

@@ -165,3 +165,15 @@ def test_csv_safe_prefixes_exactly_the_dangerous_first_characters(value):
         assert escaped == "'" + value
     else:
         assert escaped == value
+
+
+def test_viewing_an_identified_usager_is_journaled_once_and_anonymous_ones_not(store, actor):
+    with store.write() as session:
+        named = create_usager(session, actor, UsagerInput(first_name="Zoé", last_name="Vue"))
+        anonymous = create_usager(session, actor, UsagerInput(age_band="18_24"))
+    journal.record_usager_view(store, actor, named.id)
+    journal.record_usager_view(store, actor, anonymous.id)
+    journal.record_usager_view(store, actor, None)
+    with store.read() as session:
+        views = session.execute(text("SELECT object_ref FROM journal WHERE action = 'usager_viewed'")).all()
+    assert views == [(f"usager:{named.uuid}",)]
