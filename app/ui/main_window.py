@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 FEATURE_UI: list[str] = [
     "app.ui.settings_dialog",
     "app.ui.about",
-    "app.ui.survey_mode",
+    "app.ui.survey_launch",
     "app.ui.checklist_panel",  # moments de vie panel, « Site officiel ? », catalogue (issue 4)
     "app.ui.lock",  # auto-lock, « Changer d'agent » (issue 3)
     "app.ui.journal_view",  # Supervision: journal, retention, usager rights (issue 3)

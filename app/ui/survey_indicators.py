@@ -183,7 +183,7 @@ class IndicatorsView(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextSelectableByKeyboard | Qt.TextSelectableByMouse)
         self.chart = SatisfactionChart()
         self.dims = _table(_("Indicateurs par dimension"), [_("Dimension"), _("Réponses"), _("Satisfaits"),
-                                                             _("Neutres"), _("Insatisfaits"), _("Taux net")])
+                                                             _("Neutres"), _("Insatisfaits"), _("Taux net (points)")])
         self.by_canal = _table(_("Indicateurs par canal"), [_("Canal"), _("Réponses"), _("Accompagnements"),
                                                             _("Taux de réponse"), _("Satisfaction globale"), _("Taux net")])
         self.by_partner = _table(_("Indicateurs par partenaire"), [_("Partenaire"), _("Réponses"), _("Accompagnements"),

@@ -202,7 +202,7 @@ class PaperEntryDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(9, QHeaderView.Stretch)
         help_text = QLabel(_("Une ligne par questionnaire. Notes de 1 (pas du tout satisfait) à 5 (très satisfait), "
-                             "vide si sans réponse. Aboutie : o ou n. Entrée ou Tab pour passer à la cellule suivante, "
+                             "vide si sans réponse. Aboutie : o ou n. Tab pour passer à la cellule suivante, "
                              "Ctrl+Entrée pour enregistrer le lot."))
         help_text.setWordWrap(True)
         self.message = QLabel("")

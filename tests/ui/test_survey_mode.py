@@ -14,8 +14,9 @@ from sqlmodel import select
 from app.core.accompaniments import AccompanimentInput, ProcedureLine, change_status, open_accompaniment
 from app.core.surveys import SurveyInput, indicators
 from app.models.surveys import SurveyResponse
-from app.ui import survey_mode
-from app.ui.survey_mode import SurveyScreen, start_usager_mode
+from app.ui import survey_launch
+from app.ui.survey_launch import start_usager_mode
+from app.ui.survey_mode import SurveyScreen
 
 TODAY = date.today()
 PERIOD = dict(start=TODAY, end=TODAY + timedelta(days=1))
@@ -24,7 +25,7 @@ PERIOD = dict(start=TODAY, end=TODAY + timedelta(days=1))
 @pytest.fixture
 def installed(window):
     if not hasattr(window, "survey_actions"):
-        survey_mode.install(window)
+        survey_launch.install(window)
     return window
 
 

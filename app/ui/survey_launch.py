@@ -1,0 +1,224 @@
+"""Launching usager mode safely, and wiring the survey into the main window.
+
+`UsagerGuard` keeps the agent's screens out of reach while the survey is up: it hides every other
+window of the app (and any that tries to appear), disables every action and swallows every
+shortcut (an accepted ShortcutOverride means no shortcut fires). On a second screen facing the
+usager, the agent keeps the main window on theirs and only the survey window is guarded.
+`install(window)` is the FEATURE_UI entry point: toolbar button, menus, offer after closing a case.
+"""
+
+from __future__ import annotations
+
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.i18n import _
+from app.ui.survey_mode import CHORD, SurveyScreen
+
+
+class UsagerGuard(QObject):
+    """Keeps the agent's screens out of reach while the survey is up (see module docstring)."""
+
+    def __init__(self, screen: SurveyScreen, cover_agent: bool = True):
+        super().__init__(screen)
+        self.screen = screen
+        self.cover_agent = cover_agent
+        self.hidden: list[QWidget] = []
+        self.disabled: list[QAction] = []
+        self.active = False
+
+    def engage(self) -> None:
+        self.active = True
+        QApplication.instance().installEventFilter(self)  # first: nothing slips through meanwhile
+        if self.cover_agent:
+            for w in QApplication.topLevelWidgets():
+                if w is not self.screen and w.isVisible():
+                    self._hide(w)
+            for w in QApplication.topLevelWidgets():
+                if w is self.screen:
+                    continue
+                for action in w.findChildren(QAction):
+                    if shiboken6.isValid(action) and action.isEnabled():
+                        action.setEnabled(False)
+                        self.disabled.append(action)
+
+    def release(self) -> None:
+        if not self.active:
+            return
+        self.active = False
+        QApplication.instance().removeEventFilter(self)
+        for action in self.disabled:
+            if shiboken6.isValid(action):  # a dialog may have been deleted meanwhile
+                action.setEnabled(True)
+        for w in self.hidden:
+            if shiboken6.isValid(w):
+                w.show()
+        self.disabled, self.hidden = [], []
+
+    def _hide(self, w: QWidget) -> None:
+        if w not in self.hidden:
+            self.hidden.append(w)
+        w.hide()
+
+    def _ours(self, obj) -> bool:
+        return isinstance(obj, QWidget) and (obj is self.screen or self.screen.isAncestorOf(obj))
+
+    def eventFilter(self, obj, event) -> bool:
+        kind = event.type()
+        ours = self._ours(obj)
+        if kind == QEvent.ShortcutOverride and (ours or self.cover_agent):
+            event.accept()  # accepted override = no shortcut fires; the key goes to the survey
+            return True
+        if kind == QEvent.KeyPress and ours:
+            self.screen.user_activity()
+            if event.modifiers() & CHORD[0] == CHORD[0] and event.key() == CHORD[1]:
+                self.screen.request_exit()
+                return True
+        elif kind in (QEvent.MouseButtonPress, QEvent.TouchBegin, QEvent.Wheel) and ours:
+            self.screen.user_activity()
+        elif (kind == QEvent.Show and self.cover_agent and isinstance(obj, QWidget) and obj.isWindow()
+              and not ours and not obj.inherits("QMenu")):
+            QTimer.singleShot(0, lambda w=obj: self.active and self._hide(w))  # e.g. a dialog from a timer
+        return False
+
+
+def target_screen(agent_window: QWidget | None):
+    """(screen, is_second): another screen than the agent's when there is one."""
+    screens = QGuiApplication.screens()
+    agent = agent_window.screen() if agent_window is not None else QGuiApplication.primaryScreen()
+    others = [s for s in screens if s is not agent]
+    return (others[0], True) if others else (agent, False)
+
+
+def start_usager_mode(store, actor, context, agent_window: QWidget | None = None, **kw) -> SurveyScreen:
+    """Show the survey full screen (on a second screen if one exists) with the guard engaged."""
+    screen_obj, second = target_screen(agent_window)
+    survey = SurveyScreen(store, actor, context, **kw)
+    survey.guard = UsagerGuard(survey, cover_agent=not second)
+    survey.left.connect(survey.guard.release)
+    survey.setWindowFlag(Qt.WindowStaysOnTopHint, True)
+    survey.setScreen(screen_obj)
+    survey.setGeometry(screen_obj.geometry())
+    survey.guard.engage()
+    survey.showFullScreen()
+    survey.raise_()
+    survey.activateWindow()
+    survey.show_question(0)
+    return survey
+
+# ---------------------------------------------------------------- main window wiring
+
+OFFER_PREF = "survey/offer_after_close"
+
+
+def survey_context(store, actor, case_id: int | None):
+    """The survey's context: that of the accompaniment when there is one, else the desk's."""
+    from app.core.structures import get_structure
+    from app.core.surveys import SurveyInput, input_for_accompaniment
+    from app.models.enums import Canal, StructureKind
+
+    with store.read() as session:
+        if case_id is not None:
+            return input_for_accompaniment(session, case_id)
+        kind = get_structure(session, actor.structure_id).kind
+    canal = Canal.ITINERANT_BUS if kind == StructureKind.BUS else Canal.GUICHET
+    return SurveyInput(structure_id=actor.structure_id, canal=str(canal))
+
+
+def launch(window, case_id: int | None = None) -> SurveyScreen:
+    current = getattr(window, "survey_screen", None)
+    if current is not None and current.isVisible():
+        return current
+    survey = start_usager_mode(window.store, window.actor, survey_context(window.store, window.actor, case_id),
+                               agent_window=window)
+    survey.response_recorded.connect(lambda: window.statusBar().showMessage(_("Avis de l'usager enregistré."), 4000))
+    survey.left.connect(lambda: window.activateWindow())
+    window.survey_screen = survey
+    return survey
+
+
+def offer(window, case_id: int) -> None:
+    """After a case is saved: if it is now closed, propose the survey (non-blocking box)."""
+    from PySide6.QtWidgets import QCheckBox, QMessageBox
+
+    from app.core.accompaniments import get_accompaniment
+    from app.models.enums import CaseStatus
+    from app.models.errors import NotFound
+    from app.ui import prefs
+
+    if str(prefs.get(OFFER_PREF, "true")).lower() == "false":
+        return
+    try:
+        with window.store.read() as session:
+            closed = get_accompaniment(session, case_id).status == CaseStatus.CLOS
+    except NotFound:
+        return
+    if not closed:
+        return
+    if QApplication.activeModalWidget() is not None:  # the form is still closing: ask right after
+        QTimer.singleShot(100, lambda: offer(window, case_id))
+        return
+    box = QMessageBox(QMessageBox.Question, _("Enquête de satisfaction"),
+                      _("Accompagnement clos. Proposer l'enquête de satisfaction à l'usager ?"),
+                      parent=window)
+    box.setObjectName("surveyOffer")
+    start = box.addButton(_("Lancer l'enquête"), QMessageBox.AcceptRole)
+    later = box.addButton(_("Pas maintenant"), QMessageBox.RejectRole)
+    start.setAccessibleName(_("Lancer l'enquête"))
+    later.setAccessibleName(_("Pas maintenant"))
+    box.setDefaultButton(start)
+    box.setEscapeButton(later)
+    never = QCheckBox(_("Ne plus proposer après chaque clôture"))
+    never.setAccessibleName(_("Ne plus proposer l'enquête après chaque clôture"))
+    box.setCheckBox(never)
+
+    def done(_result):
+        if never.isChecked():
+            prefs.put(OFFER_PREF, "false")
+        if box.clickedButton() is start:
+            launch(window, case_id)
+        box.deleteLater()
+
+    box.finished.connect(done)
+    box.open()
+
+
+def install(window) -> None:
+    """Toolbar button and menu entries; offer the survey when a case is closed."""
+    from app.ui.survey_indicators import show_indicators
+    from app.ui.survey_paper import show_paper_entry
+
+    act = QAction(_("Enquête de satisfaction"), window)
+    act.setShortcut("Ctrl+Shift+E")
+    act.setShortcutContext(Qt.ApplicationShortcut)
+    act.setToolTip(_("Passer l'écran en mode usager pour l'enquête de satisfaction (Ctrl+Maj+E)"))
+    act.triggered.connect(lambda: launch(window, _closed_selection(window)))
+    window.addAction(act)
+    window.toolbar.addAction(act)
+    window.menu_case.addAction(act)
+    paper = QAction(_("Saisir des enquêtes papier…"), window)
+    paper.triggered.connect(lambda: show_paper_entry(window))
+    window.menu_tools.addAction(paper)
+    stats = QAction(_("Indicateurs de satisfaction…"), window)
+    stats.triggered.connect(lambda: show_indicators(window))
+    window.menu_supervision.addAction(stats)
+    window.survey_actions = (act, paper, stats)
+    window.case_saved.connect(lambda case_id: offer(window, case_id))
+
+
+def _closed_selection(window) -> int | None:
+    """The selected case gives the context only if it is closed (the visit that just ended)."""
+    from app.core.accompaniments import get_accompaniment
+    from app.models.enums import CaseStatus
+    from app.models.errors import NotFound
+
+    case_id = window.current_case_id()
+    if case_id is None:
+        return None
+    try:
+        with window.store.read() as session:
+            return case_id if get_accompaniment(session, case_id).status == CaseStatus.CLOS else None
+    except NotFound:
+        return None
