@@ -254,11 +254,18 @@ def _dimension_label(code: str) -> str:
 
 
 def _moments(session: Session, ids, start, end, total) -> list[Line] | None:
-    checklists = _optional("app.core.checklists")
-    if checklists is None or not hasattr(checklists, "count_by_moment"):
+    """Accompaniments per moment de vie (once per moment, like partners), or None when the
+    checklists feature is not installed. The shared rule activity.counted() selects the cases."""
+    if _optional("app.core.checklists") is None:
         return None
-    counts = checklists.count_by_moment(session, ids, start, end)
-    return _lines(counts, total)
+    from app.models.checklists import CaseMoment
+
+    q = (select(CaseMoment.moment_id, func.max(CaseMoment.title), func.count(func.distinct(Accompaniment.id)))
+         .join(Accompaniment, Accompaniment.id == CaseMoment.accompaniment_id)
+         .where(activity.counted(ids, start, end))
+         .group_by(CaseMoment.moment_id))
+    rows = list(session.exec(q))
+    return _lines({m: n for m, _t, n in rows}, total, labels={m: t for m, t, _n in rows})
 
 
 def _sync(session: Session, structures: list[StructureInfo], month: date) -> list[SyncInfo] | None:

@@ -66,3 +66,25 @@ def test_report_shows_satisfaction_indicators_of_the_month(store, october):
     assert dims["satisfaction_globale"].net_rate == pytest.approx((3 - 1) / 4)
     assert dims["qualite_accueil"].pct_neutral == pytest.approx(1 / 3)
     assert dims["satisfaction_globale"].label == "Satisfaction globale"
+
+
+def test_report_counts_moments_de_vie_once_per_moment(store, october):
+    checklists = pytest.importorskip("app.core.checklists")
+    from sqlmodel import select
+
+    from app.models.tables import Accompaniment
+
+    with store.write() as s:
+        accs = list(s.exec(select(Accompaniment).where(Accompaniment.structure_id == october["fixed"].id)
+                           .order_by(Accompaniment.occurred_at)))
+        october_ids = [a.id for a in accs if (a.occurred_at.year, a.occurred_at.month) == (2026, 10) and a.status != "annule"]
+        september = next(a.id for a in accs if a.occurred_at.month == 9)  # another month: not counted
+        supervisor = october["supervisor"]
+        checklists.start_moment(s, supervisor, october_ids[0], "deces", date(2026, 10, 1), today=AS_OF)
+        checklists.start_moment(s, supervisor, october_ids[1], "deces", date(2026, 10, 1), today=AS_OF)
+        checklists.start_moment(s, supervisor, october_ids[1], "retraite", date(2026, 10, 1), today=AS_OF)
+        checklists.start_moment(s, supervisor, september, "retraite", date(2026, 10, 1), today=AS_OF)
+    with store.read() as s:
+        report = monthly.build_report(s, october["supervisor"], OCTOBER, today=AS_OF)
+    assert {line.code: line.count for line in report.by_moment} == {"deces": 2, "retraite": 1}
+    assert report.by_moment[0].share == pytest.approx(2 / 5) and report.by_moment[0].label
