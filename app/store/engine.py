@@ -24,6 +24,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Iterator
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -48,16 +49,27 @@ def dbapi_connect(path: Path, key: bytes | None = None, read_only: bool = False)
     """A DB-API connection to `path`: SQLCipher keyed with `key`, or plain sqlite3 when key is None.
     The key is applied and checked first: a wrong key fails here, not in the middle of a query."""
     module = _sqlcipher() if key is not None else sqlite3
-    target = f"file:{Path(path).as_posix()}?mode=ro" if read_only else str(path)
-    conn = module.connect(target, uri=read_only, check_same_thread=False, timeout=10, isolation_level=None)
-    if key is not None:
-        try:
+    target = f"file:{quote(Path(path).as_posix())}?mode=ro" if read_only else str(path)
+    try:
+        return _connect_keyed(module, target, read_only, key)
+    except module.OperationalError:
+        if not (read_only and not os.access(Path(path).parent, os.W_OK)):
+            raise
+        # A WAL store on a read-only disk: no -shm can be created. Nobody can write there either,
+        # so "immutable" (no locking, no WAL index) is true and lets us read it.
+        return _connect_keyed(module, target + "&immutable=1", True, key)
+
+
+def _connect_keyed(module, target: str, uri: bool, key: bytes | None):
+    conn = module.connect(target, uri=uri, check_same_thread=False, timeout=10, isolation_level=None)
+    try:
+        if key is not None:
             conn.execute("PRAGMA cipher_log_level = NONE")  # wrong-key noise on stderr
             conn.execute(crypto.pragma_key(key))
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except module.DatabaseError:
-            conn.close()
-            raise
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except module.DatabaseError:
+        conn.close()
+        raise
     return conn
 
 
@@ -66,8 +78,7 @@ def make_engine(path: Path, read_only: bool = False, key: bytes | None = None) -
         engine = create_engine(f"sqlite:///{path}", module=_sqlcipher(),
                                creator=lambda: dbapi_connect(path, key, read_only))
     elif read_only:
-        engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true",
-                               connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(f"sqlite:///{path}", creator=lambda: dbapi_connect(path, None, True))
     else:
         engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 10})
 
@@ -234,8 +245,20 @@ def open_store(path: Path, *, migrate: bool = True, read_only: bool = False,
         if "not a database" in detail or "malformed" in detail:
             raise StoreError(f"{path} n'est pas un fichier de données Guichet (ou il est endommagé). "
                              "Restaurez la dernière sauvegarde.") from None
+        if not read_only and not _writable(path):
+            raise StoreError(f"Le fichier de données {path} est en lecture seule (disque ou dossier protégé "
+                             "en écriture) : Guichet ne peut pas y enregistrer. Vérifiez les droits du dossier, "
+                             "ou ouvrez-le en consultation seule.") from None
+        if "full" in detail:
+            raise _store_error(exc) from None
         raise StoreError(f"Impossible d'ouvrir le fichier de données {path} : {detail}") from exc
     return Store(path, engine, read_only=read_only, key=key)
+
+
+def _writable(path: Path) -> bool:
+    # os.access reports EROFS even for root, which chmod-based checks would miss.
+    folder_ok = os.access(path.parent, os.W_OK)
+    return folder_ok and (not path.exists() or os.access(path, os.W_OK))
 
 
 def raw_connect(path: Path, key: bytes | None = None):
