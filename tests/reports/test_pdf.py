@@ -79,3 +79,18 @@ def test_an_empty_month_still_renders(store, october, tmp_path):
         report = monthly.build_report(s, october["agent"], date(2026, 6, 1), today=AS_OF)
     text = _text(pdf.write_pdf(report, tmp_path / "vide.pdf"))
     assert "Aucun accompagnement ce mois-ci" in text and "Juin 2026" in text
+
+
+def test_the_report_speaks_english_when_the_app_does(store, october, tmp_path):
+    from app import i18n
+
+    i18n.install("en")
+    try:
+        with store.read() as s:
+            report = monthly.build_report(s, october["supervisor"], OCTOBER, today=AS_OF)
+        path = pdf.write_pdf(report, tmp_path / "en.pdf")
+    finally:
+        i18n.install("fr")
+    text = _text(path)
+    assert "October 2026" in text and "Summary" in text and "Definitions" in text
+    assert b"/Lang (en-GB)" in path.read_bytes()
