@@ -23,11 +23,30 @@ FEATURE_COMMANDS: list[str] = [
 ]
 
 
+def _common_options(parser: argparse.ArgumentParser, default) -> None:
+    parser.add_argument("--db", default=default, help="fichier de données (sinon $GUICHET_DB, sinon le dossier utilisateur)")
+    parser.add_argument("--lang", choices=["fr", "en"], default=default, help="langue de l'interface")
+
+
+class _Subcommands:
+    """Gives every subcommand the global options too, so `guichet demo --db X` works like
+    `guichet --db X demo` (SUPPRESS: an option given before the command is not overwritten)."""
+
+    def __init__(self, real):
+        self.real = real
+        self.common = argparse.ArgumentParser(add_help=False)
+        _common_options(self.common, argparse.SUPPRESS)
+
+    def add_parser(self, name, **kwargs):
+        kwargs.setdefault("parents", []).append(self.common)
+        kwargs.setdefault("conflict_handler", "resolve")  # a command may redefine --db for itself
+        return self.real.add_parser(name, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="guichet", description="Guichet — accompagnements France services")
-    parser.add_argument("--db", help="fichier de données (sinon $GUICHET_DB, sinon le dossier utilisateur)")
-    parser.add_argument("--lang", choices=["fr", "en"], help="langue de l'interface")
-    sub = parser.add_subparsers(dest="command", metavar="commande")
+    _common_options(parser, None)
+    sub = _Subcommands(parser.add_subparsers(dest="command", metavar="commande"))
     demo = sub.add_parser("demo", help="ouvrir l'application sur une base de démonstration")
     demo.add_argument("--reset", action="store_true", help="reconstruire la base de démonstration")
     demo.set_defaults(func=_run_demo)

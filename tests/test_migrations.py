@@ -61,3 +61,17 @@ def test_upgrade_from_each_revision_then_down_to_it_and_up_again(tmp_path, start
     migrate.upgrade(engine, start)
     migrate.upgrade(engine, "heads")
     assert migrate.current_revisions(engine) == migrate.head_revisions()
+
+
+def test_fast_head_check_agrees_with_alembic():
+    """The start-up shortcut that skips importing Alembic must see the same heads as Alembic."""
+    assert migrate._declared_heads() == migrate.head_revisions()
+
+
+def test_store_at_head_is_recognised_and_an_old_one_is_not(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'h.db'}")
+    assert not migrate.is_up_to_date(engine)
+    migrate.upgrade(engine, "0001_foundation")
+    assert not migrate.is_up_to_date(engine)
+    migrate.upgrade(engine)
+    assert migrate.is_up_to_date(engine)

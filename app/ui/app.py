@@ -55,6 +55,8 @@ class Startup:
     def __init__(self, app: QApplication, window: MainWindow, db: str | None, demo: bool, reset_demo: bool):
         self.app, self.window, self.db, self.demo, self.reset_demo = app, window, db, demo, reset_demo
         self.exit_after_paint = bool(os.environ.get("GUICHET_EXIT_AFTER_PAINT"))
+        # Measurement and screenshot runs must never wait on a dialog.
+        self.non_interactive = self.exit_after_paint or bool(os.environ.get("GUICHET_SCREENSHOT"))
 
     def start(self) -> None:
         from app.store.paths import demo_store_path, resolve_store_path
@@ -75,7 +77,7 @@ class Startup:
         progress.show()
 
         def work(report):
-            from app.core.demo import ensure_demo_store
+            from app.core.demo_cli import ensure_demo_store
 
             return ensure_demo_store(self.path, reset=self.reset_demo)
 
@@ -105,7 +107,14 @@ class Startup:
             self.app.quit()
             return
         self.window.attach(store, actor)
+        shot = os.environ.get("GUICHET_SCREENSHOT")
+        if shot:  # documentation screenshots of the real app: grab after data is shown, then quit
+            self.app.processEvents()  # let layouts settle around the loaded data
+            self.window.grab().save(shot)
+            QTimer.singleShot(0, self.app.quit)
+            return
         if self.exit_after_paint:
+            self.app.processEvents()
             self.window.repaint()
             print(f"painted_ms={(time.perf_counter() - START) * 1000:.1f}", flush=True)
             QTimer.singleShot(0, self.app.quit)
@@ -126,7 +135,7 @@ class Startup:
         else:
             log.error("start-up failed:\n%s", getattr(exc, "__traceback_text__", repr(exc)))
             message = _("Une erreur inattendue s'est produite. Le détail est dans le journal technique.")
-        if self.exit_after_paint:
+        if self.non_interactive:
             print(f"error={message}", file=sys.stderr, flush=True)
             self.app.exit(2)
             return

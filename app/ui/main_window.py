@@ -170,8 +170,10 @@ class MainWindow(QMainWindow):
             header = view.horizontalHeader()
             header.setSectionResizeMode(QHeaderView.Interactive)
             header.setSectionResizeMode(3, QHeaderView.Stretch)
-            for col, width in ((0, 150), (1, 170), (2, 170), (4, 160), (5, 170), (6, 120)):
+            for col, width in ((0, 150), (1, 150), (2, 140), (4, 120), (5, 150), (6, 110)):
                 view.setColumnWidth(col, width)
+            for col in range(7, view.model().columnCount()):
+                view.setColumnWidth(col, 130)
         self._set_enabled(True)
         self.status_label.setText(self._status_text())
         self.install_features()
