@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, text
 from sqlmodel import Session, select
 
 from app.core.context import Actor
@@ -56,9 +56,9 @@ def _anchor(session: Session) -> JournalAnchor:
 
 def _head(session: Session) -> tuple[int, str]:
     """(last id, last hash) of the chain, falling back to the purge anchor."""
-    last = session.exec(select(JournalEntry).order_by(JournalEntry.id.desc()).limit(1)).first()
+    last = session.execute(text("SELECT id, hash FROM journal ORDER BY id DESC LIMIT 1")).first()
     if last is not None:
-        return last.id, last.hash
+        return last[0], last[1]
     anchor = _anchor(session)
     return anchor.cutoff_id, anchor.anchor_hash
 
@@ -73,9 +73,14 @@ def record(session: Session, actor: Actor | int | None, action: str, object_ref:
     digest = compute_hash(last_hash, entry_id, at, agent_id, action, object_ref[:80], detail[:400])
     entry = JournalEntry(id=entry_id, at=at, agent_id=agent_id, action=action[:40],
                          object_ref=object_ref[:80], detail=detail[:400], prev_hash=last_hash, hash=digest)
-    session.add(entry)
-    session.flush()
+    # Plain INSERT rather than session.add(): no unit-of-work flush for every entry.
+    session.execute(_INSERT, entry.model_dump())
     return entry
+
+
+_INSERT = text("INSERT INTO journal (id, at, agent_id, action, object_ref, detail, prev_hash, hash) "
+               "VALUES (:id, :at, :agent_id, :action, :object_ref, :detail, :prev_hash, :hash)"
+               ).bindparams(bindparam("at", type_=DateTime))  # same text format as the ORM writes
 
 
 def record_now(store, actor: Actor, action: str, object_ref: str = "", detail: str = "") -> None:
