@@ -141,7 +141,7 @@ def diagnose(store_path: Path) -> Diagnosis:
             return Diagnosis("ok", "", key=key)
     good, rejected = latest_good_backup(store_path, key)
     readable = _opens_read_only(store_path, key)
-    return Diagnosis("corrupt", f"Le fichier de données est endommagé : {problem}", key=key,
+    return Diagnosis("corrupt", f"Le fichier de données est endommagé. Détail technique : {problem}", key=key,
                      latest_good=good, rejected=rejected, can_read_only=readable)
 
 

@@ -1,0 +1,237 @@
+"""Fichier › Sauvegardes…: list the verified backups, back up now, test a restore, restore.
+
+install(window) also makes the automatic backups: at start-up (in a worker) and when the window
+closes, each only if the newest backup is older than the minimum interval (4 h).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDialog, QHBoxLayout, QLabel, QMessageBox,
+                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
+
+from app.i18n import _, format_datetime, format_number
+from app.ui.widgets import FieldError
+from app.ui.workers import run_op
+
+log = logging.getLogger(__name__)
+
+
+def table_label(name: str) -> str:
+    return {"structure": _("structures"), "agent": _("agents"), "usager": _("usagers"),
+            "accompaniment": _("accompagnements"), "accompaniment_procedure": _("démarches")}.get(name, name)
+
+
+def format_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return _("{n} Mo").format(n=format_number(size / (1024 * 1024), 1))
+    return _("{n} ko").format(n=format_number(max(1, round(size / 1024))))
+
+
+class BackupDialog(QDialog):
+    def __init__(self, store, actor, parent=None, on_restored=None):
+        super().__init__(parent)
+        self.store, self.actor, self.on_restored = store, actor, on_restored
+        self.setWindowTitle(_("Sauvegardes"))
+        self.setAccessibleName(_("Sauvegardes"))
+        self.resize(640, 420)
+        layout = QVBoxLayout(self)
+        intro = QLabel(_("Guichet sauvegarde automatiquement le fichier de données au démarrage et à la "
+                         "fermeture (au plus toutes les 4 heures). Chaque sauvegarde est chiffrée comme "
+                         "l'original et vérifiée avant d'être conservée."))
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.table_label = QLabel(_("&Sauvegardes disponibles (la plus récente en premier) :"))
+        layout.addWidget(self.table_label)
+        self.table = QTableWidget(0, 3, self)
+        self.table.setHorizontalHeaderLabels([_("Date"), _("Taille"), _("Fichier")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setColumnWidth(0, 190)
+        self.table.setAccessibleName(_("Liste des sauvegardes"))
+        self.table_label.setBuddy(self.table)
+        layout.addWidget(self.table)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName(_("État"))
+        layout.addWidget(self.status)
+        self.error = FieldError(self)
+        layout.addWidget(self.error)
+        buttons = QHBoxLayout()
+        self.backup_button = self._button(_("Sauvegarder &maintenant"), self.backup_now, buttons)
+        self.drill_button = self._button(_("&Tester la restauration"), self.drill, buttons)
+        self.restore_button = self._button(_("&Restaurer la sauvegarde choisie…"), self.restore, buttons)
+        buttons.addStretch(1)
+        self.close_button = self._button(_("Fermer"), self.reject, buttons)
+        layout.addLayout(buttons)
+        supervisor = actor.can("restore_backup")
+        self.drill_button.setVisible(supervisor)
+        self.restore_button.setVisible(supervisor)
+        if not supervisor:
+            self.status.setText(_("La restauration est réservée aux superviseurs."))
+        self.reload()
+
+    def _button(self, text, slot, layout) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setAccessibleName(text.replace("&", "").rstrip("…"))
+        button.clicked.connect(slot)
+        layout.addWidget(button)
+        return button
+
+    def reload(self) -> None:
+        from app.core import backup_service
+
+        self.items = backup_service.list_backups(self.store, self.actor)
+        self.table.setRowCount(len(self.items))
+        for row, info in enumerate(self.items):
+            for col, text in enumerate((format_datetime(info.created, "medium"), format_size(info.size),
+                                        info.path.name)):
+                item = QTableWidgetItem(text)
+                if col == 1:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                self.table.setItem(row, col, item)
+        if self.items:
+            self.table.selectRow(0)
+        else:
+            self.status.setText(_("Aucune sauvegarde pour l'instant."))
+        self.restore_button.setEnabled(bool(self.items))
+        self.drill_button.setEnabled(bool(self.items))
+
+    def _busy(self, on: bool, text: str = "") -> None:
+        for button in (self.backup_button, self.drill_button, self.restore_button, self.close_button):
+            button.setEnabled(not on)
+        if text:
+            self.status.setText(text)
+        self.error.clear_error()
+
+    def _failed(self, exc: BaseException) -> None:
+        from app.models.errors import DomainError
+
+        self._busy(False)
+        self.restore_button.setEnabled(bool(self.items))
+        self.drill_button.setEnabled(bool(self.items))
+        if not isinstance(exc, DomainError):
+            log.error("backup action failed:\n%s", getattr(exc, "__traceback_text__", repr(exc)))
+        self.status.setText("")
+        self.error.show_error(str(exc) if isinstance(exc, DomainError) else
+                              _("Une erreur inattendue s'est produite. Le détail est dans le journal technique."))
+
+    def backup_now(self) -> None:
+        from app.core import backup_service
+
+        self._busy(True, _("Sauvegarde en cours…"))
+
+        def done(info):
+            self._busy(False)
+            self.reload()
+            self.status.setText(_("Sauvegarde vérifiée et conservée : {name}").format(name=info.path.name))
+
+        run_op(self, lambda _p: backup_service.backup_now(self.store, self.actor), on_done=done,
+               on_error=self._failed)
+
+    def drill(self) -> None:
+        from app.core import backup_service
+
+        self._busy(True, _("Restauration d'essai dans un dossier temporaire…"))
+
+        def done(report):
+            self._busy(False)
+            counts = ", ".join(f"{table_label(name)} : {format_number(n)}"
+                               for name, n in report.restored_counts.items())
+            verdict = _("conforme au fichier actuel") if report.matches else _(
+                "différente du fichier actuel (des saisies ont eu lieu depuis la sauvegarde)")
+            self.status.setText(_("Essai réussi avec la sauvegarde du {date} ({counts}) : {verdict}.").format(
+                date=format_datetime(report.backup.created, "medium"), counts=counts, verdict=verdict))
+
+        run_op(self, lambda _p: backup_service.restore_drill(self.store, self.actor), on_done=done,
+               on_error=self._failed)
+
+    def selected(self):
+        rows = self.table.selectionModel().selectedRows()
+        return self.items[rows[0].row()] if rows else None
+
+    def restore(self) -> None:
+        from app.core import backup_service
+
+        info = self.selected()
+        if info is None:
+            self.error.show_error(_("Choisissez d'abord une sauvegarde dans la liste."), self.table)
+            self.table.setFocus()
+            return
+        answer = QMessageBox.question(self, _("Restaurer une sauvegarde"), _(
+            "Remplacer le fichier de données par la sauvegarde du {date} ?\n\nLes saisies faites depuis "
+            "seront absentes. Le fichier actuel est conservé à côté (« avant-restauration »). "
+            "Guichet se fermera ensuite : relancez-le.").format(date=format_datetime(info.created, "medium")))
+        if answer != QMessageBox.Yes:
+            return
+        self._busy(True, _("Restauration en cours…"))
+
+        def done(aside):
+            self._busy(False)
+            self.status.setText(_("Sauvegarde restaurée."))
+            if self.on_restored:
+                self.on_restored(aside)
+            self.accept()
+
+        run_op(self, lambda _p: backup_service.restore(self.store, self.actor, info.path), on_done=done,
+               on_error=self._failed)
+
+
+class _CloseBackup(QObject):
+    """Event filter: a verified backup when the main window closes (if the last one is old enough)."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.restored = False
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.window and event.type() == QEvent.Close and not self.restored:
+            store = getattr(self.window, "store", None)
+            if store is not None:
+                from app.core import backup_service
+
+                QApplication.setOverrideCursor(Qt.WaitCursor)
+                try:
+                    backup_service.auto_backup(store)
+                except Exception:  # closing must never be blocked by a backup problem
+                    log.exception("backup at close failed")
+                finally:
+                    QApplication.restoreOverrideCursor()
+        return False
+
+
+def install(window) -> None:
+    closer = _CloseBackup(window)
+    window.installEventFilter(closer)
+
+    def restored(aside):
+        closer.restored = True  # the store object now points at the replaced file: no backup of it
+        QMessageBox.information(window, _("Restauration terminée"), _(
+            "La sauvegarde a été restaurée. L'ancien fichier est conservé : {path}\n"
+            "Guichet va se fermer ; relancez-le.").format(path=aside or "—"))
+        QApplication.quit()
+
+    def open_dialog():
+        BackupDialog(window.store, window.actor, window, on_restored=restored).exec()
+
+    action = QAction(_("&Sauvegardes…"), window)
+    action.setStatusTip(_("Sauvegarder, tester ou restaurer le fichier de données"))
+    action.triggered.connect(open_dialog)
+    actions = window.menu_file.actions()
+    window.menu_file.insertAction(actions[-1] if actions else None, action)
+    window.action_backups = action
+
+    def startup_failed(exc):
+        log.warning("start-up backup failed: %s", exc)
+        window.statusBar().showMessage(_("Sauvegarde automatique impossible : {error}").format(error=exc), 15000)
+
+    from app.core import backup_service
+
+    run_op(window, lambda _p: backup_service.auto_backup(window.store), on_error=startup_failed)
