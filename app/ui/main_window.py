@@ -32,6 +32,7 @@ FEATURE_UI: list[str] = [
     "app.ui.journal_view",  # Supervision: journal, retention, usager rights (issue 3)
     "app.ui.report_dialog",  # Supervision: monthly activity report (issue 7)
     "app.ui.agents_dialog",  # Supervision: agents and security settings (issue 3)
+    "app.ui.backup_dialog",  # Fichier › Sauvegardes…, automatic backups at start-up and close (issue 3)
 ]
 
 SEARCH_DELAY_MS = 120  # debounce: one query per pause in typing, not per keystroke
