@@ -312,7 +312,7 @@ class ServicePage(_Page):
 
 class LanguagePage(_Page):
     def __init__(self):
-        super().__init__(_("Langue"), _("Langue de l'interface sur ce poste. Modifiable dans Paramètres."))
+        super().__init__(_("Langue"), _("Langue de l'interface sur ce poste, appliquée au prochain démarrage. Modifiable dans Paramètres."))
         self.french = QRadioButton("&Français")
         self.english = QRadioButton("&English")
         self.french.setChecked(True)
@@ -375,11 +375,11 @@ class SetupWizard(QWizard):
             else:
                 QMessageBox.critical(self, _("Mise en service impossible"), exc.message)
             return
-        from app import i18n
         from app.ui import prefs
 
-        prefs.put("language", self.answers.language)  # per-user preference, read at start-up
-        i18n.install(self.answers.language)
+        # Per-user preference read at start-up. Not switched now: the main window behind the
+        # wizard is already built, and half-translated screens are worse than one restart.
+        prefs.put("language", self.answers.language)
         super().accept()
 
 

@@ -182,12 +182,6 @@ def test_finishing_creates_structure_admin_and_settings_together(wizard, store, 
     wizard.next()
     wizard.pages[3].english.setChecked(True)
     wizard.button(QWizard.WizardButton.FinishButton).click()
-    from app import i18n
-
-    try:
-        assert i18n.current_language() == "en"
-    finally:
-        i18n.install("fr")
     with store.read() as session:
         [site] = structures.structures(session)
         [admin] = structures.agents(session, site.id)
