@@ -7,6 +7,8 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests never touch the machine's keyring: a test backend is selected explicitly where needed.
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+# No automatic backups from windows opened by tests (tests/ui/test_backup_dialog.py turns them on).
+os.environ.setdefault("GUICHET_AUTO_BACKUP", "0")
 
 import pytest  # noqa: E402
 

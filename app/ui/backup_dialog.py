@@ -7,6 +7,7 @@ closes, each only if the newest backup is older than the minimum interval (4 h).
 from __future__ import annotations
 
 import logging
+import os
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
@@ -207,9 +208,15 @@ class _CloseBackup(QObject):
         return False
 
 
+def auto_enabled() -> bool:
+    """GUICHET_AUTO_BACKUP=0 turns automatic backups off (test suites and benchmarks only)."""
+    return os.environ.get("GUICHET_AUTO_BACKUP", "1") != "0"
+
+
 def install(window) -> None:
     closer = _CloseBackup(window)
-    window.installEventFilter(closer)
+    if auto_enabled():
+        window.installEventFilter(closer)
 
     def restored(aside):
         closer.restored = True  # the store object now points at the replaced file: no backup of it
@@ -232,6 +239,7 @@ def install(window) -> None:
         log.warning("start-up backup failed: %s", exc)
         window.statusBar().showMessage(_("Sauvegarde automatique impossible : {error}").format(error=exc), 15000)
 
-    from app.core import backup_service
+    if auto_enabled():
+        from app.core import backup_service
 
-    run_op(window, lambda _p: backup_service.auto_backup(window.store), on_error=startup_failed)
+        run_op(window, lambda _p: backup_service.auto_backup(window.store), on_error=startup_failed)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -146,11 +145,16 @@ def test_recovery_code_dialog_requires_confirmation(qtbot):
     _shot(dialog, "recovery_code.png")
 
 
-@pytest.mark.parametrize("with_store", [True])
-def test_install_adds_menu_action_and_startup_backup(qtbot, window, with_store):
-    from app.ui import backup_dialog
+def test_install_adds_menu_action_and_automatic_backups(qtbot, store, actor, monkeypatch):
+    from app.ui.main_window import MainWindow
 
-    if not hasattr(window, "action_backups"):
-        backup_dialog.install(window)
+    monkeypatch.setenv("GUICHET_AUTO_BACKUP", "1")
+    window = MainWindow(store, actor)  # installs every feature, this one included
+    qtbot.addWidget(window)
+    window.show()
     assert window.action_backups in window.menu_file.actions()
-    qtbot.waitUntil(lambda: bool(backups.list_backups(window.store.path)), timeout=10000)
+    qtbot.waitUntil(lambda: bool(backups.list_backups(store.path)), timeout=10000)  # at start-up
+    for info in backups.list_backups(store.path):
+        info.path.unlink()
+    window.close()  # at close (none left, so one is due)
+    assert len(backups.list_backups(store.path)) == 1
