@@ -212,3 +212,22 @@ def test_a_real_store_is_never_replaced_and_a_failed_build_leaves_nothing(tmp_pa
     assert not (tmp_path / "new.db").exists() and not (tmp_path / "new.db.tmp").exists()
     with pytest.raises(ValidationError):
         demo.build_demo_store(tmp_path / "old.db", today=date(2020, 6, 1))
+
+
+def test_search_pages_through_one_sites_matches_without_gaps(store, db):
+    """Keyset paging over FTS matches filtered by site: full pages, newest first, none lost."""
+    bus_id = db.execute("SELECT id FROM structure WHERE kind = 'bus'").fetchone()[0]
+    expected = [i for (i,) in db.execute(
+        "SELECT a.id FROM accompaniment_fts f JOIN accompaniment a ON a.id = f.rowid "
+        "WHERE accompaniment_fts MATCH '\"caf\"*' AND a.structure_id = ? ORDER BY a.id DESC", (bus_id,))]
+    assert len(expected) > 250
+    with store.read() as session:
+        actor = _actor(session, "yann")
+        seen, cursor = [], None
+        while True:
+            rows, cursor = list_cases(session, actor, CaseFilter(text="CAF", structure_id=bus_id), after=cursor, limit=100)
+            assert len(rows) == 100 or cursor is None
+            seen += [r.id for r in rows]
+            if cursor is None:
+                break
+    assert seen == expected

@@ -59,6 +59,20 @@ def _base_query(f: CaseFilter):
     return q
 
 
+_LIST_COLUMNS = (Accompaniment.id, Accompaniment.occurred_at, Accompaniment.usager_id, Accompaniment.agent_id,
+                 Accompaniment.response_type, Accompaniment.status, Accompaniment.follow_up_on,
+                 Usager.anonymous, Usager.first_name, Usager.last_name, Agent.display_name)
+
+
+def _list_query(f: CaseFilter):
+    # Plain rows of the few columns a list shows, usager and agent names joined in one statement:
+    # building ORM objects and extra round trips cost more than the query itself. LEFT joins keep
+    # accompaniment the outer loop, so SQLite can still walk the occurred_at index for ORDER BY.
+    return (_base_query(f).with_only_columns(*_LIST_COLUMNS).select_from(Accompaniment)
+            .outerjoin(Usager, Usager.id == Accompaniment.usager_id)
+            .outerjoin(Agent, Agent.id == Accompaniment.agent_id))
+
+
 def list_cases(session: Session, actor: Actor, f: CaseFilter | None = None,
                after: tuple | None = None, limit: int = 100) -> tuple[list[CaseRow], tuple | None]:
     """One page of rows and the cursor for the next page (None at the end).
@@ -67,32 +81,40 @@ def list_cases(session: Session, actor: Actor, f: CaseFilter | None = None,
     Follow-up lists sort by follow-up date, oldest first."""
     actor.require("read_cases")
     f = f or CaseFilter()
-    q = _base_query(f)
+    q = _list_query(f)
     if f.text.strip():
-        ids = search_index.search_accompaniment_ids(session, f.text, limit=5000)
-        if ids is None:
-            ids = []
-        if after is not None:
-            ids = [i for i in ids if i < after[0]]
-        q = q.where(Accompaniment.id.in_(ids[: limit * 4] or [-1])).order_by(Accompaniment.id.desc())
-        accs = list(session.exec(q.limit(limit)))
+        # Walk the matches newest first, a batch at a time, keeping those that pass the other
+        # filters: one batch for a typical page, never all matches (a 2-letter prefix can hit
+        # most of a million rows), and no page cut short because another site's rows matched.
+        before = after[0] if after is not None else None
+        batch = limit * 2
+        accs = []
+        while len(accs) < limit:
+            ids = search_index.search_accompaniment_ids(session, f.text, limit=batch, before_id=before) or []
+            if ids:
+                accs += session.execute(q.where(Accompaniment.id.in_(ids)).order_by(Accompaniment.id.desc())
+                                     .limit(limit - len(accs))).all()
+            if len(ids) < batch:
+                break
+            before = ids[-1]
+        accs = accs[:limit]
         cursor = (accs[-1].id,) if len(accs) == limit else None
     elif f.follow_up_due_by is not None:
         if after is not None:
             q = q.where(or_(Accompaniment.follow_up_on > after[0],
                             and_(Accompaniment.follow_up_on == after[0], Accompaniment.id > after[1])))
-        accs = list(session.exec(q.order_by(Accompaniment.follow_up_on, Accompaniment.id).limit(limit)))
+        accs = list(session.execute(q.order_by(Accompaniment.follow_up_on, Accompaniment.id).limit(limit)))
         cursor = (accs[-1].follow_up_on, accs[-1].id) if len(accs) == limit else None
     else:
         if after is not None:
             q = q.where(or_(Accompaniment.occurred_at < after[0],
                             and_(Accompaniment.occurred_at == after[0], Accompaniment.id < after[1])))
-        accs = list(session.exec(q.order_by(Accompaniment.occurred_at.desc(), Accompaniment.id.desc()).limit(limit)))
+        accs = list(session.execute(q.order_by(Accompaniment.occurred_at.desc(), Accompaniment.id.desc()).limit(limit)))
         cursor = (accs[-1].occurred_at, accs[-1].id) if len(accs) == limit else None
     return _rows(session, accs), cursor
 
 
-def _rows(session: Session, accs: list[Accompaniment]) -> list[CaseRow]:
+def _rows(session: Session, accs: list) -> list[CaseRow]:
     if not accs:
         return []
     from app.core.usagers import display_name
@@ -107,17 +129,14 @@ def _rows(session: Session, accs: list[Accompaniment]) -> list[CaseRow]:
          .order_by(AccompanimentProcedure.accompaniment_id, AccompanimentProcedure.position))
     for acc_id, partner, label, precision in session.exec(q):
         lines.setdefault(acc_id, []).append((partner, label or precision or ""))
-    usager_ids = {a.usager_id for a in accs if a.usager_id}
-    usagers = {u.id: u for u in session.exec(select(Usager).where(Usager.id.in_(usager_ids)))} if usager_ids else {}
-    agents = {a.id: a.display_name for a in session.exec(select(Agent))}
     rows = []
     for a in accs:
         ls = lines.get(a.id, [])
         rows.append(CaseRow(
-            id=a.id, occurred_at=a.occurred_at, usager=display_name(usagers.get(a.usager_id)),
+            id=a.id, occurred_at=a.occurred_at, usager=display_name(a if a.usager_id else None),
             partners=", ".join(dict.fromkeys(p for p, _ in ls)), demarches=" ; ".join(d for _, d in ls if d),
             response_type=a.response_type, status=a.status, follow_up_on=a.follow_up_on,
-            agent=agents.get(a.agent_id, "")))
+            agent=a.display_name or ""))
     return rows
 
 

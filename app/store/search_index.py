@@ -75,14 +75,17 @@ def bulk_index_usagers(session, rows) -> None:
         session.execute(text(f"INSERT INTO {USAGER_FTS}(rowid, body) VALUES (:id, :body)"), params)
 
 
-def search_accompaniment_ids(session, query: str, limit: int = 200) -> list[int] | None:
-    """Matching accompaniment ids, newest first; None when the query has no searchable word."""
+def search_accompaniment_ids(session, query: str, limit: int = 200, before_id: int | None = None) -> list[int] | None:
+    """Matching accompaniment ids below `before_id` (keyset paging), newest first; None when the
+    query has no searchable word. FTS5 walks its index in rowid order and stops at the limit."""
     expr = _match_expression(query)
     if expr is None:
         return None
+    below = "AND rowid < :before " if before_id is not None else ""
     rows = session.execute(
-        text(f"SELECT rowid FROM {ACCOMPANIMENT_FTS} WHERE {ACCOMPANIMENT_FTS} MATCH :q ORDER BY rowid DESC LIMIT :n"),
-        {"q": expr, "n": limit},
+        text(f"SELECT rowid FROM {ACCOMPANIMENT_FTS} WHERE {ACCOMPANIMENT_FTS} MATCH :q {below}"
+             "ORDER BY rowid DESC LIMIT :n"),
+        {"q": expr, "n": limit, "before": before_id},
     )
     return [r[0] for r in rows]
 
