@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable, Iterator
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from app.core import activity
@@ -216,17 +216,17 @@ def _partners(session: Session, cube: list[activity.CubeRow], ids, start, end, t
 
 
 def _follow_ups(session: Session, ids, start, end, as_of: date) -> FollowUps:
-    def count(month_only: bool, overdue: bool) -> int:
-        # activity.counted() keeps the shared rules (status, structures); the month bounds are
-        # widened to "ever" for the backlog.
-        lo, hi = (start, end) if month_only else (date(1900, 1, 1), date(9999, 1, 1))
-        q = (select(func.count()).select_from(Accompaniment)
+    def count(lo: date, hi: date) -> tuple[int, int]:
+        # activity.counted() keeps the shared rules (status, structures); one query gives both
+        # the open follow-ups and those whose date has passed.
+        q = (select(func.count(), func.coalesce(func.sum(case((Accompaniment.follow_up_on < as_of, 1), else_=0)), 0))
+             .select_from(Accompaniment)
              .where(activity.counted(ids, lo, hi), Accompaniment.status.in_(OPEN_STATUSES),
                     Accompaniment.follow_up_on.is_not(None)))
-        if overdue:
-            q = q.where(Accompaniment.follow_up_on < as_of)
-        return session.exec(q).one()
-    return FollowUps(as_of, count(True, False), count(True, True), count(False, False), count(False, True))
+        return tuple(session.exec(q).one())
+    month_open, month_overdue = count(start, end)
+    backlog_open, backlog_overdue = count(date(1900, 1, 1), date(9999, 1, 1))  # every month of the scope
+    return FollowUps(as_of, month_open, month_overdue, backlog_open, backlog_overdue)
 
 
 def _satisfaction(session: Session, ids, start, end) -> Satisfaction | None:
