@@ -1,7 +1,7 @@
 """First-run set-up: structure, first administrator, national service, language.
 
 Pages only collect answers; each page's « Suivant » checks them by running the real core use
-cases in a transaction that is then rolled back (`_dry_run`), so the wizard never duplicates a
+cases in a transaction that is then rolled back (`dry_run`), so the wizard never duplicates a
 validation rule. « Terminer » writes everything in one transaction (`apply_setup`); cancelling
 writes nothing. The token goes to the OS keyring (app.sync.settings.save_token) just before that
 transaction commits, never into the store; without a secure keyring the token cannot be typed.
@@ -25,7 +25,6 @@ from app.models.errors import DomainError, ValidationError
 from app.resources import resource_path
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass
@@ -166,14 +165,16 @@ class FieldForm(QFormLayout):
         return widget
 
     def clear_errors(self) -> None:
-        for label in self.errors.values():
+        for key, label in self.errors.items():
             label.clear()
             label.hide()
+            self.fields[key].setAccessibleDescription("")
 
     def show_error(self, exc: DomainError, fallback: str) -> None:
         key = exc.field if exc.field in self.errors else fallback
         self.errors[key].setText("⚠ " + exc.message)
         self.errors[key].show()
+        self.fields[key].setAccessibleDescription(exc.message)  # read out by screen readers with the field
         self.fields[key].setFocus()
 
 

@@ -218,3 +218,22 @@ def test_every_field_has_an_accessible_name(wizard):
     for page in wizard.pages:
         for widget in page.form.fields.values():
             assert widget.accessibleName(), widget
+
+
+def test_the_structure_page_works_from_the_keyboard_alone(qtbot, wizard):
+    from PySide6.QtCore import Qt
+
+    page = wizard.pages[0]
+    page.matricule.setFocus()
+    qtbot.keyClicks(page.matricule, "12A4")
+    qtbot.keyClick(page.matricule, Qt.Key.Key_Tab)
+    assert wizard.focusWidget() is page.name
+    qtbot.keyClicks(page.name, "France services de Lyon")
+    qtbot.keyClick(page.name, Qt.Key.Key_Return)  # Enter is « Suivant »
+    assert wizard.currentId() == 0
+    assert wizard.focusWidget() is page.matricule  # focus back on the field in error
+    assert "chiffres" in page.matricule.accessibleDescription()
+    page.matricule.clear()
+    qtbot.keyClicks(page.matricule, "123456")
+    qtbot.keyClick(page.matricule, Qt.Key.Key_Return)
+    assert wizard.currentId() == 1
