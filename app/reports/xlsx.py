@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from app.i18n import _, format_month
+from app.i18n import _, format_month, format_number
 from app.reports.monthly import MonthlyReport, Progress
 from app.reports.tables import Sheet, raw_sheet, sheets, typed_rows
 
@@ -50,8 +50,10 @@ def write_xlsx(report: MonthlyReport, path: Path | str, raw: Iterable[tuple] | N
             header.append(cell)
         ws.append(header)
         # only dates, numbers and ratios get a styled cell; plain text stays a bare value (fast)
-        for row in typed_rows(sheet):
+        for n, row in enumerate(typed_rows(sheet), start=1):
             ws.append([_cell(ws, value, kind, WriteOnlyCell) for value, kind in row])
+            if n % 5000 == 0:  # the detail sheet of a big month takes a while: keep the bar moving
+                step(index, len(todo), _("Feuille « {name} » : {n} lignes").format(name=sheet.name, n=format_number(n)))
     step(len(todo), len(todo), _("Écriture du classeur"))
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
