@@ -11,7 +11,7 @@ $version = .\.venv\Scripts\python -c "import importlib.metadata as m; print(m.ve
 $env:QT_QPA_PLATFORM = "offscreen"; $env:GUICHET_EXIT_AFTER_PAINT = "1"; $env:GUICHET_AGENT = "camille"
 $tmp = Join-Path $env:TEMP ("guichet-smoke-" + [guid]::NewGuid())
 $env:GUICHET_CONFIG_DIR = $tmp; $env:GUICHET_LOG_DIR = $tmp
-$p = Start-Process dist\guichet\guichet.exe -ArgumentList "--db","$tmp\demo.db","demo" -Wait -PassThru -NoNewWindow
+$p = Start-Process dist\guichet\guichet-console.exe -ArgumentList "--db","$tmp\demo.db","demo" -Wait -PassThru -NoNewWindow
 if ($p.ExitCode -ne 0) { throw "smoke test failed ($($p.ExitCode)), see $tmp" }
 Remove-Item Env:QT_QPA_PLATFORM, Env:GUICHET_EXIT_AFTER_PAINT, Env:GUICHET_AGENT, Env:GUICHET_CONFIG_DIR, Env:GUICHET_LOG_DIR
 $iscc = (Get-Command iscc.exe -ErrorAction SilentlyContinue).Source
