@@ -1,0 +1,112 @@
+"""Only aggregates leave the device: whatever names, phones, e-mails, notes and précisions a store
+holds, no such value (nor any field that is not in the contract) appears in a payload or export."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from app.core import structures
+from app.core.accompaniments import AccompanimentInput, ProcedureLine, open_accompaniment
+from app.core.context import Actor
+from app.core.usagers import UsagerInput
+from app.sync import snapshot as snapshot_mod
+from app.sync.snapshot import build_snapshot, ensure_device_id
+from app.sync.state import known_months
+from app.sync.transport import FileExportTransport
+from tests.sync.helpers import PARTNERS, RESPONSES, months_back
+
+LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéèàçôÉÀïÿ"
+word = st.text(alphabet=LETTERS, min_size=7, max_size=18)
+phone = st.integers(min_value=0, max_value=999_999).map(lambda n: f"0612{n:06d}")  # valid French mobiles
+ascii_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=7, max_size=18)
+email = st.tuples(ascii_word, ascii_word).map(lambda t: f"{t[0]}@{t[1]}.fr")
+person = st.fixed_dictionaries({"first": word, "last": word, "phone": phone, "email": email,
+                                "note": st.lists(word, min_size=1, max_size=4).map(" ".join),
+                                "precision": word})
+STOPS = ["Place de la mairie", "Marché couvert"]
+ALLOWED_TOP = {"schema", "structure", "device", "month", "totals", "cube", "satisfaction", "closed", "correction_reason"}
+_counter = iter(range(200000, 999999))
+
+
+def _check_structure(payload: dict, matricule: str) -> None:
+    assert set(payload) <= ALLOWED_TOP
+    assert payload["structure"] == matricule and set(payload["totals"]) == {"accompaniments", "usagers"}
+    codes = set(PARTNERS) | set(RESPONSES) | {"guichet", "itinerant_bus", "telephone", "visio", "domicile", "courriel"}
+    for row in payload["cube"]:
+        assert set(row) == {"partner", "response_type", "canal", "bus_stop", "count"}
+        assert {row["partner"], row["response_type"], row["canal"]} <= codes
+        assert row["bus_stop"] in STOPS + [""]
+    def numbers_only(tree):
+        if isinstance(tree, dict):
+            for v in tree.values():
+                numbers_only(v)
+        else:
+            assert isinstance(tree, int)
+    numbers_only(payload.get("satisfaction", {}))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(people=st.lists(person, min_size=1, max_size=4), seed=st.integers(0, 10_000), bus=st.booleans())
+def test_no_personal_value_ever_appears_in_a_payload(store, tmp_path, people, seed, bus):
+    rng = random.Random(seed)
+    with store.write() as session:
+        ensure_device_id(session)
+        matricule = str(next(_counter))
+        struct = structures.create_structure(session, matricule, "France services", "bus" if bus else "fixe",
+                                             stops=STOPS if bus else None)
+        agent = structures.create_agent(session, struct.id, f"agent{matricule}", people[0]["last"])
+        actor = Actor(agent.id, struct.id)
+        stops = structures.bus_stops(session, struct.id)
+        for p in people:
+            when = datetime.combine(rng.choice(months_back(3)), datetime.min.time()) + timedelta(days=3, hours=10)
+            open_accompaniment(session, actor, AccompanimentInput(
+                procedures=[ProcedureLine(rng.choice(PARTNERS), precision=p["precision"])],
+                response_type=rng.choice(RESPONSES), canal="itinerant_bus" if bus else "guichet",
+                bus_stop_id=stops[0].id if bus else None, thematique="logement", occurred_at=when, note=p["note"],
+                new_usager=UsagerInput(first_name=p["first"], last_name=p["last"], phone=p["phone"], email=p["email"])))
+    with store.read() as session:
+        snaps = [build_snapshot(session, struct.id, m) for m in known_months(session, struct.id)]
+    exporter = FileExportTransport(tmp_path / f"export-{matricule}")
+    texts = []
+    for snap in snaps:
+        _check_structure(snap.payload, matricule)
+        envelope = {"hash": snap.hash, "sequence": 1, "snapshot": snap.payload}
+        texts += [snap.canonical().decode("utf-8"), json.dumps(envelope), json.dumps(envelope, ensure_ascii=False)]
+        exporter.send(envelope)
+        texts.append(exporter.path_for(snap.payload).read_text(encoding="utf-8"))
+    blob = "\n".join(texts).casefold()
+    for p in people:
+        values = [p["first"], p["last"], p["email"], p["precision"], p["phone"], "+33" + p["phone"][1:], *p["note"].split()]
+        for value in values:
+            assert value.casefold() not in blob, value
+
+
+def test_satisfaction_counts_are_included_when_the_surveys_module_exists(store, site):
+    m = months_back(1)[0]
+    with store.read() as session:
+        snap = build_snapshot(session, site["fixed"].id, m)
+    assert "satisfaction" in snap.payload
+    assert snap.payload["satisfaction"]["responses"] == 0
+
+
+def test_snapshot_without_surveys_module_has_no_satisfaction_and_a_stable_hash(store, site, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(snapshot_mod.importlib.util, "find_spec",
+                        lambda name, *a: None if name == snapshot_mod.SURVEYS_MODULE else real(name, *a))
+    m = months_back(1)[0]
+    with store.read() as session:
+        a = build_snapshot(session, site["fixed"].id, m)
+        b = build_snapshot(session, site["fixed"].id, m)
+    assert "satisfaction" not in a.payload and a.hash == b.hash and len(a.hash) == 64
+
+
+def test_satisfaction_keeps_integer_counts_only():
+    tree = {"responses": 3, "rate": 0.5, "dimensions": {"accueil": {"answered": 3, "pct": 66.7, "note": "x"}},
+            "flag": True}
+    assert snapshot_mod._integers_only(tree) == {"responses": 3, "dimensions": {"accueil": {"answered": 3}}, "flag": 1}
