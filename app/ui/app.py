@@ -165,6 +165,10 @@ def run(db: str | None = None, lang: str | None = None, demo: bool = False, rese
     app.setApplicationName("Guichet")
     app.setOrganizationName("Guichet")
     app.setApplicationDisplayName("Guichet")
+    from PySide6.QtGui import QIcon
+
+    app.setWindowIcon(QIcon(str(resource_path("icons", "guichet-256.png"))))  # title bar, taskbar
+    app.setDesktopFileName("guichet")  # Wayland: ties windows to packaging/guichet.desktop
     i18n.install(lang or prefs.get("language", "fr"))
     font = app.font()
     if font.pointSizeF() < 10.5:
