@@ -75,3 +75,8 @@ def test_every_button_has_an_accessible_name(qtbot, store):
     qtbot.addWidget(dialog)
     for button in dialog.findChildren(QPushButton):
         assert button.accessibleName(), button.text()
+
+
+def test_the_main_window_offers_about_and_settings(window):
+    assert "À &propos de Guichet" in [a.text() for a in window.menu_help.actions()]
+    assert "&Paramètres…" in [a.text() for a in window.menu_tools.actions()]
