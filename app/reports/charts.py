@@ -172,8 +172,8 @@ def satisfaction_bars(dimensions, width: float) -> Drawing:
     chart.barLabels.fontName = FONT_BOLD
     chart.barLabels.fontSize = 6.5
     chart.barLabels.fillColor = colors.white
-    chart.barLabels.boxAnchor = "c"
-    chart.barLabels.dx = 0
+    chart.barLabels.boxAnchor = "e"  # inside the right end of each segment
+    chart.barLabels.dx = -3
     d.add(chart)
     d.add(_legend(width - 10, height - 4, [(GREEN, _("Satisfaits")), (GREY, _("Neutres")), (RED, _("Insatisfaits"))]))
     return d

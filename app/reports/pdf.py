@@ -70,7 +70,7 @@ class _Builder:
             "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
             "cellr": ParagraphStyle("cellr", parent=base, fontSize=8, leading=10, alignment=TA_RIGHT),
             "h1": ParagraphStyle("h1", parent=base, fontName="DejaVuSans-Bold", fontSize=15, leading=19,
-                                 textColor=charts.BLUE, spaceAfter=8),
+                                 textColor=charts.BLUE, spaceBefore=12, spaceAfter=8),
             "h2": ParagraphStyle("h2", parent=base, fontName="DejaVuSans-Bold", fontSize=10.5, leading=14,
                                  spaceBefore=10, spaceAfter=4, textColor=colors.HexColor("#161616")),
             "big": ParagraphStyle("big", parent=base, fontName="DejaVuSans-Bold", fontSize=22, leading=26,
