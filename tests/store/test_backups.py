@@ -49,7 +49,7 @@ stamps_strategy = st.lists(st.datetimes(min_value=datetime(2024, 1, 1), max_valu
                            max_size=120, unique=True)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(stamps=stamps_strategy, limits=st.builds(Limits, st.integers(0, 6), st.integers(0, 5), st.integers(0, 5)))
 def test_thin_matches_the_declarative_rule(stamps, limits):
     now = datetime(2026, 7, 1, 12, 0)
