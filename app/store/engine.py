@@ -224,6 +224,9 @@ def open_store(path: Path, *, migrate: bool = True, read_only: bool = False,
         raise StoreError(f"Le fichier de données {path} est chiffré : il ne peut pas être ouvert sans sa clé.")
     use_key = kind == "encrypted" or (kind == "missing" and bool(encrypted or key))
     if use_key and key is None:
+        if kind == "missing" and crypto.find_keyfile(path) is None:
+            raise crypto.StoreKeyError(f"Aucune clé n'a été préparée pour {path} : créez le fichier de données "
+                                       "avec l'assistant de configuration.", "no_keyfile")
         key = crypto.load_store_key(path)
     if not use_key:
         key = None

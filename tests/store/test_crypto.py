@@ -136,3 +136,9 @@ def test_recovery_code_format():
     for bad in ("", "ABCD", code + "A", code.replace(code[0], "é", 1), "９" * 32):
         with pytest.raises(ValidationError):
             crypto.normalise_recovery_code(bad)
+
+
+def test_encrypted_creation_without_setup_says_to_use_the_wizard(tmp_path, secure_keyring):
+    with pytest.raises(crypto.StoreKeyError, match="assistant de configuration"):
+        open_store(tmp_path / "nouveau.db", encrypted=True)
+    assert not (tmp_path / "nouveau.db").exists()
