@@ -136,7 +136,7 @@ def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: dat
     ), lines
 
 
-def _search_body(session: Session, acc: Accompaniment, lines: list[ProcedureLine]) -> str:
+def search_body(session: Session, acc: Accompaniment, lines: list[ProcedureLine]) -> str:
     parts = [acc.note]
     if acc.usager_id:
         u = session.get(Usager, acc.usager_id)
@@ -184,7 +184,7 @@ def open_accompaniment(session: Session, actor: Actor, data: AccompanimentInput,
     _touch_usager(session, usager_id, acc.occurred_at.date())
     session.add(AccompanimentEvent(accompaniment_id=acc.id, agent_id=actor.agent_id, kind="created",
                                    detail=json.dumps({"status": acc.status}, ensure_ascii=False)))
-    search_index.index_accompaniment(session, acc.id, _search_body(session, acc, lines))
+    search_index.index_accompaniment(session, acc.id, search_body(session, acc, lines))
     session.flush()
     return acc
 
@@ -233,7 +233,7 @@ def update_accompaniment(session: Session, actor: Actor, accompaniment_id: int, 
     session.add(AccompanimentEvent(accompaniment_id=acc.id, agent_id=actor.agent_id, kind=kind,
                                    detail=json.dumps(changes, ensure_ascii=False)))
     session.flush()
-    search_index.index_accompaniment(session, acc.id, _search_body(session, acc, lines))
+    search_index.index_accompaniment(session, acc.id, search_body(session, acc, lines))
     return acc
 
 

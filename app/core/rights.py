@@ -135,7 +135,7 @@ def strip_accompaniments(session: Session, accompaniment_ids: list[int], usager_
     given); then reindex their search text."""
     if not accompaniment_ids:
         return
-    from app.core.accompaniments import _search_body  # the one definition of what is indexed
+    from app.core.accompaniments import search_body  # the one definition of what is indexed
 
     values = {"note": ""} if usager_id is _KEEP else {"note": "", "usager_id": usager_id}
     session.execute(update(Accompaniment).where(Accompaniment.id.in_(accompaniment_ids)).values(**values))
@@ -147,7 +147,7 @@ def strip_accompaniments(session: Session, accompaniment_ids: list[int], usager_
     for acc in session.exec(select(Accompaniment).where(Accompaniment.id.in_(accompaniment_ids))):
         lines = list(session.exec(select(AccompanimentProcedure)
                                   .where(AccompanimentProcedure.accompaniment_id == acc.id)))
-        search_index.index_accompaniment(session, acc.id, _search_body(session, acc, lines))
+        search_index.index_accompaniment(session, acc.id, search_body(session, acc, lines))
 
 
 def _erase_accompaniments(session: Session, usager_id: int) -> int:

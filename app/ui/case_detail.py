@@ -108,6 +108,10 @@ class CaseDetailDialog(QDialog):
         self.edit_button.clicked.connect(self.edit)
         layout.addWidget(buttons)
         self.load()
+        if self.usager_id is not None:  # opening an identified usager's file is journaled
+            from app.core.journal import record_usager_view
+
+            record_usager_view(store, actor, self.usager_id)
 
     def load(self) -> None:
         from app.core.structures import agents
@@ -116,6 +120,7 @@ class CaseDetailDialog(QDialog):
             acc = acc_service.get_accompaniment(session, self.accompaniment_id)
             lines = acc_service.procedure_lines(session, acc.id)
             usager = get_usager(session, acc.usager_id) if acc.usager_id else None
+            self.usager_id = acc.usager_id
             events = acc_service.history(session, self.actor, acc.id)
             names = {a.id: a.display_name for a in agents(session)}
         cat = catalogue()

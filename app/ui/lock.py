@@ -209,15 +209,7 @@ class SessionGuard(QObject):
 
 def switch_actor(window, actor) -> None:
     """Re-attach the window to another agent: lists, search and today's panel are rebuilt."""
-    window.search_edit.clear()
-    # Features are already installed and read window.actor when used; attach() would add their
-    # actions a second time.
-    window.install_features = lambda: None
-    try:
-        window.attach(window.store, actor)
-    finally:
-        del window.install_features
-    window.statusBar().clearMessage()
+    window.switch_actor(actor)
 
 
 def install(window, clock=time.monotonic, wall_clock=None) -> SessionGuard:

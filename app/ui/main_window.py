@@ -33,6 +33,7 @@ FEATURE_UI: list[str] = [
     "app.ui.report_dialog",  # Supervision: monthly activity report (issue 7)
     "app.ui.agents_dialog",  # Supervision: agents and security settings (issue 3)
     "app.ui.backup_dialog",  # Fichier › Sauvegardes…, automatic backups at start-up and close (issue 3)
+    "app.ui.sync_status",  # status-bar sync indicator, Outils › Synchroniser (F9), sync dialogs (issue 6)
 ]
 
 SEARCH_DELAY_MS = 120  # debounce: one query per pause in typing, not per keystroke
@@ -40,10 +41,12 @@ SEARCH_DELAY_MS = 120  # debounce: one query per pause in typing, not per keystr
 
 class MainWindow(QMainWindow):
     case_saved = Signal(int)
+    actor_changed = Signal(object)  # features that cache per-agent state listen to this
 
     def __init__(self, store=None, actor=None, parent=None):
         super().__init__(parent)
         self.store, self.actor = None, None
+        self._features_installed = False
         self.setWindowTitle(_("Guichet — accompagnements France services"))
         self.setAccessibleName(_("Guichet"))
         self.resize(1200, 760)
@@ -177,7 +180,17 @@ class MainWindow(QMainWindow):
                 view.setColumnWidth(col, 130)
         self._set_enabled(True)
         self.status_label.setText(self._status_text())
-        self.install_features()
+        if not self._features_installed:
+            self._features_installed = True
+            self.install_features()
+
+    def switch_actor(self, actor) -> None:
+        """Another agent takes the desk: every list and figure is rebuilt for them, and nothing
+        typed by the previous agent (search text) stays on screen."""
+        self.search_edit.clear()
+        self.attach(self.store, actor)
+        self.statusBar().clearMessage()
+        self.actor_changed.emit(actor)
 
     def install_features(self) -> None:
         for name in FEATURE_UI:
