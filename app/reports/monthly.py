@@ -8,12 +8,11 @@ otherwise the report says « pas de données » rather than inventing a zero.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Callable, Iterator
+from typing import Callable
 
 from sqlalchemy import case, func
 from sqlmodel import Session, select
@@ -22,8 +21,8 @@ from app.core import activity
 from app.core.context import Actor
 from app.i18n import _, label
 from app.models.errors import DomainError, ValidationError
-from app.models.tables import (Accompaniment, AccompanimentProcedure, BusStop, Partner, Procedure,
-                               Structure, Usager)
+from app.models.tables import Accompaniment, BusStop, Partner, Procedure, Structure
+from app.reports.raw import RAW_COLUMNS, pseudonym, raw_rows  # noqa: F401  (re-exported)
 
 Progress = Callable[[int, int, str], None]
 OPEN_STATUSES = ("ouvert", "en_attente_partenaire")
@@ -345,63 +344,3 @@ def cube_totals(report: MonthlyReport) -> dict[tuple[str, str, str], int]:
     for row in report.cube:
         totals[(row.partner_code, row.response_type, row.canal)] += row.count
     return dict(totals)
-
-
-# --- raw annex: one row per accompaniment, pseudonymised ------------------------------------
-
-RAW_COLUMNS = ("Référence", "Date et heure", "Matricule", "Structure", "Canal", "Arrêt du bus",
-               "Partenaires", "Démarches", "Thématique", "Type de réponse", "Autonomie",
-               "Finalisation", "Mandat", "Statut", "Relance prévue", "Durée (min)", "Usager")
-
-
-def pseudonym(usager_uuid: str | None) -> str:
-    """Stable within and across reports, meaningless outside the store: no name ever leaves."""
-    if not usager_uuid:
-        return _("anonyme")
-    return "U-" + hashlib.sha256(("guichet-usager:" + usager_uuid).encode()).hexdigest()[:10].upper()
-
-
-def raw_rows(session: Session, actor: Actor, report: MonthlyReport) -> Iterator[tuple]:
-    """One tuple per counted accompaniment of the month (RAW_COLUMNS order), oldest first.
-    Free text (notes, précisions) and agents are left out: they may identify someone.
-    Raises PermissionDenied for roles other than supervisors."""
-    actor.require("export_raw_report")
-    start, end = activity.month_bounds(report.month)
-    ids = report.structure_ids
-    partners = {p.code: p.short_label for p in session.exec(select(Partner))}
-    procedures = dict(session.exec(select(Procedure.code, Procedure.label)).all())
-    lines: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
-    q_lines = (select(AccompanimentProcedure.accompaniment_id, AccompanimentProcedure.partner_code,
-                      AccompanimentProcedure.procedure_code)
-               .join(Accompaniment, Accompaniment.id == AccompanimentProcedure.accompaniment_id)
-               .where(activity.counted(ids, start, end))
-               .order_by(AccompanimentProcedure.accompaniment_id, AccompanimentProcedure.position))
-    for acc_id, partner, code in session.exec(q_lines):
-        lines[acc_id].append((partner, code))
-    q = (select(Accompaniment.id, Accompaniment.uuid, Accompaniment.occurred_at, Structure.matricule,
-                Structure.name, Accompaniment.canal, BusStop.name, Accompaniment.thematique,
-                Accompaniment.response_type, Accompaniment.autonomy, Accompaniment.finalisation,
-                Accompaniment.mandate, Accompaniment.status, Accompaniment.follow_up_on,
-                Accompaniment.duration_min, Usager.uuid)
-         .join(Structure, Structure.id == Accompaniment.structure_id)
-         .join(BusStop, BusStop.id == Accompaniment.bus_stop_id, isouter=True)
-         .join(Usager, Usager.id == Accompaniment.usager_id, isouter=True)
-         .where(activity.counted(ids, start, end))
-         .order_by(Accompaniment.occurred_at, Accompaniment.id))
-    cache: dict[tuple[str, str | None], str] = {}
-
-    def lab(vocabulary, code):
-        key = (vocabulary, code)
-        if key not in cache:
-            cache[key] = label(vocabulary, code) if code else ""
-        return cache[key]
-
-    for (acc_id, uuid, occurred, matricule, sname, canal, stop, them, rtype, auto, fin, mandate,
-         status, follow, duration, usager_uuid) in session.exec(q):
-        mine = lines.get(acc_id, [])
-        yield (uuid[:8].upper(), occurred, matricule, sname, lab("canal", canal), stop or "",
-               ", ".join(dict.fromkeys(partners.get(p, p) for p, _c in mine)),
-               ", ".join(procedures.get(c, _("Démarche hors catalogue")) if c else _("Démarche hors catalogue") for _p, c in mine),
-               lab("thematique", them), lab("response_type", rtype), lab("autonomy", auto),
-               lab("finalisation", fin), lab("mandate", mandate), lab("status", status),
-               follow, duration, pseudonym(usager_uuid))
