@@ -177,3 +177,18 @@ def record_correction(session: Session, actor: Actor, structure_id: int, month: 
                             answer=(_("Correction (ancienne empreinte %s) : %s") % (old[:12] if old else "-", reason))[:500]))
     session.flush()
     return month_state(session, structure_id, month)
+
+
+@dataclass(frozen=True)
+class Overview:
+    pending: int
+    rejected: int
+    needs_correction: int
+    months: int
+
+
+def overview(session: Session, structure_id: int) -> Overview:
+    """Counts behind the status-bar indicator."""
+    states = [s for s, _snap in month_states(session, structure_id)]
+    return Overview(pending=sum(s.pending for s in states), rejected=sum(s.state == REJETE for s in states),
+                    needs_correction=sum(s.needs_correction for s in states), months=len(states))

@@ -151,7 +151,8 @@ def classify(response, expected_hash: str) -> Answer:
     reason = _short((data or {}).get("reason") or response.text)
     if 200 <= status < 300:
         if data and data.get("hash") == expected_hash and data.get("status") in ("accepted", "unchanged"):
-            return Answer(ACCEPTED, status, data["status"])
+            return Answer(ACCEPTED, status, "Totaux enregistrés par le serveur." if data["status"] == "accepted"
+                          else "Totaux déjà reçus : rien n'a changé.")
         if data is None:
             return Answer(RETRY, status, "Réponse non JSON (portail Wi-Fi captif ?).")
         return Answer(RETRY, status, "Réponse sans l'empreinte attendue.")
