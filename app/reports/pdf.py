@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.i18n import _, current_language, format_date, format_datetime, format_month, format_number, format_percent
+from app.i18n import _, current_language, format_datetime, format_month, format_number, format_percent
 from app.reports.monthly import Line, MonthlyReport, Progress
 from app.resources import resource_path
 
@@ -268,4 +268,4 @@ def _numbered_canvas(report: MonthlyReport):
     return NumberedCanvas
 
 
-__all__ = ["write_pdf", "evolution", "format_date"]
+__all__ = ["write_pdf", "evolution"]

@@ -10,7 +10,7 @@ from typing import Iterable
 
 from app.i18n import _, format_month, format_number
 from app.reports.monthly import MonthlyReport, Progress
-from app.reports.tables import Sheet, raw_sheet, sheets, typed_rows
+from app.reports.tables import raw_sheet, sheets, typed_rows
 
 FORMATS = {"int": "#,##0", "ratio": "0.0 %", "date": "dd/mm/yyyy", "month": "mmmm yyyy",
            "datetime": "dd/mm/yyyy hh:mm"}
