@@ -103,3 +103,13 @@ def test_screenshot(qtbot, store, october, tmp_path):  # noqa: F811
     out = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     assert d.grab().save(str(out / "report-dialog.png"))
+
+
+def test_main_window_offers_the_report_in_the_supervision_menu(qtbot, window):
+    from app.ui.report_dialog import show_report_dialog
+
+    assert window.report_action in window.menu_supervision.actions()
+    dialog = show_report_dialog(window)
+    qtbot.waitExposed(dialog)
+    assert dialog.isVisible() and dialog.structures.count() >= 1
+    dialog.close()
