@@ -143,3 +143,13 @@ def content_hash(snapshot: Snapshot) -> str:
     """Hash of the counts alone (without closing flags): what a supervisor validated."""
     counts = {k: v for k, v in snapshot.payload.items() if k not in ("closed", "correction_reason")}
     return payload_hash(counts)
+
+
+def report_snapshot(store, structure_id: int, month: date) -> Snapshot:
+    """For the monthly report: make sure this store has its device id (so the printed hash is the
+    one the sync will send), then build the snapshot. Raises NotFound, StoreError."""
+    if not store.read_only:
+        with store.write() as session:
+            ensure_device_id(session)
+    with store.read() as session:
+        return build_snapshot(session, structure_id, month)

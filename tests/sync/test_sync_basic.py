@@ -55,3 +55,15 @@ def test_month_state_is_envoye_until_the_server_confirms(store, site, server, tr
     with store.read() as session:
         state = month_state(session, fixed.id, m)
     assert state.state == ENVOYE and state.pending and state.accepted_hash is None
+
+
+def test_the_report_prints_the_hash_the_sync_sends(store, site, server, transport, policy):
+    from app.sync.snapshot import report_snapshot
+
+    m = months_back(1)[0]
+    with store.write() as session:
+        add_activity(session, site["agent"], m, 4, random.Random(9))
+    printed = report_snapshot(store, site["fixed"].id, m).hash  # before any sync: device id created here
+    sync_structure(store, site["fixed"].id, transport, policy=policy)
+    with store.read() as session:
+        assert month_state(session, site["fixed"].id, m).accepted_hash == printed
