@@ -164,7 +164,7 @@ class SyncController(QObject):
             self.online = bool(online)
         if online:
             self._probe_delay = self.probe_ms
-            if was is not True or self.pending:
+            if (was is not True or self.pending) and self.status != JETON:  # a refused token waits for a new one
                 self.sync_now()  # the network is back (or work is waiting): send now
         elif online is False:
             self._probe_delay = min(self.probe_max_ms, self._probe_delay * 2)  # back off while offline
