@@ -37,16 +37,11 @@ def needs_setup(store) -> bool:
         return not structures(session) or not agents(session)
 
 
-def run_setup(store_path: Path, parent) -> bool:
-    """First run without a structure: the set-up wizard (issue « packaging et premier lancement »)."""
-    try:
-        from app.ui.setup_wizard import run_setup_wizard
-    except ImportError:
-        QMessageBox.information(parent, _("Configuration"), _(
-            "Ce fichier de données ne contient encore aucune structure. "
-            "Lancez « guichet demo » pour découvrir Guichet sur des données fictives."))
-        return False
-    return run_setup_wizard(store_path, parent)
+def run_setup(store, parent) -> bool:
+    """First run without a structure: the set-up wizard on the (new, empty) store."""
+    from app.ui.setup_wizard import run_setup_wizard
+
+    return run_setup_wizard(store.path, parent, store=store)
 
 
 class Startup:
@@ -68,7 +63,45 @@ class Startup:
                 return
         else:
             self.path = resolve_store_path(self.db)
+            if not self.path.exists() and not self.non_interactive:
+                self._create()
+                return
         self._open()
+
+    def _create(self) -> None:
+        """A new production store is encrypted from its first byte; its key goes to the OS
+        keyring and the recovery code is shown once. No keyring: a clear message, no file."""
+        from app.core.bootstrap import create_app_store
+        from app.models.errors import DomainError
+
+        try:
+            store, code = create_app_store(self.path, encrypted=True)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        if code:
+            from app.ui.recovery import RecoveryCodeDialog
+
+            RecoveryCodeDialog(code, self.window).exec()
+        self._opened(store)
+
+    def _recover(self) -> bool:
+        """Damaged or unreadable store: offer the recovery dialog. True if start-up goes on."""
+        from app.ui.recovery import run_recovery
+
+        outcome = run_recovery(self.window, self.path)
+        if outcome in ("restored", "key_restored"):
+            self._open()
+            return True
+        if outcome == "read_only":
+            def work(report):
+                from app.core.bootstrap import open_app_store
+
+                return open_app_store(self.path, read_only=True)
+
+            run_op(self.window, work, on_done=self._opened, on_error=self._fail_final)
+            return True
+        return False
 
     def _build_demo(self) -> None:
         progress = QProgressDialog(_("Construction de la base de démonstration (données fictives)…"), None, 0, 0, self.window)
@@ -99,7 +132,7 @@ class Startup:
         self.store = store
         self.app.aboutToQuit.connect(store.close)
         if needs_setup(store):
-            if self.demo or not run_setup(self.path, self.window):
+            if self.demo or store.read_only or not run_setup(store, self.window):
                 self.app.quit()
                 return
         actor = choose_actor(store, self.window)
@@ -122,12 +155,29 @@ class Startup:
         run_op(self.window, lambda _r: store.quick_check(), on_done=self._checked, on_error=self._fail)
 
     def _checked(self, result: str) -> None:
+        if result != "ok" and not self.demo:
+            self.store.close()
+            self.window.hide()
+            if not self._recover():
+                self.app.exit(2)
+            return
         if result != "ok":
             QMessageBox.warning(self.window, _("Fichier de données endommagé"), _(
                 "Le contrôle d'intégrité du fichier de données a signalé un problème : {detail}. "
                 "Restaurez la dernière sauvegarde depuis le menu Fichier.").format(detail=result))
 
     def _fail(self, exc: BaseException) -> None:
+        from app.models.errors import StoreError
+
+        # An unreadable store (damaged, wrong or lost key) gets the recovery dialog first.
+        if isinstance(exc, StoreError) and not self.demo and not self.non_interactive and self.path.exists():
+            if self._recover():
+                return
+            self.app.exit(2)
+            return
+        self._fail_final(exc)
+
+    def _fail_final(self, exc: BaseException) -> None:
         from app.models.errors import DomainError
 
         if isinstance(exc, DomainError):

@@ -177,7 +177,7 @@ class MainWindow(QMainWindow):
             for col, width in ((0, 150), (1, 150), (2, 140), (4, 120), (5, 150), (6, 110)):
                 view.setColumnWidth(col, width)
             for col in range(7, view.model().columnCount()):
-                view.setColumnWidth(col, 130)
+                view.setColumnWidth(col, 150)
         self._set_enabled(True)
         self.status_label.setText(self._status_text())
         if not self._features_installed:

@@ -1,0 +1,68 @@
+"""Regenerate the README screenshots of the main window and the accompaniment form from the
+real application on the demo store (offscreen). Usage: .venv/bin/python scripts/screenshots.py [DEMO_DB]"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("GUICHET_CONFIG_DIR", tempfile.mkdtemp())
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+
+
+def main() -> int:
+    from app.core.bootstrap import open_app_store
+    from app.core.context import Actor
+    from app.core.demo_cli import ensure_demo_store
+    from app.core.structures import agents
+    from app.models.enums import Role
+    from app.resources import resource_path
+    from app.ui.accompaniment_form import AccompanimentForm
+    from app.ui.main_window import MainWindow
+
+    app = QApplication(sys.argv)
+    font = app.font()
+    font.setPointSizeF(max(font.pointSizeF(), 10.5))
+    app.setFont(font)
+    app.setStyleSheet(resource_path("styles", "guichet.qss").read_text(encoding="utf-8"))
+    db = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp()) / "demo.db"
+    ensure_demo_store(db)
+    store = open_app_store(db)
+    with store.read() as session:
+        camille = next(a for a in agents(session) if a.login == "camille")
+    actor = Actor(camille.id, camille.structure_id, Role(camille.role), camille.display_name)
+    window = MainWindow(store, actor)
+    window.resize(1280, 760)
+    window.show()
+    app.processEvents()
+    window.grab().save(str(OUT / "main-window.png"))
+
+    form = AccompanimentForm(store, actor, parent=window)
+    form.show()
+    app.processEvents()
+    form.demarche_edit.setText("carte gr")
+    form._suggest("carte gr")
+    form._pick(form._hits[next(iter(form._hits))])
+    form.demarche_edit.setText("c2s")
+    form._suggest("c2s")
+    app.processEvents()
+    form.adjustSize()
+    app.processEvents()
+    form.grab().save(str(OUT / "accompaniment-form.png"))
+    popup = form.completer.popup()
+    if popup.isVisible():
+        popup.grab().save(str(OUT / "accompaniment-form-suggestions.png"))
+    store.close()
+    print("saved to", OUT)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
