@@ -12,7 +12,7 @@ import uuid as _uuid
 from datetime import date, datetime, timezone
 from typing import Optional
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
 
@@ -109,6 +109,9 @@ class Usager(SQLModel, table=True):
 
 class Accompaniment(SQLModel, table=True):
     """One accompanied visit (« accompagnement »): the unit every count is made of."""
+
+    # Monthly counts per structure (reports, national snapshots) walk this index.
+    __table_args__ = (Index("ix_accompaniment_structure_occurred", "structure_id", "occurred_at"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     uuid: str = Field(default_factory=new_uuid, max_length=32, unique=True)

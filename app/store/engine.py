@@ -169,6 +169,14 @@ class Store:
             return conn.exec_driver_sql("PRAGMA quick_check(1)").scalar() or "ok"
 
     def close(self) -> None:
+        # Planner statistics: without them SQLite walks the status index for every monthly
+        # count. `optimize` analyses only what this session's queries showed was missing.
+        if not self.read_only:
+            try:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA optimize")
+            except Exception:  # closing must never fail over a statistics refresh
+                pass
         self.engine.dispose()
 
 

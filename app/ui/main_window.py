@@ -13,7 +13,7 @@ from datetime import date
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox, QSizePolicy,
                                QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from app.i18n import _, format_number
@@ -55,6 +55,8 @@ class MainWindow(QMainWindow):
         self._build_central()
         self.status_label = QLabel(_("Ouverture du fichier de données…"))
         self.status_label.setAccessibleName(_("État"))
+        # A long store path must not push the sync indicator and other permanent widgets away.
+        self.status_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.statusBar().addWidget(self.status_label, 1)
         self._set_enabled(False)
         if store is not None:
@@ -180,6 +182,7 @@ class MainWindow(QMainWindow):
                 view.setColumnWidth(col, 150)
         self._set_enabled(True)
         self.status_label.setText(self._status_text())
+        self.status_label.setToolTip(self.status_label.text())
         if not self._features_installed:
             self._features_installed = True
             self.install_features()
