@@ -12,7 +12,7 @@ from app.store import backups
 from app.store.engine import open_store
 from tests.ui.helpers import focusable_widgets_without_name
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.ui.shots import SHOTS_DIR as SHOTS  # noqa: E402
 
 
 def _shot(widget, name):

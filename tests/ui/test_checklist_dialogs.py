@@ -12,7 +12,7 @@ from app.ui.checklist_catalogue_dialog import ChecklistCatalogueDialog
 from app.ui.official_site_dialog import OfficialSiteDialog
 from tests.ui.helpers import focusable_widgets_without_name
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.ui.shots import SHOTS_DIR as SCREENSHOTS  # noqa: E402
 
 
 def test_site_officiel_refuses_a_lookalike_and_names_the_official_site(qtbot):

@@ -18,7 +18,7 @@ from app.core.usagers import UsagerInput
 from app.ui.checklist_panel import StartMomentDialog
 from tests.ui.helpers import focusable_widgets_without_name, on_modal
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.ui.shots import SHOTS_DIR as SCREENSHOTS  # noqa: E402
 
 
 @pytest.fixture

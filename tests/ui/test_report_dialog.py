@@ -100,7 +100,7 @@ def test_every_focusable_widget_has_an_accessible_name(qtbot, store, october, tm
 def test_screenshot(qtbot, store, october, tmp_path):  # noqa: F811
     d, _opened = _dialog(qtbot, store, october["supervisor"], tmp_path)
     d.folder.setText("/home/marie/Documents/Rapports")
-    out = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    from tests.ui.shots import SHOTS_DIR as out
     out.mkdir(parents=True, exist_ok=True)
     assert d.grab().save(str(out / "report-dialog.png"))
 

@@ -16,7 +16,7 @@ from app.sync.transport import HttpTransport
 from app.ui.sync_dialogs import CloseMonthDialog, JournalDialog, PreflightDialog, ServiceDialog
 from tests.sync.helpers import add_activity, months_back
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.ui.shots import SHOTS_DIR as SHOTS  # noqa: E402
 TOKEN = "jeton-de-test-ui"
 
 

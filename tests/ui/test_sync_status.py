@@ -17,7 +17,7 @@ from app.ui.sync_status import SyncController, SyncStatusWidget
 from tests.sync.helpers import add_activity, months_back
 
 TOKEN = "jeton-de-test-ui"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.ui.shots import SHOTS_DIR as SHOTS  # noqa: E402
 
 
 @pytest.fixture
