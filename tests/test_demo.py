@@ -192,7 +192,8 @@ def test_rows_are_what_the_services_would_have_written(store):
                 "SELECT body FROM accompaniment_fts WHERE rowid = ?", (acc_id,)).scalar()
             from app.store.search_index import normalise
 
-            assert body == normalise(accompaniments._search_body(session, acc, lines))
+            search_body = getattr(accompaniments, "search_body", None) or accompaniments._search_body
+            assert body == normalise(search_body(session, acc, lines))
 
 
 def test_a_real_store_is_never_replaced_and_a_failed_build_leaves_nothing(tmp_path, monkeypatch):

@@ -325,7 +325,7 @@ class _Builder:
         self.counts["accompaniments"] += 1
 
     def _search_body(self, note: str, usager: dict | None, lines: list) -> str:
-        # Same words, same order as app.core.accompaniments._search_body (checked by tests/test_demo.py).
+        # Same words, same order as app.core.accompaniments.search_body (checked by tests/test_demo.py).
         parts = [note]
         if usager and not usager["anonymous"]:
             parts += [usager["first_name"] or "", usager["last_name"] or ""]
