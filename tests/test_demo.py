@@ -192,7 +192,7 @@ def test_rows_are_what_the_services_would_have_written(store):
                 "SELECT body FROM accompaniment_fts WHERE rowid = ?", (acc_id,)).scalar()
             from app.store.search_index import normalise
 
-            search_body = getattr(accompaniments, "search_body", None) or accompaniments._search_body
+            search_body = accompaniments.search_body
             assert body == normalise(search_body(session, acc, lines))
 
 

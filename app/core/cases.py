@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, literal, or_
 from sqlmodel import Session, select
 
 from app.core.context import Actor
@@ -18,6 +18,9 @@ from app.models.tables import (Accompaniment, AccompanimentProcedure, Agent, Fav
 from app.store import search_index
 
 OPEN_STATUSES = (CaseStatus.OUVERT.value, CaseStatus.EN_ATTENTE_PARTENAIRE.value)
+# Written inline (not as bound parameters) so SQLite can match the partial index
+# ix_accompaniment_open_follow_up, whose WHERE clause is this very condition.
+IS_OPEN = Accompaniment.status.in_([literal(v, literal_execute=True) for v in OPEN_STATUSES])
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ def _base_query(f: CaseFilter):
     if f.statuses:
         q = q.where(Accompaniment.status.in_(f.statuses))
     if f.follow_up_due_by is not None:
-        q = q.where(Accompaniment.follow_up_on <= f.follow_up_due_by, Accompaniment.status.in_(OPEN_STATUSES))
+        q = q.where(Accompaniment.follow_up_on <= f.follow_up_due_by, IS_OPEN)
     if f.agent_id is not None:
         q = q.where(Accompaniment.agent_id == f.agent_id)
     if f.day is not None:

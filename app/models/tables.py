@@ -12,7 +12,7 @@ import uuid as _uuid
 from datetime import date, datetime, timezone
 from typing import Optional
 
-from sqlalchemy import DateTime, Index
+from sqlalchemy import DateTime, Index, text
 from sqlmodel import Field, SQLModel
 
 
@@ -111,7 +111,12 @@ class Accompaniment(SQLModel, table=True):
     """One accompanied visit (« accompagnement »): the unit every count is made of."""
 
     # Monthly counts per structure (reports, national snapshots) walk this index.
-    __table_args__ = (Index("ix_accompaniment_structure_occurred", "structure_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_accompaniment_structure_occurred", "structure_id", "occurred_at"),
+        Index("ix_accompaniment_open_follow_up", "structure_id", "follow_up_on",
+              sqlite_where=text("status IN ('ouvert', 'en_attente_partenaire')"),
+              postgresql_where=text("status IN ('ouvert', 'en_attente_partenaire')")),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     uuid: str = Field(default_factory=new_uuid, max_length=32, unique=True)
