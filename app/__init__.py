@@ -1,8 +1,14 @@
 """Guichet: case handling for France services agents."""
 
-try:  # version comes from the installed package metadata (pyproject.toml)
-    from importlib.metadata import version as _version
 
-    __version__ = _version("guichet")
-except Exception:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
+def __getattr__(name: str):
+    # The version is read from the package metadata only when asked for (About, bundles):
+    # importlib.metadata costs ~50 ms that the first paint does not need.
+    if name == "__version__":
+        try:
+            from importlib.metadata import version
+
+            return version("guichet")
+        except Exception:  # running from a source tree that was never installed
+            return "0.0.0+source"
+    raise AttributeError(name)

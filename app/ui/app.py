@@ -139,7 +139,7 @@ class Startup:
         if actor is None:
             self.app.quit()
             return
-        self.window.attach(store, actor)
+        self.window.attach(store, actor, defer_features=not os.environ.get("GUICHET_SCREENSHOT"))
         shot = os.environ.get("GUICHET_SCREENSHOT")
         if shot:  # documentation screenshots of the real app: grab after data is shown, then quit
             self.app.processEvents()  # let layouts settle around the loaded data
@@ -231,4 +231,9 @@ def run(db: str | None = None, lang: str | None = None, demo: bool = False, rese
     window.show()
     startup = Startup(app, window, db, demo, reset_demo)
     QTimer.singleShot(0, startup.start)
-    return app.exec()
+    code = app.exec()
+    # Let background jobs (backup, sync check) finish before Qt objects are torn down.
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(10000)
+    return code

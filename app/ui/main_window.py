@@ -36,6 +36,7 @@ FEATURE_UI: list[str] = [
     "app.ui.sync_status",  # status-bar sync indicator, Outils › Synchroniser (F9), sync dialogs (issue 6)
 ]
 
+FEATURES_DELAY_MS = 150
 SEARCH_DELAY_MS = 120  # debounce: one query per pause in typing, not per keystroke
 
 
@@ -162,8 +163,10 @@ class MainWindow(QMainWindow):
         self.search_edit.setEnabled(on)
 
     # -- store ------------------------------------------------------------------------
-    def attach(self, store, actor) -> None:
-        """Plug in the open store and the acting agent, then load the lists."""
+    def attach(self, store, actor, defer_features: bool = False) -> None:
+        """Plug in the open store and the acting agent, then load the lists. At start-up the
+        feature modules install just after the first paint (`defer_features`): the agent sees
+        today's work sooner, and menus fill in a fraction of a second later."""
         from app.core.cases import CaseFilter
 
         self.store, self.actor = store, actor
@@ -185,7 +188,10 @@ class MainWindow(QMainWindow):
         self.status_label.setToolTip(self.status_label.text())
         if not self._features_installed:
             self._features_installed = True
-            self.install_features()
+            if defer_features:
+                QTimer.singleShot(FEATURES_DELAY_MS, self.install_features)
+            else:
+                self.install_features()
 
     def switch_actor(self, actor) -> None:
         """Another agent takes the desk: every list and figure is rebuilt for them, and nothing
