@@ -42,6 +42,47 @@ def create_structure(session: Session, matricule: str, name: str, kind: str = St
     return structure
 
 
+def check_stops(kind: str, stops: list[str]) -> list[str]:
+    """A bus needs at least one stop; names are unique. Raises ValidationError(field='stop')."""
+    names = [s.strip() for s in stops if s.strip()]
+    if kind == StructureKind.BUS.value and not names:
+        raise ValidationError("Indiquez au moins un arrêt du bus (un par ligne).", field="stop")
+    seen: set[str] = set()
+    for name in names:
+        if name.casefold() in seen:
+            raise ValidationError(f"L'arrêt « {name} » est indiqué deux fois.", field="stop")
+        seen.add(name.casefold())
+    return names if kind == StructureKind.BUS.value else []
+
+
+def update_structure(session: Session, actor, *, matricule: str, name: str, new_stops: list[str],
+                     removed_stop_ids: list[int]) -> Structure:
+    """Rename / renumber the agent's structure, add and withdraw bus stops.
+    Raises PermissionDenied, ValidationError(field); nothing is written then."""
+    actor.require("setup_structure")
+    site = get_structure(session, actor.structure_id)
+    matricule = validate_matricule(matricule)
+    clash = session.exec(select(Structure).where(Structure.matricule == matricule, Structure.id != site.id)).first()
+    if clash:
+        raise ValidationError(f"Une structure porte déjà le matricule {matricule}.", field="matricule")
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("Le nom de la structure est obligatoire.", field="name")
+    current = bus_stops(session, site.id) if site.kind == StructureKind.BUS.value else []
+    if site.kind == StructureKind.BUS.value:
+        kept = [s.name for s in current if s.id not in removed_stop_ids]
+        check_stops(site.kind, kept + list(new_stops))  # a bus keeps at least one stop, no duplicates
+    site.matricule, site.name = matricule, name[:120]
+    session.add(site)
+    for stop in current:
+        if stop.id in removed_stop_ids:
+            stop.active = False  # withdrawn, not deleted: past accompaniments point to it
+            session.add(stop)
+    for stop_name in new_stops if site.kind == StructureKind.BUS.value else []:
+        add_bus_stop(session, site.id, stop_name)
+    return site
+
+
 def add_bus_stop(session: Session, structure_id: int, name: str, commune: str | None = None) -> BusStop:
     name = (name or "").strip()
     if not name:

@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt
 from app.i18n import _, label
 from app.models.enums import StructureKind
 from app.models.errors import DomainError, ValidationError
-from app.ui.setup_wizard import FieldForm, app_icon, check_stops, keyring_status
+from app.ui.setup_wizard import FieldForm, app_icon, keyring_status
 
 log = logging.getLogger(__name__)
 
@@ -35,33 +35,11 @@ def save_structure_settings(store, actor, *, matricule: str, name: str, new_stop
     """One transaction: structure identity, stops added/withdrawn, service URL.
     Raises PermissionDenied, ValidationError(field) — nothing written then."""
     from app.core import structures
-    from app.models.tables import Structure
     from app.sync import settings as sync_settings
-    from sqlmodel import select
 
-    actor.require("setup_structure")
     with store.write() as session:
-        site = structures.get_structure(session, actor.structure_id)
-        matricule = structures.validate_matricule(matricule)
-        clash = session.exec(select(Structure).where(Structure.matricule == matricule,
-                                                     Structure.id != site.id)).first()
-        if clash:
-            raise ValidationError(_("Une structure porte déjà le matricule {m}.").format(m=matricule), field="matricule")
-        name = (name or "").strip()
-        if not name:
-            raise ValidationError(_("Le nom de la structure est obligatoire."), field="name")
-        site.matricule, site.name = matricule, name[:120]
-        session.add(site)
-        if site.kind == StructureKind.BUS.value:
-            current = structures.bus_stops(session, site.id)
-            kept = [s.name for s in current if s.id not in removed_stop_ids]
-            check_stops(site.kind, kept + list(new_stops))  # a bus keeps at least one stop, no duplicates
-            for stop in current:
-                if stop.id in removed_stop_ids:
-                    stop.active = False  # withdrawn, not deleted: past accompaniments point to it
-                    session.add(stop)
-            for stop_name in new_stops:
-                structures.add_bus_stop(session, site.id, stop_name)
+        structures.update_structure(session, actor, matricule=matricule, name=name, new_stops=new_stops,
+                                    removed_stop_ids=removed_stop_ids)
         url = (service_url or "").strip()
         if url or structures.get_setting(session, sync_settings.URL_KEY):
             structures.set_setting(session, sync_settings.URL_KEY, sync_settings.validate_url(url) if url else "")

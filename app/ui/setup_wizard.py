@@ -43,19 +43,6 @@ class SetupAnswers:
 
 # ---------------------------------------------------------------- writing (no Qt below)
 
-def check_stops(kind: str, stops: list[str]) -> list[str]:
-    """A bus needs at least one stop; names are unique. Raises ValidationError(field='stop')."""
-    names = [s.strip() for s in stops if s.strip()]
-    if kind == StructureKind.BUS.value and not names:
-        raise ValidationError(_("Indiquez au moins un arrêt du bus (un par ligne)."), field="stop")
-    seen: set[str] = set()
-    for name in names:
-        if name.casefold() in seen:
-            raise ValidationError(_("L'arrêt « {name} » est indiqué deux fois.").format(name=name), field="stop")
-        seen.add(name.casefold())
-    return names if kind == StructureKind.BUS.value else []
-
-
 def check_service_url(url: str) -> str:
     """Empty (set later in Settings) or the sync's own rule (https; http only for 127.0.0.1)."""
     from app.sync.settings import validate_url
@@ -74,7 +61,7 @@ def _write(session, answers: SetupAnswers, upto: str = "all") -> None:
     from app.core import structures
     from app.sync import settings as sync_settings
 
-    stops = check_stops(answers.kind, answers.stops)
+    stops = structures.check_stops(answers.kind, answers.stops)
     structure = structures.create_structure(session, answers.matricule, answers.name, answers.kind, stops=stops)
     if upto == "structure":
         return
