@@ -120,7 +120,7 @@ class Accompaniment(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     uuid: str = Field(default_factory=new_uuid, max_length=32, unique=True)
-    structure_id: int = Field(foreign_key="structure.id", index=True)
+    structure_id: int = Field(foreign_key="structure.id")  # indexed with occurred_at, below
     agent_id: int = Field(foreign_key="agent.id", index=True)
     usager_id: Optional[int] = Field(default=None, foreign_key="usager.id", index=True)
     occurred_at: datetime = Field(index=True, sa_type=DateTime)
