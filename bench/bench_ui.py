@@ -30,18 +30,21 @@ app = QApplication(sys.argv)
 w = QMainWindow(); w.resize(1280, 800); w.setWindowTitle("bare"); w.show()
 def painted():
     app.processEvents(); w.repaint()
+    print("first_paint_ms=0", flush=True)
     print("painted_ms=0", flush=True); QTimer.singleShot(0, app.quit)
 QTimer.singleShot(0, painted)
 sys.exit(app.exec())
 """
 
 
-def one_run(cmd: list[str], env: dict) -> tuple[float, float, str]:
-    """(ms from spawn to the painted line, peak RSS in MB, the line)."""
+def one_run(cmd: list[str], env: dict) -> tuple[float, float, str, float]:
+    """(ms from spawn to the painted line, peak RSS in MB, the line, ms to the window's first paint)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True)
-    painted_at, line = None, ""
+    painted_at, line, first_at = None, "", None
     for out in proc.stdout:
+        if out.startswith("first_paint_ms=") and first_at is None:
+            first_at = time.perf_counter()
         if out.startswith("painted_ms="):
             painted_at, line = time.perf_counter(), out.strip()
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -49,19 +52,20 @@ def one_run(cmd: list[str], env: dict) -> tuple[float, float, str]:
     err = proc.stderr.read()
     if painted_at is None or proc.returncode != 0:
         raise SystemExit(f"{cmd[-1]!r} did not paint (exit {proc.returncode}):\n{err[-2000:]}")
-    return (painted_at - start) * 1000, usage.ru_maxrss / 1024, line
+    return (painted_at - start) * 1000, usage.ru_maxrss / 1024, line, ((first_at or painted_at) - start) * 1000
 
 
 def measure(cmd: list[str], env: dict, runs: int) -> dict:
     one_run(cmd, env)  # warm the file cache: we compare warm starts, the usual case at a desk
-    times, rss, inner = [], [], []
+    times, rss, inner, first = [], [], [], []
     for _ in range(runs):
-        ms, mb, line = one_run(cmd, env)
+        ms, mb, line, first_ms = one_run(cmd, env)
         times.append(ms)
+        first.append(first_ms)
         rss.append(mb)
         inner.append(float(line.split("=", 1)[1]))
     return dict(median_ms=statistics.median(times), min_ms=min(times), max_ms=max(times),
-                rss_mb=max(rss), inner_ms=statistics.median(inner))
+                rss_mb=max(rss), inner_ms=statistics.median(inner), first_ms=statistics.median(first))
 
 
 def main(argv=None) -> int:
@@ -83,7 +87,9 @@ def main(argv=None) -> int:
     print(f"store: {db}   runs: {args.runs} (median; min–max)")
     print("| measure | Guichet | bare PySide6 window | ratio | goal |")
     print("|---|---|---|---|---|")
-    print(f"| start to painted window (spawn → first paint) | {app['median_ms']:.0f} ms ({app['min_ms']:.0f}–{app['max_ms']:.0f}) "
+    print(f"| start to first paint of the main window (spawn → window shown, store opening) | {app['first_ms']:.0f} ms "
+          f"| {bare['first_ms']:.0f} ms | {app['first_ms'] / bare['first_ms']:.1f}× | ≤ 5× |")
+    print(f"| start to painted window with today's data (spawn → lists filled) | {app['median_ms']:.0f} ms ({app['min_ms']:.0f}–{app['max_ms']:.0f}) "
           f"| {bare['median_ms']:.0f} ms ({bare['min_ms']:.0f}–{bare['max_ms']:.0f}) "
           f"| {app['median_ms'] / bare['median_ms']:.1f}× | ≤ 5× |")
     print(f"| peak RSS, case list open | {app['rss_mb']:.0f} MB | {bare['rss_mb']:.0f} MB "

@@ -133,7 +133,7 @@ class Accompaniment(SQLModel, table=True):
     finalisation: Optional[str] = Field(default=None, max_length=30)
     mandate: str = Field(default="aucun", max_length=20)
     follow_up_on: Optional[date] = Field(default=None, index=True)
-    status: str = Field(default="ouvert", max_length=30, index=True)
+    status: str = Field(default="ouvert", max_length=30)  # not indexed: never selective (0009)
     note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)

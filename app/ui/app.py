@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QProgressDialog
 
 from app import i18n
@@ -193,6 +193,16 @@ class Startup:
         self.app.exit(2)
 
 
+class _FirstPaint(QObject):
+    """Measurement mode: report when the window first paints (before the store is open)."""
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Paint:
+            print(f"first_paint_ms={(time.perf_counter() - START) * 1000:.1f}", flush=True)
+            obj.removeEventFilter(self)
+        return False
+
+
 def _excepthook(exc_type, exc, tb):
     import traceback
 
@@ -228,6 +238,8 @@ def run(db: str | None = None, lang: str | None = None, demo: bool = False, rese
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))
     window = MainWindow()
+    if os.environ.get("GUICHET_EXIT_AFTER_PAINT"):
+        window.installEventFilter(_FirstPaint(window))
     window.show()
     startup = Startup(app, window, db, demo, reset_demo)
     QTimer.singleShot(0, startup.start)

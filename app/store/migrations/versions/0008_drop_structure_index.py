@@ -16,11 +16,11 @@ branch_labels = None
 depends_on = None
 
 
+# Plain DROP/CREATE INDEX, not batch mode: batch mode rebuilds the table and loses the partial
+# index of 0007 on the way.
 def upgrade() -> None:
-    with op.batch_alter_table("accompaniment") as batch_op:
-        batch_op.drop_index("ix_accompaniment_structure_id")
+    op.drop_index("ix_accompaniment_structure_id", table_name="accompaniment")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("accompaniment") as batch_op:
-        batch_op.create_index("ix_accompaniment_structure_id", ["structure_id"], unique=False)
+    op.create_index("ix_accompaniment_structure_id", "accompaniment", ["structure_id"], unique=False)
