@@ -25,14 +25,6 @@ from bench.build_large import build, store_size  # noqa: E402
 # What agents type, keystroke by keystroke (the UI searches after each pause in typing).
 TYPED = ["martin", "dupont j", "lefèvre", "carte gr", "prime act", "declaration rev", "ameli", "caf",
          "passeport", "retraite", "c2s", "impots", "france trav", "mohamed", "pole emp", "réversion"]
-# Indexes proposed to the lead (not in the schema yet): without them, and without ANALYZE
-# statistics, SQLite filters on the structure_id index and sorts every row of the site.
-PROPOSED_INDEXES = [
-    "CREATE INDEX IF NOT EXISTS ix_accompaniment_structure_occurred ON accompaniment (structure_id, occurred_at)",
-    "CREATE INDEX IF NOT EXISTS ix_accompaniment_open_follow_up ON accompaniment (structure_id, follow_up_on) "
-    "WHERE status IN ('ouvert', 'en_attente_partenaire')",
-]
-
 _ROW_SQL = """
 SELECT a.id, a.occurred_at, u.first_name, u.last_name,
   (SELECT group_concat(p.short_label, ', ') FROM accompaniment_procedure ap JOIN partner p ON p.code = ap.partner_code
@@ -205,8 +197,6 @@ def main(argv=None) -> int:
     parser.add_argument("--reuse", action="store_true", help="keep --out if it already has the right size")
     parser.add_argument("--runs", type=int, default=30, help="samples per operation")
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--proposed-indexes", action="store_true",
-                        help="add the two indexes proposed in docs/readme/performance.md before timing")
     args = parser.parse_args(argv)
     today = date.today()
     if args.reuse and store_size(args.out) == (args.size, args.usagers):
@@ -214,17 +204,6 @@ def main(argv=None) -> int:
     else:
         print(f"Building {args.out}: {args.size:,} accompaniments, {args.usagers:,} usagers")
         build(args.out, args.size, args.usagers, today=today)
-    if args.proposed_indexes:
-        conn = sqlite3.connect(args.out)
-        for ddl in PROPOSED_INDEXES:
-            conn.execute(ddl)
-        conn.close()
-        print("With the proposed indexes")
-    else:  # a reused store may still have them from an earlier run
-        conn = sqlite3.connect(args.out)
-        for name in ("ix_accompaniment_structure_occurred", "ix_accompaniment_open_follow_up"):
-            conn.execute(f"DROP INDEX IF EXISTS {name}")
-        conn.close()
     results = run(args.out, args.runs, today)
     print_table(results)
     if args.json:

@@ -46,10 +46,14 @@ class CaseFilter:
     structure_id: int | None = None
 
 
-def _base_query(f: CaseFilter):
+def _base_query(f: CaseFilter, by_ids: bool = False):
+    """`by_ids`: the caller restricts to a short list of ids (search matches); the structure test
+    is then written `structure_id + 0` so that no index on it tempts the planner away from the
+    primary-key lookups (walking a site's index instead cost 280 ms at a million rows)."""
     q = select(Accompaniment)
     if f.structure_id is not None:
-        q = q.where(Accompaniment.structure_id == f.structure_id)
+        column = Accompaniment.structure_id + 0 if by_ids else Accompaniment.structure_id
+        q = q.where(column == f.structure_id)
     if f.statuses:
         q = q.where(Accompaniment.status.in_(f.statuses))
     if f.follow_up_due_by is not None:
@@ -67,11 +71,11 @@ _LIST_COLUMNS = (Accompaniment.id, Accompaniment.occurred_at, Accompaniment.usag
                  Usager.anonymous, Usager.first_name, Usager.last_name, Agent.display_name)
 
 
-def _list_query(f: CaseFilter):
+def _list_query(f: CaseFilter, by_ids: bool = False):
     # Plain rows of the few columns a list shows, usager and agent names joined in one statement:
     # building ORM objects and extra round trips cost more than the query itself. LEFT joins keep
     # accompaniment the outer loop, so SQLite can still walk the occurred_at index for ORDER BY.
-    return (_base_query(f).with_only_columns(*_LIST_COLUMNS).select_from(Accompaniment)
+    return (_base_query(f, by_ids).with_only_columns(*_LIST_COLUMNS).select_from(Accompaniment)
             .outerjoin(Usager, Usager.id == Accompaniment.usager_id)
             .outerjoin(Agent, Agent.id == Accompaniment.agent_id))
 
@@ -84,7 +88,7 @@ def list_cases(session: Session, actor: Actor, f: CaseFilter | None = None,
     Follow-up lists sort by follow-up date, oldest first."""
     actor.require("read_cases")
     f = f or CaseFilter()
-    q = _list_query(f)
+    q = _list_query(f, by_ids=bool(f.text.strip()))
     if f.text.strip():
         # Walk the matches newest first, a batch at a time, keeping those that pass the other
         # filters: one batch for a typical page, never all matches (a 2-letter prefix can hit
