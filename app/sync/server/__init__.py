@@ -11,7 +11,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.sync.server.http import FAULT_KINDS, NationalServer  # noqa: F401
+from app.sync.server.faults import FAULT_KINDS
+
+
+def __getattr__(name: str):
+    # The HTTP server (http.server, email…) is imported only when used: `guichet` itself
+    # registers this command at every start and must not pay for it.
+    if name == "NationalServer":
+        from app.sync.server.http import NationalServer
+
+        return NationalServer
+    raise AttributeError(name)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
+    from app.sync.server.http import NationalServer
+
     server = NationalServer(Path(args.db), host=args.host, port=args.port, token=args.token, admin=args.admin)
     if args.fault:
         server.faults.set([{"kind": args.fault, "count": args.fault_count, "retry_after": args.retry_after,

@@ -22,8 +22,7 @@ from urllib.parse import urlsplit
 
 from app.sync.server.db import Invalid, ServerDB, Stale, validate
 
-FAULT_KINDS = ("500", "502", "503", "429", "slow", "drop", "reset", "captive", "redirect", "401",
-               "bad_json", "wrong_hash", "422")
+from app.sync.server.faults import FAULT_KINDS  # noqa: E402  (shared with the CLI, which must stay light)
 CAPTIVE_HTML = (b"<!doctype html><html><head><title>Connexion Wi-Fi</title></head><body>"
                 b"<h1>Bienvenue sur le Wi-Fi public</h1><form action='/login'>Acceptez les conditions</form>"
                 b"</body></html>")
