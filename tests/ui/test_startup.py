@@ -35,3 +35,26 @@ def test_new_store_without_a_secure_keyring_is_refused_plainly_and_not_created(q
     assert any("trousseau sécurisé" in text for text in shown)
     assert "exit 2" in shown
     assert not (tmp_path / "new.db").exists()
+
+
+def test_new_store_is_created_encrypted_and_shows_the_recovery_code_before_the_wizard(
+        qtbot, tmp_path, secure_keyring, monkeypatch):
+    from PySide6.QtWidgets import QApplication
+
+    import app.ui.app as app_module
+    from app.ui import recovery
+
+    seen = []
+    monkeypatch.setattr(recovery.RecoveryCodeDialog, "exec", lambda self: seen.append("code") or 1)
+    monkeypatch.setattr(app_module, "run_setup", lambda store, parent: seen.append(("wizard", store.path)) or False)
+    monkeypatch.setattr(QApplication.instance(), "quit", lambda: seen.append("quit"))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    path = tmp_path / "prod.db"
+    startup = Startup(QApplication.instance(), window, str(path), demo=False, reset_demo=False)
+    startup.non_interactive = False
+    startup.start()
+    assert seen[:2] == ["code", ("wizard", path)]
+    assert "quit" in seen  # the wizard was cancelled: the app stops, nothing half set up
+    assert path.read_bytes()[:16] != b"SQLite format 3\x00"  # encrypted from its first page
+    startup.store.close()
