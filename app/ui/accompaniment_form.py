@@ -7,7 +7,7 @@ one Alt+digit away; Enter saves from any field; Esc cancels.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
@@ -18,7 +18,7 @@ from app.core import cases, structures
 from app.core.accompaniments import AccompanimentInput, ProcedureLine
 from app.core.catalogue import ProcedureChoice, ProcedureMatcher
 from app.core.usagers import UsagerInput, display_name, get_usager, search_usagers
-from app.i18n import _, current_language
+from app.i18n import _
 from app.models.catalogue import catalogue
 from app.models.enums import Canal, StructureKind
 from app.models.errors import DomainError, ValidationError

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QDateEdit, QDialog, QDialogButtonBox, 
 
 from app.core import accompaniments as acc_service
 from app.core.usagers import display_name, get_usager
-from app.i18n import _, format_date, format_datetime, label
+from app.i18n import _, format_datetime, label
 from app.models.catalogue import catalogue
 from app.models.errors import DomainError, ValidationError
 from app.ui.widgets import select_data, vocabulary_combo, with_error

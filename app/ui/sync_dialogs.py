@@ -4,8 +4,8 @@ month closing by a supervisor (and corrections with a reason), and the service a
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLineEdit,
+                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from app.i18n import _, format_datetime, format_month, format_number, label
 from app.models.errors import DomainError, ValidationError

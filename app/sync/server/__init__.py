@@ -8,7 +8,6 @@ persists to its own SQLite file, and injects faults on demand (demos and tests).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from app.sync.server.faults import FAULT_KINDS
