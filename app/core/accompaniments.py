@@ -1,6 +1,10 @@
 """Open, update, change the status of an accompaniment. Every write is one transaction
-(the caller's `store.write()`); validation runs before anything is added to the session,
-so a refused input never leaves a half-written record."""
+(the caller's `store.write()`, normally through the `Desk`); validation runs before anything is
+added to the session, so a refused input never leaves a half-written record.
+
+Scope: every function that takes an id checks that the record belongs to one of the actor's
+structures and otherwise answers « introuvable » (app/core/context.py). Search rows and sync
+marks are derived on commit (app/core/changes.py), not written here."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import json
 from dataclasses import dataclass, field, asdict
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.core.context import Actor
@@ -17,8 +22,6 @@ from app.models.enums import (Autonomy, Canal, CaseStatus, Finalisation, Mandate
 from app.models.errors import NotFound, ValidationError
 from app.models.tables import (Accompaniment, AccompanimentEvent, AccompanimentProcedure, BusStop,
                                Partner, Procedure, Structure, Usager, utcnow)
-from app.store import search_index
-
 NOTE_MAX = 500
 EARLIEST = datetime(2019, 1, 1)
 
@@ -107,6 +110,8 @@ def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: dat
     thematique = data.thematique
     if not thematique and lines[0].procedure_code:
         thematique = session.get(Procedure, lines[0].procedure_code).thematique
+    elif not thematique:  # « Autre démarche »: the partner's usual thématique, on create and edit alike
+        thematique = default_thematique(session, lines[0].partner_code)
     thematique = _check_enum(thematique, Thematique, "thematique", "Thématique")
 
     follow_up = data.follow_up_on
@@ -124,8 +129,10 @@ def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: dat
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in note):
         raise ValidationError("Note : caractères de contrôle non autorisés.", field="note")
 
-    if data.usager_id is not None and session.get(Usager, data.usager_id) is None:
-        raise ValidationError("Usager introuvable.", field="usager")
+    if data.usager_id is not None:
+        usager = session.get(Usager, data.usager_id)
+        if usager is None or not actor.sees(usager.structure_id):
+            raise ValidationError("Usager introuvable.", field="usager")
 
     return dict(
         occurred_at=occurred_at, duration_min=duration, canal=canal, bus_stop_id=bus_stop_id,
@@ -134,6 +141,14 @@ def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: dat
         finalisation=_check_enum(data.finalisation, Finalisation, "finalisation", "Finalisation", optional=True),
         mandate=mandate, follow_up_on=follow_up, status=status, note=note,
     ), lines
+
+
+def default_thematique(session: Session, partner_code: str) -> str:
+    """Thématique of a free démarche (« Autre démarche »): the partner's most common one in the
+    catalogue, or « papiers et citoyenneté » for a partner without démarches."""
+    rows = session.exec(select(Procedure.thematique, func.count()).where(Procedure.partner_code == partner_code)
+                        .group_by(Procedure.thematique).order_by(func.count().desc(), Procedure.thematique)).first()
+    return rows[0] if rows else Thematique.PAPIERS_CITOYENNETE.value
 
 
 def search_body(session: Session, acc: Accompaniment, lines: list[ProcedureLine]) -> str:
@@ -160,14 +175,6 @@ def _write_lines(session: Session, acc_id: int, lines: list[ProcedureLine]) -> N
                                            position=pos))
 
 
-def _touch_usager(session: Session, usager_id: int | None, day: date) -> None:
-    if usager_id:
-        u = session.get(Usager, usager_id)
-        if u.last_contact_on is None or u.last_contact_on < day:
-            u.last_contact_on = day
-            session.add(u)
-
-
 def open_accompaniment(session: Session, actor: Actor, data: AccompanimentInput,
                        now: datetime | None = None) -> Accompaniment:
     """Log an accompaniment (and its new usager, if any). Raises ValidationError, PermissionDenied."""
@@ -181,17 +188,16 @@ def open_accompaniment(session: Session, actor: Actor, data: AccompanimentInput,
     session.add(acc)
     session.flush()
     _write_lines(session, acc.id, lines)
-    _touch_usager(session, usager_id, acc.occurred_at.date())
     session.add(AccompanimentEvent(accompaniment_id=acc.id, agent_id=actor.agent_id, kind="created",
                                    detail=json.dumps({"status": acc.status}, ensure_ascii=False)))
-    search_index.index_accompaniment(session, acc.id, search_body(session, acc, lines))
     session.flush()
     return acc
 
 
-def input_for(session: Session, accompaniment_id: int) -> AccompanimentInput:
+def input_for(session: Session, actor: Actor, accompaniment_id: int) -> AccompanimentInput:
     """The editable fields of an accompaniment, as a form would hold them."""
-    return _current_input(session, get_accompaniment(session, accompaniment_id))
+    actor.require("read_cases")
+    return _current_input(session, get_accompaniment(session, actor, accompaniment_id))
 
 
 def _current_input(session: Session, acc: Accompaniment) -> AccompanimentInput:
@@ -208,7 +214,7 @@ def update_accompaniment(session: Session, actor: Actor, accompaniment_id: int, 
                          now: datetime | None = None) -> Accompaniment:
     """Replace the editable fields; records each changed field in the history."""
     actor.require("update_accompaniment")
-    acc = get_accompaniment(session, accompaniment_id)
+    acc = get_accompaniment(session, actor, accompaniment_id)
     before = _current_input(session, acc)
     now = now or datetime.now()
     values, lines = _validate(session, actor, data, max(now, acc.occurred_at))
@@ -224,7 +230,6 @@ def update_accompaniment(session: Session, actor: Actor, accompaniment_id: int, 
     if data.usager_id != acc.usager_id:
         changes["usager_id"] = [acc.usager_id, data.usager_id]
         acc.usager_id = data.usager_id
-        _touch_usager(session, acc.usager_id, acc.occurred_at.date())
     if not changes:
         return acc
     acc.updated_at = utcnow()
@@ -233,7 +238,6 @@ def update_accompaniment(session: Session, actor: Actor, accompaniment_id: int, 
     session.add(AccompanimentEvent(accompaniment_id=acc.id, agent_id=actor.agent_id, kind=kind,
                                    detail=json.dumps(changes, ensure_ascii=False)))
     session.flush()
-    search_index.index_accompaniment(session, acc.id, search_body(session, acc, lines))
     return acc
 
 
@@ -241,7 +245,7 @@ def change_status(session: Session, actor: Actor, accompaniment_id: int, status:
                   follow_up_on: date | None | type(...) = ..., now: datetime | None = None) -> Accompaniment:
     """Move a case to another status (and optionally set or clear its follow-up date)."""
     actor.require("change_status")
-    acc = get_accompaniment(session, accompaniment_id)
+    acc = get_accompaniment(session, actor, accompaniment_id)
     data = _current_input(session, acc)
     data.status = _check_enum(status, CaseStatus, "status", "Statut")
     if follow_up_on is not ...:
@@ -251,7 +255,8 @@ def change_status(session: Session, actor: Actor, accompaniment_id: int, status:
 
 def close_accompaniment(session: Session, actor: Actor, accompaniment_id: int,
                         finalisation: str | None = None) -> Accompaniment:
-    acc = get_accompaniment(session, accompaniment_id)
+    actor.require("change_status")
+    acc = get_accompaniment(session, actor, accompaniment_id)
     data = _current_input(session, acc)
     data.status = CaseStatus.CLOS
     if finalisation:
@@ -259,9 +264,11 @@ def close_accompaniment(session: Session, actor: Actor, accompaniment_id: int,
     return update_accompaniment(session, actor, accompaniment_id, data)
 
 
-def get_accompaniment(session: Session, accompaniment_id: int) -> Accompaniment:
+def get_accompaniment(session: Session, actor: Actor, accompaniment_id: int) -> Accompaniment:
+    """The accompaniment, if it exists and is in the actor's scope; NotFound otherwise."""
+    actor.require("read_cases")
     acc = session.get(Accompaniment, accompaniment_id)
-    if acc is None:
+    if acc is None or not actor.sees(acc.structure_id):
         raise NotFound("Accompagnement introuvable.")
     return acc
 
@@ -273,7 +280,7 @@ def procedure_lines(session: Session, accompaniment_id: int) -> list[Accompanime
 
 
 def history(session: Session, actor: Actor, accompaniment_id: int) -> list[AccompanimentEvent]:
-    actor.require("read_cases")
+    get_accompaniment(session, actor, accompaniment_id)  # scope
     return list(session.exec(select(AccompanimentEvent)
                              .where(AccompanimentEvent.accompaniment_id == accompaniment_id)
                              .order_by(AccompanimentEvent.at, AccompanimentEvent.id)))
@@ -300,6 +307,6 @@ def _jsonable(value):
     return value
 
 
-__all__ = ["AccompanimentInput", "ProcedureLine", "open_accompaniment", "update_accompaniment",
+__all__ = ["AccompanimentInput", "ProcedureLine", "default_thematique", "open_accompaniment", "update_accompaniment",
            "change_status", "close_accompaniment", "get_accompaniment", "procedure_lines", "history",
            "last_input", "input_for", "display_name"]

@@ -85,6 +85,14 @@ def count_by(session: Session, column, structure_ids: list[int] | None, start: d
     return {k: n for k, n in session.exec(q)}
 
 
+def count_partners(session: Session, structure_ids: list[int] | None, start: date, end: date) -> dict[str, int]:
+    """Accompaniments by partner code; an accompaniment counts once per partner it involved."""
+    q = (select(AccompanimentProcedure.partner_code, func.count(func.distinct(Accompaniment.id)))
+         .join(Accompaniment, Accompaniment.id == AccompanimentProcedure.accompaniment_id)
+         .where(counted(structure_ids, start, end)).group_by(AccompanimentProcedure.partner_code))
+    return {p: n for p, n in session.exec(q)}
+
+
 def count_procedures(session: Session, structure_ids: list[int] | None, start: date, end: date) -> dict:
     """Accompaniments by (partner, démarche code or None for a free démarche); an accompaniment
     counts once per démarche it involved, like partners."""

@@ -11,7 +11,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import secrets as _secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -93,8 +96,55 @@ def set_password(session: Session, agent_id: int, password: str, actor: Actor | 
     journal.record(session, actor.agent_id if actor else None, "password_set", f"agent:{agent_id}")
 
 
-def actor_for(agent: Agent) -> Actor:
-    return Actor(agent.id, agent.structure_id, Role(agent.role), agent.display_name)
+# ----------------------------------------------------------------------------- grants
+# A Grant is the actor a login issued: an Actor sealed with a key that lives only in this
+# process, so the Desk (app/core/desk.py) can tell it from one built by hand. Python cannot hide
+# anything from code running in the same process; the seal stops mistakes and shortcuts (a
+# hand-built `Actor(role=ADMIN)`), and the Desk re-reads role and `active` at every operation anyway.
+
+_SEAL_KEY = _secrets.token_bytes(32)
+SYSTEM_AGENT_ID = 0  # the command line (sync, aggregate reports): no agent row
+
+
+@dataclass(frozen=True)
+class Grant(Actor):
+    seal: str = ""
+
+
+def _seal(agent_id: int, structure_id: int, role: str) -> str:
+    return hmac.new(_SEAL_KEY, f"{agent_id}:{structure_id}:{role}".encode(), hashlib.sha256).hexdigest()
+
+
+def _grant(agent_id: int, structure_id: int, role: Role, display_name: str) -> Grant:
+    return Grant(agent_id, structure_id, Role(role), display_name, seal=_seal(agent_id, structure_id, str(role)))
+
+
+def check_grant(grant) -> None:
+    """Raise PermissionDenied unless `grant` was issued by this module in this process."""
+    if not isinstance(grant, Grant) or not hmac.compare_digest(
+            grant.seal, _seal(grant.agent_id, grant.structure_id, str(grant.role))):
+        raise PermissionDenied("Identité non vérifiée : connectez-vous.")
+
+
+def actor_for(agent: Agent) -> Grant:
+    return _grant(agent.id, agent.structure_id, Role(agent.role), agent.display_name)
+
+
+def system_grant(structure_id: int, role: Role = Role.AGENT, name: str = "ligne de commande") -> Grant:
+    """The command line's identity: whoever can open the store file (like the installer). Its
+    use cases are the aggregate ones (sync, monthly figures); the Desk sees every structure."""
+    return _grant(SYSTEM_AGENT_ID, structure_id, role, name)
+
+
+def grant_without_password(session: Session, agent_id: int) -> Grant:
+    """While no agent has a password (demo, first run), choosing an agent is the login.
+    Raises PermissionDenied once passwords are in use."""
+    if login_required(session):
+        raise PermissionDenied("Mot de passe requis : connectez-vous.")
+    agent = _get_agent(session, agent_id)
+    if not agent.active:
+        raise PermissionDenied("Agent inconnu ou désactivé.")
+    return actor_for(agent)
 
 
 def login_required(session: Session) -> bool:
@@ -164,8 +214,9 @@ def check_password(session: Session, agent_id: int, password: str, now: datetime
     return LoginOutcome(actor_for(agent))
 
 
-def login(store, agent_id: int, password: str, now: datetime | None = None, action: str = "login") -> Actor:
-    """Open a write transaction, check the password, commit, then raise ValidationError on failure."""
+def login(store, agent_id: int, password: str, now: datetime | None = None, action: str = "login") -> Grant:
+    """Open a write transaction, check the password, commit, then raise ValidationError on failure.
+    Returns the Grant a `Desk` is opened with."""
     with store.write() as session:
         outcome = check_password(session, agent_id, password, now, action)
     if not outcome.ok:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.core import changes
 from app.core.catalogue import sync_reference_data
 from app.store.engine import Store, open_store
 
@@ -13,6 +14,7 @@ def open_app_store(path: Path, read_only: bool = False, encrypted: bool | None =
     An existing encrypted store is detected and opened with its keyring key; `encrypted=None`
     creates a missing file in clear (demo, tests, benchmarks: fake data only)."""
     store = open_store(path, read_only=read_only, encrypted=encrypted)
+    store.write_hooks.append(changes.install)
     if not read_only:
         with store.write() as session:
             sync_reference_data(session)

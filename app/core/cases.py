@@ -11,8 +11,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, literal, or_
 from sqlmodel import Session, select
 
+from app.core import activity
 from app.core.context import Actor
-from app.models.enums import COUNTED_STATUSES, CaseStatus
+from app.models.enums import CaseStatus
 from app.models.tables import (Accompaniment, AccompanimentProcedure, Agent, FavouriteProcedure,
                                Partner, Procedure, Usager)
 from app.store import search_index
@@ -46,14 +47,22 @@ class CaseFilter:
     structure_id: int | None = None
 
 
-def _base_query(f: CaseFilter, by_ids: bool = False):
-    """`by_ids`: the caller restricts to a short list of ids (search matches); the structure test
-    is then written `structure_id + 0` so that no index on it tempts the planner away from the
-    primary-key lookups (walking a site's index instead cost 280 ms at a million rows)."""
-    q = select(Accompaniment)
+def _scope(actor: Actor, f: CaseFilter) -> list[int]:
+    """Structures a list may show: the filter's one if the actor sees it, else all the actor sees."""
     if f.structure_id is not None:
-        column = Accompaniment.structure_id + 0 if by_ids else Accompaniment.structure_id
-        q = q.where(column == f.structure_id)
+        return [f.structure_id] if actor.sees(f.structure_id) else []
+    return sorted(actor.structure_ids)
+
+
+def _base_query(actor: Actor, f: CaseFilter, by_ids: bool = False):
+    """Every list is limited to the actor's scope. `by_ids`: the caller restricts to a short list
+    of ids (search matches); the structure test is then written `structure_id + 0` so that no
+    index on it tempts the planner away from the primary-key lookups (walking a site's index
+    instead cost 280 ms at a million rows)."""
+    q = select(Accompaniment)
+    ids = _scope(actor, f)
+    column = Accompaniment.structure_id + 0 if by_ids else Accompaniment.structure_id
+    q = q.where(column == ids[0]) if len(ids) == 1 else q.where(column.in_(ids))
     if f.statuses:
         q = q.where(Accompaniment.status.in_(f.statuses))
     if f.follow_up_due_by is not None:
@@ -71,11 +80,11 @@ _LIST_COLUMNS = (Accompaniment.id, Accompaniment.occurred_at, Accompaniment.usag
                  Usager.anonymous, Usager.first_name, Usager.last_name, Agent.display_name)
 
 
-def _list_query(f: CaseFilter, by_ids: bool = False):
+def _list_query(actor: Actor, f: CaseFilter, by_ids: bool = False):
     # Plain rows of the few columns a list shows, usager and agent names joined in one statement:
     # building ORM objects and extra round trips cost more than the query itself. LEFT joins keep
     # accompaniment the outer loop, so SQLite can still walk the occurred_at index for ORDER BY.
-    return (_base_query(f, by_ids).with_only_columns(*_LIST_COLUMNS).select_from(Accompaniment)
+    return (_base_query(actor, f, by_ids).with_only_columns(*_LIST_COLUMNS).select_from(Accompaniment)
             .outerjoin(Usager, Usager.id == Accompaniment.usager_id)
             .outerjoin(Agent, Agent.id == Accompaniment.agent_id))
 
@@ -88,7 +97,7 @@ def list_cases(session: Session, actor: Actor, f: CaseFilter | None = None,
     Follow-up lists sort by follow-up date, oldest first."""
     actor.require("read_cases")
     f = f or CaseFilter()
-    q = _list_query(f, by_ids=bool(f.text.strip()))
+    q = _list_query(actor, f, by_ids=bool(f.text.strip()))
     if f.text.strip():
         # Walk the matches newest first, a batch at a time, keeping those that pass the other
         # filters: one batch for a typical page, never all matches (a 2-letter prefix can hit
@@ -149,7 +158,7 @@ def _rows(session: Session, accs: list) -> list[CaseRow]:
 
 def count_cases(session: Session, actor: Actor, f: CaseFilter) -> int:
     actor.require("read_cases")
-    q = _base_query(f).with_only_columns(func.count()).select_from(Accompaniment)
+    q = _base_query(actor, f).with_only_columns(func.count()).select_from(Accompaniment)
     return session.exec(q).one()
 
 
@@ -164,25 +173,19 @@ class TodaySummary:
 
 
 def today_activity(session: Session, actor: Actor, day: date | None = None) -> TodaySummary:
-    """What the structure did today: counts by partner, distinct usagers, follow-ups due."""
+    """What the actor's structure did today, counted by the rules of app/core/activity.py (the
+    report's and the national sync's): totals, distinct usagers, by partner; plus follow-ups due
+    and the agent's own count."""
     actor.require("read_cases")
     day = day or date.today()
-    start = datetime.combine(day, datetime.min.time())
-    window = and_(Accompaniment.structure_id == actor.structure_id, Accompaniment.occurred_at >= start,
-                  Accompaniment.occurred_at < start + timedelta(days=1),
-                  Accompaniment.status.in_([s.value for s in COUNTED_STATUSES]))
-    rows = session.exec(select(Accompaniment.id, Accompaniment.usager_id, Accompaniment.agent_id).where(window)).all()
-    total = len(rows)
-    # An anonymous visit counts as one usager; identified usagers are counted once.
-    usagers = len({u for _, u, _ in rows if u}) + sum(1 for _, u, _ in rows if not u)
-    by_partner = session.exec(
-        select(Partner.short_label, func.count(func.distinct(AccompanimentProcedure.accompaniment_id)))
-        .join(Partner, Partner.code == AccompanimentProcedure.partner_code)
-        .join(Accompaniment, Accompaniment.id == AccompanimentProcedure.accompaniment_id)
-        .where(window).group_by(Partner.short_label).order_by(func.count().desc())).all()
+    ids, end = [actor.structure_id], day + timedelta(days=1)
+    labels = dict(session.exec(select(Partner.code, Partner.short_label)).all())
+    by_partner = sorted(((labels.get(code, code), n) for code, n in
+                         activity.count_partners(session, ids, day, end).items()), key=lambda r: (-r[1], r[0]))
     due = count_cases(session, actor, CaseFilter(follow_up_due_by=day, structure_id=actor.structure_id))
-    return TodaySummary(day, total, usagers, [(p, n) for p, n in by_partner], due,
-                        sum(1 for _, _, a in rows if a == actor.agent_id))
+    mine = activity.count_by(session, Accompaniment.agent_id, ids, day, end).get(actor.agent_id, 0)
+    return TodaySummary(day, activity.total_accompaniments(session, ids, day, end),
+                        activity.total_usagers(session, ids, day, end), by_partner, due, mine)
 
 
 @dataclass

@@ -98,7 +98,7 @@ def start_moment(session: Session, actor: Actor, accompaniment_id: int, moment_i
     Raises ValidationError (field moment, event_date or sections), NotFound."""
     actor.require("manage_checklists")
     today = today or date.today()
-    acc = get_accompaniment(session, accompaniment_id)
+    acc = get_accompaniment(session, actor, accompaniment_id)
     if acc.status == CaseStatus.ANNULE:
         raise ValidationError("Ce dossier est annulé : on ne peut pas y démarrer un moment de vie.", field="moment")
     cat = current_catalogue(session)
@@ -206,7 +206,7 @@ def _view(step: CaseStep, event: date, today: date) -> StepView:
 def moments_for_case(session: Session, actor: Actor, accompaniment_id: int,
                      today: date | None = None) -> list[MomentView]:
     """The moments de vie of a case, with due dates and overdue flags computed for `today`."""
-    actor.require("read_cases")
+    get_accompaniment(session, actor, accompaniment_id)  # permission and scope
     today = today or date.today()
     cat = current_catalogue(session)
     views = []
@@ -233,6 +233,7 @@ def set_step_status(session: Session, actor: Actor, case_step_id: int, status: s
     if step is None:
         raise NotFound("Étape introuvable.")
     moment = session.get(CaseMoment, step.case_moment_id)
+    get_accompaniment(session, actor, moment.accompaniment_id)  # scope: another structure's step is « introuvable »
     raw = json.loads(step.definition)
     if log_accompaniment:
         if status != "fait":
@@ -242,7 +243,7 @@ def set_step_status(session: Session, actor: Actor, case_step_id: int, status: s
                                   "cochez « Fait » sans enregistrer d'accompagnement.", field="status")
         if step.logged_accompaniment_id is not None:
             raise ValidationError("Un accompagnement est déjà enregistré pour cette étape.", field="status")
-        case_ = get_accompaniment(session, moment.accompaniment_id)
+        case_ = get_accompaniment(session, actor, moment.accompaniment_id)
         note = f"Moment de vie « {moment.title} » — {raw['titre']}"[:500]
         data = AccompanimentInput(
             procedures=[ProcedureLine(raw["partenaire"], raw.get("demarche"))], response_type=response_type,
@@ -295,7 +296,7 @@ def handout_data(session: Session, actor: Actor, accompaniment_id: int, *, inclu
     if not moments:
         raise ValidationError("Aucun moment de vie dans ce dossier : démarrez-en un avant d'imprimer la fiche.",
                               field="moment")
-    acc = get_accompaniment(session, accompaniment_id)
+    acc = get_accompaniment(session, actor, accompaniment_id)
     first = None
     if include_first_name and acc.usager_id:
         usager = session.get(Usager, acc.usager_id)

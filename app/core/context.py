@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.models.enums import Role
-from app.models.errors import PermissionDenied
+from app.models.errors import NotFound, PermissionDenied
 
 # Use case -> roles allowed. The service layer checks this whatever the UI shows.
 PERMISSIONS: dict[str, frozenset[Role]] = {}
@@ -47,10 +47,31 @@ permission("import_checklist_catalogue", _SUPERVISION)
 
 @dataclass(frozen=True)
 class Actor:
+    """An agent as the core sees them for one operation.
+
+    `structure_ids` is the actor's **scope**: the structures whose records they may read and
+    write. An agent sees their own structure; a supervisor or administrator sees every structure
+    of the store (the site and its bus). Left empty, it is the agent's own structure. The `Desk`
+    (app/core/desk.py) builds a fresh Actor from the agent's row at every operation, so a role
+    or scope given by hand is never trusted there."""
+
     agent_id: int
     structure_id: int
     role: Role = Role.AGENT
     display_name: str = ""
+    structure_ids: frozenset[int] = field(default=frozenset())
+
+    def __post_init__(self):
+        if not self.structure_ids:
+            object.__setattr__(self, "structure_ids", frozenset({self.structure_id}))
+
+    def sees(self, structure_id: int | None) -> bool:
+        return structure_id in self.structure_ids
+
+    def require_scope(self, structure_id: int | None, what: str = "Enregistrement") -> None:
+        """A record of another structure is answered as if it did not exist (no existence leak)."""
+        if not self.sees(structure_id):
+            raise NotFound(f"{what} introuvable.")
 
     def can(self, use_case: str) -> bool:
         return self.role in PERMISSIONS.get(use_case, frozenset())

@@ -80,7 +80,8 @@ def display_name(usager: Usager | None) -> str:
     return " ".join(filter(None, [usager.first_name, (usager.last_name or "").upper()]))
 
 
-def _index(session: Session, usager: Usager) -> None:
+def index_usager(session: Session, usager: Usager) -> None:
+    """Search row of a usager (derived data: called on commit by app/core/changes.py)."""
     body = " ".join(filter(None, [usager.first_name, usager.last_name, usager.phone, usager.email]))
     search_index.index_usager(session, usager.id, body if not usager.anonymous else "")
 
@@ -90,27 +91,27 @@ def create_usager(session: Session, actor: Actor, data: UsagerInput) -> Usager:
     usager = Usager(structure_id=actor.structure_id, **_validate(data))
     session.add(usager)
     session.flush()
-    _index(session, usager)
     journal.record(session, actor, "usager_created", journal.usager_ref(usager))
     return usager
 
 
 def update_usager(session: Session, actor: Actor, usager_id: int, data: UsagerInput) -> Usager:
     actor.require("manage_usager")
-    usager = get_usager(session, usager_id)
+    usager = get_usager(session, actor, usager_id)
     for key, value in _validate(data).items():
         setattr(usager, key, value)
     usager.updated_at = utcnow()
     session.add(usager)
     session.flush()
-    _index(session, usager)
     journal.record(session, actor, "usager_updated", journal.usager_ref(usager))
     return usager
 
 
-def get_usager(session: Session, usager_id: int) -> Usager:
+def get_usager(session: Session, actor: Actor, usager_id: int) -> Usager:
+    """The usager, if they belong to one of the actor's structures; NotFound otherwise."""
+    actor.require("read_cases")
     usager = session.get(Usager, usager_id)
-    if usager is None:
+    if usager is None or not actor.sees(usager.structure_id):
         raise NotFound("Usager introuvable.")
     return usager
 
@@ -118,8 +119,11 @@ def get_usager(session: Session, usager_id: int) -> Usager:
 def search_usagers(session: Session, actor: Actor, query: str, limit: int = 20) -> list[Usager]:
     """Identified usagers whose name, phone or e-mail starts with the typed words."""
     actor.require("search")
-    ids = search_index.search_usager_ids(session, query, limit)
+    # Matches of other structures are dropped after the FTS lookup (a short list of ids), so a
+    # bus agent never finds the site's usagers; ask for a few more to fill the page anyway.
+    ids = search_index.search_usager_ids(session, query, limit * 3)
     if not ids:
         return []
-    rows = {u.id: u for u in session.exec(select(Usager).where(Usager.id.in_(ids)))}
-    return [rows[i] for i in ids if i in rows]
+    rows = {u.id: u for u in session.exec(select(Usager).where(Usager.id.in_(ids),
+                                                               Usager.structure_id.in_(sorted(actor.structure_ids))))}
+    return [rows[i] for i in ids if i in rows][:limit]

@@ -112,6 +112,9 @@ class Store:
         self.read_only = read_only
         self._key = key  # kept for backups (same key) and never logged
         self._write_engine = engine.execution_options(guichet_write=True)
+        # Called with each new write session before the caller uses it: the core registers its
+        # change tracking and derived data here (app/core/changes.py), the store knows nothing of it.
+        self.write_hooks: list = []
 
     @property
     def encrypted(self) -> bool:
@@ -138,6 +141,8 @@ class Store:
         if self.read_only:
             raise StoreError("Le fichier de données est ouvert en lecture seule : aucune modification possible.")
         with Session(self._write_engine, expire_on_commit=False) as session:
+            for hook in self.write_hooks:
+                hook(session)
             try:
                 yield session
                 session.commit()

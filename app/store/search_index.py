@@ -71,6 +71,10 @@ def index_accompaniment(session, accompaniment_id: int, body: str) -> None:
     )
 
 
+def remove_accompaniment(session, accompaniment_id: int) -> None:
+    session.execute(text(f"DELETE FROM {ACCOMPANIMENT_FTS} WHERE rowid = :id"), {"id": accompaniment_id})
+
+
 def index_usager(session, usager_id: int, body: str) -> None:
     session.execute(text(f"DELETE FROM {USAGER_FTS} WHERE rowid = :id"), {"id": usager_id})
     if body.strip():

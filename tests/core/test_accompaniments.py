@@ -52,7 +52,7 @@ def test_a_follow_up_date_keeps_the_case_open(store, actor):
     (simple(note="x" * 501), "note"),
     (simple(canal="itinerant_bus"), "bus_stop"),
     (simple(status="perdu"), "status"),
-    (AccompanimentInput([ProcedureLine("CAF")]), "thematique"),
+    (AccompanimentInput([ProcedureLine("CAF")], thematique="astrologie"), "thematique"),
     (simple(new_usager=UsagerInput(first_name="Jean", phone="12")), "phone"),
     (simple(new_usager=UsagerInput(first_name="J3an")), "first_name"),
 ])
@@ -94,7 +94,7 @@ def test_updates_and_status_changes_are_kept_in_history(store, actor):
     with store.write() as s:
         acc.change_status(s, actor, a.id, "en_attente_partenaire")
     with store.write() as s:
-        data = acc.input_for(s, a.id)
+        data = acc.input_for(s, actor, a.id)
         data.note = "Rappeler après réponse ANTS"
         data.procedures.append(ProcedureLine("CAF", "CAF-LOGEMENT"))
         acc.update_accompaniment(s, actor, a.id, data)
@@ -113,7 +113,7 @@ def test_an_update_with_no_change_writes_no_history(store, actor):
     with store.write() as s:
         a = acc.open_accompaniment(s, actor, simple())
     with store.write() as s:
-        acc.update_accompaniment(s, actor, a.id, acc.input_for(s, a.id))
+        acc.update_accompaniment(s, actor, a.id, acc.input_for(s, actor, a.id))
     assert count(store, AccompanimentEvent) == 1
 
 

@@ -47,7 +47,7 @@ def test_hashes_are_argon2id_with_rfc9106_low_memory_parameters_and_verify_withi
     auth._hasher().verify(stored, GOOD)
     assert time.process_time() - start < 1.0
     actor = auth.login(store, agent_id, GOOD)
-    assert actor == Actor(agent_id, site["fixed"].id, Role.AGENT, "Marie Curie")
+    assert (actor.agent_id, actor.structure_id, actor.role, actor.display_name) == (agent_id, site["fixed"].id, Role.AGENT, "Marie Curie")
 
 
 @pytest.mark.parametrize("weak", ["", "court1!", "motdepasselong", "MotDePasseLong", "aaaaaaaaaaaA1!",

@@ -83,7 +83,7 @@ CALLS = {
     "open_accompaniment": _w(lambda s, a, c: open_accompaniment(s, a, AccompanimentInput(
         [ProcedureLine("CAF")], thematique="social_sante"))),
     "update_accompaniment": _w(lambda s, a, c: update_accompaniment(s, a, c.accompaniment_id,
-                                                                      input_for(s, c.accompaniment_id))),
+                                                                      input_for(s, c.admin, c.accompaniment_id))),
     "change_status": _w(lambda s, a, c: change_status(s, a, c.accompaniment_id, "clos")),
     "read_cases": _w(lambda s, a, c: list_cases(s, a)),
     "search": _w(lambda s, a, c: search_usagers(s, a, "Dupont")),

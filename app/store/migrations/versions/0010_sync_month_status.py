@@ -1,0 +1,41 @@
+"""Sync status per (structure, month), marked dirty by writes.
+
+Revision ID: 0010_sync_month_status
+Revises: 0009_drop_status_index
+Create Date: 2026-12-01
+
+The status bar used to rebuild every month's snapshot after every save to count pending months.
+Writes now mark the months they touch (app/core/changes.py) and only those are re-evaluated.
+Every month already in the store starts dirty, so the first evaluation covers them all.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010_sync_month_status"
+down_revision = "0009_drop_status_index"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "sync_month_status",
+        sa.Column("structure_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("dirty", sa.Boolean(), nullable=False),
+        sa.Column("pending", sa.Boolean(), nullable=False),
+        sa.Column("rejected", sa.Boolean(), nullable=False),
+        sa.Column("needs_correction", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("structure_id", "month"),
+    )
+    # Months with accompaniments, and months the sync already knows: all to evaluate once.
+    op.execute("""
+        INSERT INTO sync_month_status (structure_id, month, dirty, pending, rejected, needs_correction)
+        SELECT DISTINCT structure_id, substr(occurred_at, 1, 7) || '-01', 1, 0, 0, 0 FROM accompaniment
+        UNION
+        SELECT structure_id, month, 1, 0, 0, 0 FROM sync_month
+    """)
+
+
+def downgrade() -> None:
+    op.drop_table("sync_month_status")
