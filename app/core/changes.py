@@ -11,10 +11,10 @@ transaction (so it is all or nothing with the write itself):
 - **usagers' last contact**: `last_contact_on` (which retention reads) is the date of the
   usager's latest accompaniment, recomputed for every usager a touched case points or pointed to,
   so moving a visit date forward or back, or re-attaching a case, is reflected at once;
-- **sync months**: each (structure, month) whose national figures may have moved — an
-  accompaniment's old and new month, a survey answer's month, a month row of the sync itself —
-  is marked dirty in `sync_month_status`; the sync status evaluates only marked months
-  (`app/sync/pending.py`) instead of rebuilding every month's snapshot after every save.
+- **sync months**: each (structure, month) whose national counts may have moved — an
+  accompaniment's old and new month, a survey answer's month — is marked dirty in
+  `sync_month_status`; the sync status recomputes only marked months (`app/sync/pending.py`)
+  instead of rebuilding every month's snapshot after every save.
 
 The `Changes` record is what the caller gets back (`Desk.op` returns it): screens refresh
 from it instead of reloading everything. Writers that bypass the ORM (the demo builder's bulk
@@ -88,7 +88,6 @@ def _note_accompaniment(ch: Changes, acc: Accompaniment, deleted: bool) -> None:
 def _collect(session: Session, _flush_context) -> None:
     ch: Changes = session.info[_KEY]
     from app.models.surveys import SurveyResponse
-    from app.models.sync import SyncMonth
 
     for objs, deleted in ((session.new, False), (session.dirty, False), (session.deleted, True)):
         for obj in objs:
@@ -109,8 +108,6 @@ def _collect(session: Session, _flush_context) -> None:
                     ch.renamed_usagers.add(obj.id)
             elif isinstance(obj, SurveyResponse):
                 ch.months.add((obj.structure_id, _first_day(obj.answered_on)))
-            elif isinstance(obj, SyncMonth):
-                ch.months.add((obj.structure_id, _first_day(obj.month)))
 
 
 def _before_commit(session: Session) -> None:
@@ -181,4 +178,4 @@ def mark_months(session: Session, months) -> None:
         found = session.execute(update(table).where(table.c.structure_id == structure_id, table.c.month == month)
                                 .values(dirty=True)).rowcount
         if not found:
-            session.execute(table.insert().values(structure_id=structure_id, month=month, dirty=True))
+            session.execute(table.insert().values(structure_id=structure_id, month=month, dirty=True, counts=None))

@@ -95,6 +95,7 @@ def collect(session: Session, usager_id: int) -> dict:
 def export_usager(session: Session, actor: Actor, usager_id: int) -> dict:
     """Right of access: collect() and journal the export. Raises PermissionDenied, NotFound."""
     actor.require("export_usager_data")
+    actor.require_scope(getattr(session.get(Usager, usager_id), "structure_id", None), "Usager")
     data = collect(session, usager_id)
     journal.record(session, actor, "usager_exported", f"usager:{data['usager']['uuid']}")
     data["exported_at"] = _plain(datetime.now().replace(microsecond=0))
@@ -223,7 +224,7 @@ def erase_usager(store, actor: Actor, usager_id: int) -> ErasureReport:
     rows: dict[str, int] = {}
     with secure_write(store) as session:
         usager = session.get(Usager, usager_id)
-        if usager is None:
+        if usager is None or not actor.sees(usager.structure_id):
             raise NotFound("Usager introuvable.")
         ref = journal.usager_ref(usager)
         for table_name, column in usager_fk_columns():

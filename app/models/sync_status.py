@@ -1,13 +1,15 @@
-"""The sync status of each (structure, month) as last evaluated, and whether it must be re-evaluated.
+"""The national counts of each (structure, month) as last computed, and whether they may have moved.
 
-A write that may move a month's national figures marks it `dirty` (app/core/changes.py); the
-status bar re-evaluates only dirty months (app/sync/pending.py). A month with no row has never
-been seen: it is evaluated like a dirty one. Derived data: dropping every row is always safe.
+A write that may move a month's national figures (an accompaniment, its partners, a survey
+answer) marks the month `dirty` (app/core/changes.py). The sync status then recomputes only dirty
+months; the others reuse `counts` (app/sync/pending.py). Every month that has accompaniments has
+a row. Derived data: setting every row dirty is always safe, only slower.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Optional
 
 from sqlmodel import Field, SQLModel
 
@@ -18,6 +20,4 @@ class SyncMonthStatus(SQLModel, table=True):
     structure_id: int = Field(primary_key=True)
     month: date = Field(primary_key=True)  # first day of the month
     dirty: bool = True
-    pending: bool = False
-    rejected: bool = False
-    needs_correction: bool = False
+    counts: Optional[str] = None  # canonical JSON of the counts part of the snapshot, when clean

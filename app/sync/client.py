@@ -25,6 +25,7 @@ from app.models.tables import utcnow
 from app.store.engine import Store
 from app.sync import settings
 from app.sync.snapshot import build_snapshot, counts_payload, ensure_device_id, month_key
+from app.sync import pending
 from app.sync.state import month_states, row_for_update
 from app.sync.transport import ACCEPTED, AUTH, EXPORTED, OFFLINE, REJECTED, STALE, Transport
 
@@ -196,6 +197,7 @@ def sync_structure(store: Store, structure_id: int, transport: Transport, *, pol
     progress = progress or (lambda done, total, text: None)
     with store.write() as session:
         ensure_device_id(session)
+        pending.settle(session, structure_id)  # keep the counts of months written since the last run
     _interrupted_attempts(store, structure_id)
     result = SyncResult(A_JOUR)
     for rounds in range(2):  # a second round re-sends months whose reconciliation showed a difference

@@ -120,16 +120,24 @@ def _integers_only(value):
     return None
 
 
-def build_snapshot(session: Session, structure_id: int, month: date) -> Snapshot:
-    """Absolute totals of `structure_id` for `month` from this device. Raises NotFound."""
+def month_counts(session: Session, structure_id: int, month: date) -> dict:
+    """The counted part of a snapshot (totals, cube, satisfaction): the expensive part, which
+    app/sync/pending.py keeps per month until a write marks the month dirty."""
+    counts = counts_payload(session, structure_id, month)
+    satisfaction = satisfaction_payload(session, structure_id, month)
+    if satisfaction is not None:
+        counts["satisfaction"] = satisfaction
+    return counts
+
+
+def build_snapshot(session: Session, structure_id: int, month: date, counts: dict | None = None) -> Snapshot:
+    """Absolute totals of `structure_id` for `month` from this device (`counts`: precomputed
+    `month_counts`). Raises NotFound."""
     structure = get_structure(session, structure_id)
     month = month.replace(day=1)
     payload = {"schema": SCHEMA, "structure": structure.matricule, "device": device_id(session),
                "month": month_key(month)}
-    payload.update(counts_payload(session, structure_id, month))
-    satisfaction = satisfaction_payload(session, structure_id, month)
-    if satisfaction is not None:
-        payload["satisfaction"] = satisfaction
+    payload.update(counts if counts is not None else month_counts(session, structure_id, month))
     row = session.exec(select(SyncMonth).where(SyncMonth.structure_id == structure_id,
                                                SyncMonth.month == month)).first()
     if row is not None and row.closed_at is not None:

@@ -100,31 +100,19 @@ def month_state(session: Session, structure_id: int, month: date) -> MonthState:
     return derive(snapshot, get_row(session, structure_id, month))
 
 
-def _add_month(d: date) -> date:
-    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
-
-
 def known_months(session: Session, structure_id: int) -> list[date]:
-    """Every month from the first to the last accompaniment (any status: a month whose entries were
-    all cancelled must still send its zeros), plus every month already known to the sync."""
-    first, last = session.exec(select(func.min(Accompaniment.occurred_at), func.max(Accompaniment.occurred_at))
-                               .where(Accompaniment.structure_id == structure_id)).one()
-    months: set[date] = set(session.exec(select(SyncMonth.month).where(SyncMonth.structure_id == structure_id)))
-    if first is not None:
-        cur, stop = first.date().replace(day=1), last.date().replace(day=1)
-        while cur <= stop:
-            months.add(cur)
-            cur = _add_month(cur)
-    return sorted(months)
+    from app.sync.pending import known_months as known
+
+    return known(session, structure_id)
 
 
 def month_states(session: Session, structure_id: int) -> list[tuple[MonthState, Snapshot]]:
-    """Every known month, oldest first, with the snapshot that would be sent."""
-    out = []
-    for month in known_months(session, structure_id):
-        snapshot = build_snapshot(session, structure_id, month)
-        out.append((derive(snapshot, get_row(session, structure_id, month)), snapshot))
-    return out
+    """Every known month, oldest first, with the snapshot that would be sent (only months a write
+    marked dirty are counted again: app/sync/pending.py)."""
+    from app.sync.pending import snapshots
+
+    return [(derive(snap, get_row(session, structure_id, snap.month)), snap)
+            for snap in snapshots(session, structure_id)]
 
 
 def pending_count(session: Session, structure_id: int) -> int:

@@ -1,4 +1,4 @@
-"""Sync status per (structure, month), marked dirty by writes.
+"""Counts of each (structure, month) as last computed for the sync, marked dirty by writes.
 
 Revision ID: 0010_sync_month_status
 Revises: 0009_drop_status_index
@@ -23,17 +23,15 @@ def upgrade() -> None:
         sa.Column("structure_id", sa.Integer(), nullable=False),
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("dirty", sa.Boolean(), nullable=False),
-        sa.Column("pending", sa.Boolean(), nullable=False),
-        sa.Column("rejected", sa.Boolean(), nullable=False),
-        sa.Column("needs_correction", sa.Boolean(), nullable=False),
+        sa.Column("counts", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("structure_id", "month"),
     )
     # Months with accompaniments, and months the sync already knows: all to evaluate once.
     op.execute("""
-        INSERT INTO sync_month_status (structure_id, month, dirty, pending, rejected, needs_correction)
-        SELECT DISTINCT structure_id, substr(occurred_at, 1, 7) || '-01', 1, 0, 0, 0 FROM accompaniment
+        INSERT INTO sync_month_status (structure_id, month, dirty)
+        SELECT DISTINCT structure_id, substr(occurred_at, 1, 7) || '-01', 1 FROM accompaniment
         UNION
-        SELECT structure_id, month, 1, 0, 0, 0 FROM sync_month
+        SELECT structure_id, month, 1 FROM sync_month
     """)
 
 
