@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Optional
 
+from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
 
@@ -20,4 +21,4 @@ class SyncMonthStatus(SQLModel, table=True):
     structure_id: int = Field(primary_key=True)
     month: date = Field(primary_key=True)  # first day of the month
     dirty: bool = True
-    counts: Optional[str] = None  # canonical JSON of the counts part of the snapshot, when clean
+    counts: Optional[str] = Field(default=None, sa_type=Text)  # canonical JSON of the counts part of the snapshot, when clean
