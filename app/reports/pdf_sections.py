@@ -80,8 +80,6 @@ def _structures_table(b) -> list:
 
 def _sync_block(b) -> list:
     title = b.p(f"<b>{_('Transmission à l’outil national')}</b>", "h2")
-    if b.r.sync is None:
-        return [title, b.p(_("Empreinte et état de l’envoi : pas de données (module de transmission non installé)."), "small")]
     rows = [[s.matricule, _esc(s.state_label or s.state or _("inconnu")), _esc(s.reason or "—"),
              f"<font size=6.5>{_esc(s.snapshot_hash or '—')}</font>"] for s in b.r.sync]
     return [title,
@@ -151,11 +149,8 @@ def _nature(b) -> list:
     left = b.breakdown(_("Type de réponse"), r.by_response_type, half)
     right = b.breakdown(_("Canal"), r.by_canal, half)
     left2 = b.breakdown(_("Thématique"), r.by_thematique, half)
-    if r.by_moment is None:
-        right2 = [b.p(f"<b>{_('Moment de vie')}</b>", "h2"), b.p(_("Pas de données (parcours « moments de vie » non installé)."), "small")]
-    else:
-        right2 = b.breakdown(_("Moment de vie"), r.by_moment, half, with_total=False,
-                             empty=_("Aucun accompagnement rattaché à un moment de vie."))
+    right2 = b.breakdown(_("Moment de vie"), r.by_moment, half, with_total=False,
+                         empty=_("Aucun accompagnement rattaché à un moment de vie."))
     stops = b.breakdown(_("Arrêt du bus"), r.by_bus_stop, half, empty=_("Aucun accompagnement en itinérance ce mois-ci."))
     return [b.h1(_("Nature des accompagnements")), b.side_by_side(left, right), Spacer(1, 3 * mm),
             b.side_by_side(left2, right2), Spacer(1, 3 * mm), b.side_by_side(stops, [])]
@@ -178,9 +173,8 @@ def _outcomes(b) -> list:
 def _satisfaction(b) -> list:
     s = b.r.satisfaction
     out = [b.h1(_("Satisfaction des usagers"))]
-    if s is None or not s.responses:
-        out.append(b.p(_("Pas de données : aucune réponse à l’enquête de satisfaction pour ce mois.")
-                       if s is not None else _("Pas de données : l’enquête de satisfaction n’est pas installée.")))
+    if not s.responses:
+        out.append(b.p(_("Pas de données : aucune réponse à l’enquête de satisfaction pour ce mois.")))
         out.append(b.charts.satisfaction_bars([], b.width))
         return out
     out += [b.p(_("{n} réponses ; taux de réponse : {rate}.").format(n=format_number(s.responses),

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from app.core.context import Actor
 from app.models.errors import ValidationError
+from app.models.month import Month
 from app.models.sync import SyncJournal, SyncMonth
 from app.models.tables import Accompaniment, utcnow
 from app.sync.snapshot import Snapshot, build_snapshot, content_hash
@@ -55,13 +56,13 @@ def state_label(code: str) -> str:
 
 def get_row(session: Session, structure_id: int, month: date) -> SyncMonth | None:
     return session.exec(select(SyncMonth).where(SyncMonth.structure_id == structure_id,
-                                                SyncMonth.month == month.replace(day=1))).first()
+                                                SyncMonth.month == Month.of(month).first_day)).first()
 
 
 def row_for_update(session: Session, structure_id: int, month: date) -> SyncMonth:
     row = get_row(session, structure_id, month)
     if row is None:
-        row = SyncMonth(structure_id=structure_id, month=month.replace(day=1))
+        row = SyncMonth(structure_id=structure_id, month=Month.of(month).first_day)
         session.add(row)
         session.flush()
     return row
@@ -100,10 +101,6 @@ def month_state(session: Session, structure_id: int, month: date) -> MonthState:
     return derive(snapshot, get_row(session, structure_id, month))
 
 
-def _add_month(d: date) -> date:
-    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
-
-
 def known_months(session: Session, structure_id: int) -> list[date]:
     """Every month from the first to the last accompaniment (any status: a month whose entries were
     all cancelled must still send its zeros), plus every month already known to the sync."""
@@ -111,10 +108,7 @@ def known_months(session: Session, structure_id: int) -> list[date]:
                                .where(Accompaniment.structure_id == structure_id)).one()
     months: set[date] = set(session.exec(select(SyncMonth.month).where(SyncMonth.structure_id == structure_id)))
     if first is not None:
-        cur, stop = first.date().replace(day=1), last.date().replace(day=1)
-        while cur <= stop:
-            months.add(cur)
-            cur = _add_month(cur)
+        months.update(m.first_day for m in Month.range(Month.of(first), Month.of(last).next()))
     return sorted(months)
 
 
