@@ -5,22 +5,26 @@
     guichet <feature command> …            see `guichet --help`
 
 Feature commands live next to their feature (app/sync/cli.py, app/reports/cli.py…) and are
-listed in FEATURE_COMMANDS; each module exposes `register(subparsers)`. Heavy modules are
-imported only by the command that needs them, so `guichet` paints its window fast.
+listed in FEATURE_COMMANDS; each module exposes `register(subparsers)` and imports nothing heavy
+at module level: heavy modules are imported only by the command that runs, so `guichet` paints
+its window fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
+from app.core import demo_cli
+from app.reports import cli as reports_cli
+from app.sync import cli as sync_cli
+
 # Modules exposing register(subparsers). Add one line per feature.
-FEATURE_COMMANDS: list[str] = [
-    "app.sync.cli",
-    "app.core.demo_cli",
-    "app.reports.cli",
-]
+FEATURE_COMMANDS = (
+    sync_cli,
+    demo_cli,
+    reports_cli,
+)
 
 
 def _common_options(parser: argparse.ArgumentParser, default) -> None:
@@ -50,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="ouvrir l'application sur une base de démonstration")
     demo.add_argument("--reset", action="store_true", help="reconstruire la base de démonstration")
     demo.set_defaults(func=_run_demo)
-    for name in FEATURE_COMMANDS:
-        importlib.import_module(name).register(sub)
+    for module in FEATURE_COMMANDS:
+        module.register(sub)
     parser.set_defaults(func=_run_app)
     return parser
 

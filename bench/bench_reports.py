@@ -29,6 +29,7 @@ from app.core.bootstrap import open_app_store  # noqa: E402
 from app.core.context import Actor  # noqa: E402
 from app.models.enums import (Autonomy, Canal, Finalisation, ResponseType, Role,  # noqa: E402
                               StructureKind)
+from app.models.month import Month  # noqa: E402
 from app.models.tables import Accompaniment, AccompanimentProcedure, Procedure, Usager  # noqa: E402
 
 MONTH = date(2026, 10, 1)
@@ -67,10 +68,10 @@ def make_store(path: Path, *, n_structures: int, per_month: int, other_months: i
         usager_ids = list(s.exec(select(Usager.id)))
     actor = Actor(sup.id, sites[0][0], Role.SUPERVISEUR, "Claire Superviseure")
 
-    months = [(MONTH, per_month)] + [(_add_months(MONTH, -k), other_months) for k in range(1, 13)]
+    months = [(MONTH, per_month)] + [((Month.of(MONTH) - k).first_day, other_months) for k in range(1, 13)]
     next_id = 1
     for month, n in months:
-        days = ((_add_months(month, 1) - month).days)
+        days = Month.of(month).days
         accs, lines = [], []
         for _ in range(n):
             sid, aid, stops = rng.choice(sites)
@@ -126,11 +127,6 @@ def _survey_rows(rng, accs, lines) -> list[dict]:
             for a in accs if rng.random() < 0.125]
 
 
-def _add_months(month: date, delta: int) -> date:
-    index = month.year * 12 + month.month - 1 + delta
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def bare_reportlab(report, path: Path) -> None:
     """The same tables with nothing else: the floor a report PDF cannot beat."""
     from reportlab.lib.pagesizes import A4
@@ -153,7 +149,7 @@ def bare_reportlab(report, path: Path) -> None:
 def measure(store, actor, workdir: Path, name: str, with_xlsx_detail: bool = True) -> tuple[dict, object, Path]:
     """(wall, CPU) seconds per step. CPU time is this process's own work: on a shared, loaded
     machine it is the steadier figure (wall time includes waiting for a core)."""
-    from app.reports import csv_export, monthly, pdf, xlsx
+    from app.reports import csv_export, monthly, pdf, raw, xlsx
 
     timings = {}
 
@@ -170,9 +166,9 @@ def measure(store, actor, workdir: Path, name: str, with_xlsx_detail: bool = Tru
         clock("xlsx (sans feuille Détail)", lambda: xlsx.write_xlsx(report, workdir / f"{name}-agrégats.xlsx"))
         if with_xlsx_detail:
             clock("xlsx (avec feuille Détail)",
-                  lambda: xlsx.write_xlsx(report, workdir / f"{name}.xlsx", raw=monthly.raw_rows(s, actor, report)))
+                  lambda: xlsx.write_xlsx(report, workdir / f"{name}.xlsx", raw=raw.raw_rows(s, actor, report)))
         clock("csv (avec détail)",
-              lambda: csv_export.write_csv(report, workdir / f"{name}-csv", raw=monthly.raw_rows(s, actor, report)))
+              lambda: csv_export.write_csv(report, workdir / f"{name}-csv", raw=raw.raw_rows(s, actor, report)))
     clock("reportlab nu (mêmes tableaux)", lambda: bare_reportlab(report, workdir / f"{name}-bare.pdf"))
     return timings, report, pdf_path
 

@@ -54,7 +54,7 @@ def secure_keyring():
     """A secure-looking in-memory keyring for the test, restored afterwards."""
     import keyring
 
-    from app.core import secrets
+    from app.store import secrets
     from tests.memory_keyring import MemoryKeyring
 
     previous = keyring.get_keyring()

@@ -13,7 +13,7 @@ Rules
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import and_, func
 from sqlmodel import Session, select
@@ -22,13 +22,6 @@ from app.models.enums import COUNTED_STATUSES
 from app.models.tables import Accompaniment, AccompanimentProcedure, BusStop
 
 COUNTED = tuple(s.value for s in COUNTED_STATUSES)
-
-
-def month_bounds(month: date) -> tuple[date, date]:
-    """First day of the month and first day of the next one (end exclusive)."""
-    start = month.replace(day=1)
-    end = (start + timedelta(days=32)).replace(day=1)
-    return start, end
 
 
 def counted(structure_ids: list[int] | None, start: date, end: date):

@@ -27,6 +27,7 @@ from pathlib import Path
 from app.core.official_sites import is_official_link
 from app.models.catalogue import Catalogue, catalogue as reference_catalogue
 from app.models.errors import CatalogueError
+from app.models.month import add_months
 from app.resources import resource_path
 
 SCHEMA_FILE = "moment.schema.json"
@@ -82,15 +83,6 @@ class Deadline:
         if self.before:
             return f"{self.text[:-6]} avant"
         return f"Sous {self.text}"
-
-
-def add_months(day: date, months: int) -> date:
-    """Calendar months; the 31 January + 1 mois is the last day of February."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    return date(year, month, min(day.day, (following - timedelta(days=1)).day))
 
 
 def parse_deadline(text: str) -> Deadline:

@@ -19,6 +19,7 @@ from app.core import journal
 from app.core.context import Actor
 from app.core.structures import get_setting, set_setting
 from app.models.errors import ValidationError
+from app.models.month import add_months
 from app.models.tables import Accompaniment, AccompanimentEvent, AccompanimentProcedure, Usager, utcnow
 from app.store import search_index
 
@@ -44,22 +45,9 @@ def set_retention_months(session: Session, actor: Actor, months: int) -> None:
     journal.record(session, actor, "settings_changed", "setting:retention_months", str(months))
 
 
-def months_before(day: date, months: int) -> date:
-    """Same day `months` earlier, clamped to the month's end (29 Feb -> 28 Feb)."""
-    total = day.year * 12 + day.month - 1 - months
-    year, month = divmod(total, 12)
-    month += 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def _cutoff(session: Session, today: date | None, months: int | None) -> date:
     today = today or utcnow().date()
-    return months_before(today, months or retention_months(session))
+    return add_months(today, -(months or retention_months(session)))
 
 
 def _stale_usagers(cutoff: date):

@@ -55,10 +55,10 @@ def _actor(store, args):
 def run(args) -> int:
     from app.core.bootstrap import open_app_store
     from app.reports.export import parse_formats, produce
-    from app.reports.monthly import parse_month
+    from app.models.month import Month
     from app.store.paths import resolve_store_path
 
-    month = parse_month(args.mois)
+    month = Month.parse(args.mois).first_day
     formats = parse_formats(args.format)
     store = open_app_store(resolve_store_path(args.db))
     try:

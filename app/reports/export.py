@@ -9,7 +9,8 @@ from pathlib import Path
 from app.core.context import Actor
 from app.i18n import _
 from app.models.errors import PermissionDenied, ValidationError
-from app.reports.monthly import MonthlyReport, Progress, build_report, raw_rows
+from app.reports.monthly import MonthlyReport, Progress, build_report
+from app.reports.raw import raw_rows
 
 FORMATS = ("pdf", "xlsx", "csv")
 

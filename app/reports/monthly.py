@@ -1,14 +1,11 @@
 """The monthly activity report's figures, for one month and one or several structures. No Qt.
 
 Every count goes through app.core.activity, the rules the national sync uses too, so the report
-and the snapshot sent for the same month can never disagree (a test checks it). Optional parts
-(moments de vie, satisfaction, sync state) appear when their feature module is installed;
-otherwise the report says « pas de données » rather than inventing a zero.
+and the snapshot sent for the same month can never disagree (a test checks it).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -17,12 +14,15 @@ from typing import Callable
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from app.core import activity
+from app.core import activity, surveys
 from app.core.context import Actor
 from app.i18n import _, label
+from app.models.checklists import CaseMoment
 from app.models.errors import DomainError, ValidationError
+from app.models.month import Month
 from app.models.tables import Accompaniment, BusStop, Partner, Procedure, Structure
-from app.reports.raw import RAW_COLUMNS, pseudonym, raw_rows  # noqa: F401  (re-exported)
+from app.sync import snapshot as sync_snapshot
+from app.sync import state as sync_state
 
 Progress = Callable[[int, int, str], None]
 OPEN_STATUSES = ("ouvert", "en_attente_partenaire")
@@ -110,12 +110,12 @@ class MonthlyReport:
     by_thematique: list[Line]
     by_autonomy: list[Line]
     by_finalisation: list[Line]
-    by_moment: list[Line] | None  # None: the checklists feature is not installed
+    by_moment: list[Line]
     by_day: list[tuple[date, int]]
     by_weekday: list[int]  # Monday .. Sunday
     follow_ups: FollowUps
-    satisfaction: Satisfaction | None
-    sync: list[SyncInfo] | None  # None: the sync feature is not installed
+    satisfaction: Satisfaction
+    sync: list[SyncInfo]  # filled last (see build_report's progress steps)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -127,20 +127,6 @@ class MonthlyReport:
         if self.all_structures and len(self.structures) != 1:
             return _("Toutes les structures ({n})").format(n=len(self.structures))
         return " + ".join(s.name for s in self.structures)
-
-
-def parse_month(text: str) -> date:
-    """« 2026-10 » → date(2026, 10, 1). Raises ValidationError(field="month")."""
-    try:
-        year, month = (int(part) for part in (text or "").strip().split("-"))
-        return date(year, month, 1)
-    except (TypeError, ValueError):
-        raise ValidationError(_("Mois : au format AAAA-MM, par exemple 2026-10."), field="month") from None
-
-
-def add_months(month: date, delta: int) -> date:
-    index = month.year * 12 + month.month - 1 + delta
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def resolve_structures(session: Session, matricules: list[str] | None = None,
@@ -182,20 +168,10 @@ def _lines(counts: dict, total: int, vocabulary: str | None = None, labels: dict
     return sorted(lines, key=lambda line: (-line.count, line.label))
 
 
-def _period(session: Session, ids: list[int] | None, month: date) -> PeriodFigures:
-    start, end = activity.month_bounds(month)
-    return PeriodFigures(month, activity.total_accompaniments(session, ids, start, end),
+def _period(session: Session, ids: list[int] | None, month: Month) -> PeriodFigures:
+    start, end = month.bounds()
+    return PeriodFigures(month.first_day, activity.total_accompaniments(session, ids, start, end),
                          activity.total_usagers(session, ids, start, end))
-
-
-def _optional(module: str):
-    """A feature module built by another team, or None while it does not exist."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
 
 
 def _partners(session: Session, cube: list[activity.CubeRow], ids, start, end, total) -> list[Line]:
@@ -228,10 +204,7 @@ def _follow_ups(session: Session, ids, start, end, as_of: date) -> FollowUps:
     return FollowUps(as_of, month_open, month_overdue, backlog_open, backlog_overdue)
 
 
-def _satisfaction(session: Session, ids, start, end) -> Satisfaction | None:
-    surveys = _optional("app.core.surveys")
-    if surveys is None or not hasattr(surveys, "indicators"):
-        return None
+def _satisfaction(session: Session, ids, start, end) -> Satisfaction:
     result = surveys.indicators(session, start=start, end=end, structure_ids=ids)
     dims = []
     for code, d in (_get(result, "dimensions") or {}).items():
@@ -252,13 +225,9 @@ def _dimension_label(code: str) -> str:
     return names.get(code, code.replace("_", " ").capitalize())
 
 
-def _moments(session: Session, ids, start, end, total) -> list[Line] | None:
-    """Accompaniments per moment de vie (once per moment, like partners), or None when the
-    checklists feature is not installed. The shared rule activity.counted() selects the cases."""
-    if _optional("app.core.checklists") is None:
-        return None
-    from app.models.checklists import CaseMoment
-
+def _moments(session: Session, ids, start, end, total) -> list[Line]:
+    """Accompaniments per moment de vie (once per moment, like partners). The shared rule
+    activity.counted() selects the cases."""
     q = (select(CaseMoment.moment_id, func.max(CaseMoment.title), func.count(func.distinct(Accompaniment.id)))
          .join(Accompaniment, Accompaniment.id == CaseMoment.accompaniment_id)
          .where(activity.counted(ids, start, end))
@@ -267,17 +236,13 @@ def _moments(session: Session, ids, start, end, total) -> list[Line] | None:
     return _lines({m: n for m, _t, n in rows}, total, labels={m: t for m, t, _n in rows})
 
 
-def _sync(session: Session, structures: list[StructureInfo], month: date) -> list[SyncInfo] | None:
+def _sync(session: Session, structures: list[StructureInfo], month: date) -> list[SyncInfo]:
     """The hash of the snapshot the national sync would send for each structure, and its state."""
-    snapshot = _optional("app.sync.snapshot")
-    state = _optional("app.sync.state")
-    if snapshot is None or state is None:
-        return None
     infos = []
     for s in structures:
         try:
-            snap = snapshot.build_snapshot(session, s.id, month)
-            st = state.derive(snap, state.get_row(session, s.id, month))  # = month_state, one build
+            snap = sync_snapshot.build_snapshot(session, s.id, month)
+            st = sync_state.derive(snap, sync_state.get_row(session, s.id, month))  # = month_state, one build
         except DomainError as exc:  # shown on the report, never hidden
             infos.append(SyncInfo(s.matricule, s.name, None, None, "", str(exc)))
             continue
@@ -285,17 +250,17 @@ def _sync(session: Session, structures: list[StructureInfo], month: date) -> lis
     return infos
 
 
-def build_report(session: Session, actor: Actor, month: date, *, matricules: list[str] | None = None,
+def build_report(session: Session, actor: Actor, month: date | Month, *, matricules: list[str] | None = None,
                  structure_ids: list[int] | None = None, today: date | None = None,
                  progress: Progress | None = None) -> MonthlyReport:
     """All the figures of the monthly report. Raises PermissionDenied, ValidationError."""
     actor.require("monthly_report")
     step = progress or (lambda done, total, text="": None)
     today = today or date.today()
-    month = month.replace(day=1)
+    month = Month.of(month)
     structures, everything = resolve_structures(session, matricules, structure_ids)
     ids = None if everything else [s.id for s in structures]
-    start, end = activity.month_bounds(month)
+    start, end = month.bounds()
 
     step(0, 6, _("Comptage des accompagnements"))
     current = _period(session, ids, month)
@@ -313,13 +278,13 @@ def build_report(session: Session, actor: Actor, month: date, *, matricules: lis
         weekday[d.weekday()] += n
 
     step(2, 6, _("Évolution sur douze mois"))
-    trend = [_period(session, ids, add_months(month, -i)) for i in range(TREND_MONTHS - 1, -1, -1)]
+    trend = [_period(session, ids, month - i) for i in range(TREND_MONTHS - 1, -1, -1)]
 
     step(3, 6, _("Relances et satisfaction"))
     report = MonthlyReport(
-        month=month, structures=structures, all_structures=everything, generated_at=datetime.now(),
+        month=month.first_day, structures=structures, all_structures=everything, generated_at=datetime.now(),
         author=actor.display_name, current=current, previous=trend[-2],
-        last_year=_period(session, ids, add_months(month, -12)), trend=trend, cube=cube,
+        last_year=_period(session, ids, month - 12), trend=trend, cube=cube,
         by_partner=_partners(session, cube, ids, start, end, total),
         by_response_type=_lines(activity.count_by(session, Accompaniment.response_type, ids, start, end), total, "response_type"),
         by_canal=_lines(activity.count_by(session, Accompaniment.canal, ids, start, end), total, "canal"),
@@ -331,9 +296,9 @@ def build_report(session: Session, actor: Actor, month: date, *, matricules: lis
         by_day=by_day, by_weekday=weekday,
         follow_ups=_follow_ups(session, ids, start, end, today),
         satisfaction=_satisfaction(session, ids, start, end),
-        sync=None)
+        sync=[])
     step(4, 6, _("État de la transmission nationale"))
-    report.sync = _sync(session, structures, month)
+    report.sync = _sync(session, structures, month.first_day)
     step(5, 6, _("Calculs terminés"))
     return report
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from app.i18n import _, current_language, format_datetime, format_month, format_number, format_percent
 from app.reports.monthly import Line, MonthlyReport, Progress
+from app.reports.pdf_text import esc, evolution  # noqa: F401  (pdf.evolution: public)
 from app.resources import resource_path
 
 _fonts_ready = False
@@ -32,20 +33,6 @@ def _register_fonts() -> None:
     addMapping("DejaVuSans", 0, 1, "DejaVuSans")
     addMapping("DejaVuSans", 1, 1, "DejaVuSans-Bold")
     _fonts_ready = True
-
-
-def evolution(current: int, before: int) -> str:
-    """« +12,5 % », « −3,0 % », « = » or « — » when there is nothing to compare with."""
-    if not before:
-        return "—"
-    ratio = current / before - 1
-    if abs(ratio) < 0.0005:
-        return "="
-    return ("+" if ratio > 0 else "−") + format_percent(abs(ratio))
-
-
-def _esc(text: str) -> str:
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class _Builder:
@@ -90,7 +77,7 @@ class _Builder:
         return Paragraph(text, self.st[style])
 
     def h1(self, text: str):
-        para = self.p(_esc(text), "h1")
+        para = self.p(esc(text), "h1")
         para._bookmark = text  # picked up by _Doc.afterFlowable for the outline
         return para
 
@@ -105,7 +92,7 @@ class _Builder:
             text = value if isinstance(value, str) else format_number(value)
             return self.p(f"<b>{text}</b>" if bold else text, style)
 
-        data = [[cell(f"<b>{_esc(h)}</b>", i) for i, h in enumerate(header)]]
+        data = [[cell(f"<b>{esc(h)}</b>", i) for i, h in enumerate(header)]]
         data += [[cell(v, i) for i, v in enumerate(row)] for row in rows]
         if total:
             data.append([cell(v, i, bold=True) for i, v in enumerate(total)])
@@ -124,13 +111,13 @@ class _Builder:
     def breakdown(self, title: str, lines: list[Line], width: float, with_total: bool = True, empty: str | None = None):
         """Label | accompaniments | share, optionally with a total row."""
         if not lines:
-            return [self.p(f"<b>{_esc(title)}</b>", "h2"), self.p(_esc(empty or _("Aucun accompagnement.")), "small")]
-        rows = [[_esc(line.label), line.count, format_percent(line.share)] for line in lines]
+            return [self.p(f"<b>{esc(title)}</b>", "h2"), self.p(esc(empty or _("Aucun accompagnement.")), "small")]
+        rows = [[esc(line.label), line.count, format_percent(line.share)] for line in lines]
         total = None
         if with_total:
             n = sum(line.count for line in lines)
             total = [_("Total"), n, format_percent(n / self.r.current.accompaniments) if self.r.current.accompaniments else "—"]
-        return [self.p(f"<b>{_esc(title)}</b>", "h2"),
+        return [self.p(f"<b>{esc(title)}</b>", "h2"),
                 self.table([title, _("Accomp."), _("Part")], rows, [width - 38 * self.mm, 20 * self.mm, 18 * self.mm], total)]
 
     def side_by_side(self, left: list, right: list):

@@ -7,7 +7,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
 from app.i18n import _, current_language, format_date, format_month, format_number, format_percent, label, ngettext
-from app.reports.pdf import _esc, evolution
+from app.reports.pdf_text import esc, evolution
 
 
 def cover(b) -> list:
@@ -18,7 +18,7 @@ def cover(b) -> list:
     sat_main = _overall(sat)
 
     def tile(value: str, caption: str, note: str = "", style: str = "big"):
-        return [b.p(value, style), b.p(f"<b>{_esc(caption)}</b>", "tile"), b.p(_esc(note), "small")]
+        return [b.p(value, style), b.p(f"<b>{esc(caption)}</b>", "tile"), b.p(esc(note), "small")]
 
     prev, ly = format_month(r.previous.month), format_month(r.last_year.month)
     tiles = [
@@ -28,7 +28,7 @@ def cover(b) -> list:
              _("{e} par rapport à {m}").format(e=evolution(c.usagers, r.previous.usagers), m=prev)),
         tile(format_number(r.last_year.accompaniments), _("accompagnements en {m}").format(m=ly),
              _("évolution sur un an : {e}").format(e=evolution(c.accompaniments, r.last_year.accompaniments))),
-        tile(_esc(top.label) if top else "—", _("premier partenaire"),
+        tile(esc(top.label) if top else "—", _("premier partenaire"),
              _("{n} accompagnements ({p})").format(n=format_number(top.count), p=format_percent(top.share)) if top else "",
              "bigtext" if top and len(top.label) > 8 else "big"),
         tile(format_number(r.follow_ups.month_overdue), _("relances en retard"),
@@ -53,7 +53,7 @@ def cover(b) -> list:
     story += _structures_table(b)
     story += _sync_block(b)
     story.append(Spacer(1, 4 * mm))
-    story.append(b.p(_("Édité par {who} le {when}.").format(who=_esc(r.author or "Guichet"),
+    story.append(b.p(_("Édité par {who} le {when}.").format(who=esc(r.author or "Guichet"),
                                                             when=long_date(r.generated_at)), "small"))
     return story
 
@@ -73,17 +73,15 @@ def _overall(sat):
 
 
 def _structures_table(b) -> list:
-    rows = [[s.matricule, _esc(s.name), label("structure_kind", s.kind)] for s in b.r.structures]
+    rows = [[s.matricule, esc(s.name), label("structure_kind", s.kind)] for s in b.r.structures]
     return [b.p(f"<b>{_('Structures couvertes')}</b>", "h2"),
             b.table([_("Matricule"), _("Nom"), _("Type")], rows, [24 * mm, b.width - 74 * mm, 50 * mm], numeric=())]
 
 
 def _sync_block(b) -> list:
     title = b.p(f"<b>{_('Transmission à l’outil national')}</b>", "h2")
-    if b.r.sync is None:
-        return [title, b.p(_("Empreinte et état de l’envoi : pas de données (module de transmission non installé)."), "small")]
-    rows = [[s.matricule, _esc(s.state_label or s.state or _("inconnu")), _esc(s.reason or "—"),
-             f"<font size=6.5>{_esc(s.snapshot_hash or '—')}</font>"] for s in b.r.sync]
+    rows = [[s.matricule, esc(s.state_label or s.state or _("inconnu")), esc(s.reason or "—"),
+             f"<font size=6.5>{esc(s.snapshot_hash or '—')}</font>"] for s in b.r.sync]
     return [title,
             b.table([_("Matricule"), _("État"), _("Motif"), _("Empreinte des chiffres transmis")], rows,
                     [22 * mm, 28 * mm, 40 * mm, b.width - 90 * mm], numeric=()),
@@ -130,8 +128,8 @@ def _months_table(b, periods):
 
 def _partners(b) -> list:
     r = b.r
-    rows = [[_esc(line.label), line.count, format_percent(line.share),
-             " · ".join(f"{_esc(name)} ({format_number(n)})" for name, n in line.details)] for line in r.by_partner]
+    rows = [[esc(line.label), line.count, format_percent(line.share),
+             " · ".join(f"{esc(name)} ({format_number(n)})" for name, n in line.details)] for line in r.by_partner]
     out = [b.h1(_("Partenaires et démarches")),
            b.p(_("Un accompagnement qui concerne plusieurs partenaires compte pour chacun d’eux : la somme des "
                  "lignes ({sum}) peut dépasser le nombre d’accompagnements ({total}).").format(
@@ -151,11 +149,8 @@ def _nature(b) -> list:
     left = b.breakdown(_("Type de réponse"), r.by_response_type, half)
     right = b.breakdown(_("Canal"), r.by_canal, half)
     left2 = b.breakdown(_("Thématique"), r.by_thematique, half)
-    if r.by_moment is None:
-        right2 = [b.p(f"<b>{_('Moment de vie')}</b>", "h2"), b.p(_("Pas de données (parcours « moments de vie » non installé)."), "small")]
-    else:
-        right2 = b.breakdown(_("Moment de vie"), r.by_moment, half, with_total=False,
-                             empty=_("Aucun accompagnement rattaché à un moment de vie."))
+    right2 = b.breakdown(_("Moment de vie"), r.by_moment, half, with_total=False,
+                         empty=_("Aucun accompagnement rattaché à un moment de vie."))
     stops = b.breakdown(_("Arrêt du bus"), r.by_bus_stop, half, empty=_("Aucun accompagnement en itinérance ce mois-ci."))
     return [b.h1(_("Nature des accompagnements")), b.side_by_side(left, right), Spacer(1, 3 * mm),
             b.side_by_side(left2, right2), Spacer(1, 3 * mm), b.side_by_side(stops, [])]
@@ -178,15 +173,14 @@ def _outcomes(b) -> list:
 def _satisfaction(b) -> list:
     s = b.r.satisfaction
     out = [b.h1(_("Satisfaction des usagers"))]
-    if s is None or not s.responses:
-        out.append(b.p(_("Pas de données : aucune réponse à l’enquête de satisfaction pour ce mois.")
-                       if s is not None else _("Pas de données : l’enquête de satisfaction n’est pas installée.")))
+    if not s.responses:
+        out.append(b.p(_("Pas de données : aucune réponse à l’enquête de satisfaction pour ce mois.")))
         out.append(b.charts.satisfaction_bars([], b.width))
         return out
     out += [b.p(_("{n} réponses ; taux de réponse : {rate}.").format(n=format_number(s.responses),
                                                                    rate=format_percent(s.response_rate))),
             Spacer(1, 2 * mm), b.charts.satisfaction_bars(s.dimensions, b.width), Spacer(1, 2 * mm)]
-    rows = [[_esc(d.label), format_percent(d.pct_satisfied), format_percent(d.pct_neutral),
+    rows = [[esc(d.label), format_percent(d.pct_satisfied), format_percent(d.pct_neutral),
              format_percent(d.pct_dissatisfied), _signed(d.net_rate)] for d in s.dimensions]
     out.append(b.table([_("Dimension"), _("Satisfaits"), _("Neutres"), _("Insatisfaits"), _("Taux net")], rows,
                        [b.width - 100 * mm, 25 * mm, 25 * mm, 25 * mm, 25 * mm]))
@@ -232,7 +226,7 @@ def _definitions(b) -> list:
     ]
     out = [b.h1(_("Définitions"))]
     for term, text in items:
-        out += [b.p(_esc(term), "term"), b.p(_esc(text))]
+        out += [b.p(esc(term), "term"), b.p(esc(text))]
     out += [Spacer(1, 6 * mm),
             b.p(_("Les annexes tableur (XLSX, CSV) reprennent ces tableaux ; la feuille « Détail » (une ligne par "
                   "accompagnement, usagers pseudonymisés) n’est produite que pour les superviseurs."), "small")]

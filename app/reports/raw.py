@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from app.core import activity
 from app.core.context import Actor
 from app.i18n import _, label
+from app.models.month import Month
 from app.models.tables import (Accompaniment, AccompanimentProcedure, BusStop, Partner, Procedure,
                                Structure, Usager)
 
@@ -34,7 +35,7 @@ def raw_rows(session: Session, actor: Actor, report: "MonthlyReport") -> Iterato
     Free text (notes, précisions) and agents are left out: they may identify someone.
     Raises PermissionDenied for roles other than supervisors."""
     actor.require("export_raw_report")
-    start, end = activity.month_bounds(report.month)
+    start, end = Month.of(report.month).bounds()
     ids = report.structure_ids
     partners = {p.code: p.short_label for p in session.exec(select(Partner))}
     procedures = dict(session.exec(select(Procedure.code, Procedure.label)).all())

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.i18n import _, format_month, label
-from app.reports.monthly import RAW_COLUMNS, Line, MonthlyReport
+from app.reports.monthly import Line, MonthlyReport
+from app.reports.raw import RAW_COLUMNS
 
 
 @dataclass
@@ -46,18 +47,14 @@ def summary(report: MonthlyReport) -> Sheet:
         (_("Relances ouvertes (toutes périodes)"), f.backlog_open, "int"),
         (_("Relances en retard (toutes périodes)"), f.backlog_overdue, "int"),
         (_("Date de référence des relances"), f.as_of, "date"),
-        (_("Réponses à l’enquête de satisfaction"), r.satisfaction.responses if r.satisfaction else _("pas de données"),
-         "int" if r.satisfaction else "text"),
-        (_("Taux de réponse"), r.satisfaction.response_rate if r.satisfaction else _("pas de données"),
-         "ratio" if r.satisfaction else "text"),
+        (_("Réponses à l’enquête de satisfaction"), r.satisfaction.responses, "int"),
+        (_("Taux de réponse"), r.satisfaction.response_rate, "ratio"),
         (_("Édité le"), r.generated_at, "datetime"),
         (_("Édité par"), r.author, "text"),
     ]
-    for s in r.sync or []:
+    for s in r.sync:
         rows.append((_("Transmission {m} : état").format(m=s.matricule), s.state_label or s.state or _("inconnu"), "text"))
         rows.append((_("Transmission {m} : empreinte").format(m=s.matricule), s.snapshot_hash or "", "text"))
-    if r.sync is None:
-        rows.append((_("Transmission nationale"), _("pas de données (module non installé)"), "text"))
     # one value column whose kind varies by row: the writer reads kinds per row here
     return Sheet(_("Synthèse"), [_("Indicateur"), _("Valeur")], ["text", "mixed"],
                  [(name, value, kind) for name, value, kind in rows], [52, 70])
@@ -85,15 +82,13 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
     out.append(_breakdown(_("Canaux"), _("Canal"), r.by_canal))
     out.append(_breakdown(_("Arrêts du bus"), _("Arrêt"), r.by_bus_stop))
     out.append(_breakdown(_("Thématiques"), _("Thématique"), r.by_thematique))
-    if r.by_moment is not None:
-        out.append(_breakdown(_("Moments de vie"), _("Moment de vie"), r.by_moment))
+    out.append(_breakdown(_("Moments de vie"), _("Moment de vie"), r.by_moment))
     out.append(_breakdown(_("Autonomie"), _("Autonomie"), r.by_autonomy))
     out.append(_breakdown(_("Finalisation"), _("Finalisation"), r.by_finalisation))
-    if r.satisfaction is not None:
-        out.append(Sheet(_("Satisfaction"), [_("Dimension"), _("Satisfaits"), _("Neutres"), _("Insatisfaits"), _("Taux net")],
-                         ["text", "ratio", "ratio", "ratio", "ratio"],
-                         [(d.label, d.pct_satisfied, d.pct_neutral, d.pct_dissatisfied, d.net_rate)
-                          for d in r.satisfaction.dimensions], [30, 12, 12, 12, 12]))
+    out.append(Sheet(_("Satisfaction"), [_("Dimension"), _("Satisfaits"), _("Neutres"), _("Insatisfaits"), _("Taux net")],
+                     ["text", "ratio", "ratio", "ratio", "ratio"],
+                     [(d.label, d.pct_satisfied, d.pct_neutral, d.pct_dissatisfied, d.net_rate)
+                      for d in r.satisfaction.dimensions], [30, 12, 12, 12, 12]))
     out.append(Sheet(_("Évolution 12 mois"), [_("Mois"), _("Accompagnements"), _("Usagers")], ["month", "int", "int"],
                      [(p.month, p.accompaniments, p.usagers) for p in r.trend], [16, 16, 12]))
     out.append(Sheet(_("Jours"), [_("Date"), _("Jour"), _("Accompagnements")], ["date", "text", "int"],
@@ -102,7 +97,7 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
 
 
 def raw_sheet(rows) -> Sheet:
-    """The one-row-per-accompaniment sheet (rows from monthly.raw_rows: already permission-checked)."""
+    """The one-row-per-accompaniment sheet (rows from raw.raw_rows: already permission-checked)."""
     kinds = ["text", "datetime"] + ["text"] * 12 + ["date", "int", "text"]
     return Sheet(_("Détail"), [_(c) for c in RAW_COLUMNS], kinds, rows,
                  [11, 16, 10, 30, 16, 20, 26, 44, 22, 30, 22, 24, 14, 20, 12, 10, 14])

@@ -25,8 +25,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from app.models.errors import StoreError
+from app.store.crypto import dbapi_connect, keyfile_path
+from app.store.paths import backup_dir
 
-BACKUP_DIR_NAME = "sauvegardes"
 PARTIAL_SUFFIX = ".partiel"
 ASIDE_MARK = ".avant-restauration-"
 _STAMP = "%Y%m%d-%H%M%S"
@@ -48,10 +49,6 @@ class BackupInfo:
     path: Path
     created: datetime
     size: int
-
-
-def backup_dir(store_path: Path) -> Path:
-    return Path(store_path).parent / BACKUP_DIR_NAME
 
 
 def backup_name(stem: str, when: datetime) -> str:
@@ -145,8 +142,6 @@ def _integrity(conn) -> str:
 
 def verify_copy(path: Path, key: bytes | None) -> dict[str, int]:
     """Open `path` read-only with `key`; integrity_check must say ok. Returns row counts."""
-    from app.store.engine import dbapi_connect
-
     try:
         conn = dbapi_connect(path, key, read_only=True)
     except Exception as exc:
@@ -227,8 +222,6 @@ def create_backup(store, now: datetime | None = None, limits: Limits | None = DE
 def _copy_keyfile(store_path: Path, folder: Path) -> None:
     # The key file holds only the *wrapped* key: with the recovery code it lets a supervisor
     # reopen these backups on another PC. No secret is readable from it alone.
-    from app.store.crypto import keyfile_path
-
     source = keyfile_path(store_path)
     if source.exists():
         shutil.copy2(source, folder / source.name)

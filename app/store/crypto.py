@@ -3,12 +3,14 @@
 Design (docs/readme/store-security.md has the user-facing version):
 - At set-up, 32 random bytes become the store key. SQLCipher gets it raw (`PRAGMA key = "x'…'"`),
   so opening costs no key derivation.
-- The key lives in the OS keyring (app.core.secrets, which fails closed) under an entry named after
+- The key lives in the OS keyring (app.store.secrets, which fails closed) under an entry named after
   a random store id. Never on disk in clear, never a plaintext fallback.
 - Beside the store, a small key file `<store>.cle` (JSON) holds the store id and the key *wrapped*
   (AES-256-GCM) by a key derived with scrypt from a printable recovery code shown once to the
   supervisor. Without the code the file reveals nothing; with it, a lost keyring entry (new Windows
   profile, reinstalled PC) can be re-provisioned. A copy goes into the backups folder.
+- Opening a file with its key (`dbapi_connect`, `verify_key`) lives here too, below the engine,
+  so that recovery can check a key without importing the engine that imports this module.
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ import hashlib
 import json
 import os
 import secrets as _random
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from app.models.errors import StoreError, ValidationError
+from app.store import secrets
+from app.store.paths import backup_dir
 
 KEY_BYTES = 32
 KEYFILE_SUFFIX = ".cle"
@@ -160,8 +166,6 @@ def write_keyfile(path: Path, keyfile: KeyFile) -> None:
 
 def find_keyfile(db_path: Path) -> Path | None:
     """The key file beside the store, else the copy kept in its backups folder."""
-    from app.store.backups import backup_dir
-
     for candidate in (keyfile_path(db_path), backup_dir(db_path) / keyfile_path(db_path).name):
         if candidate.exists():
             return candidate
@@ -178,11 +182,61 @@ def _load_keyfile(db_path: Path) -> KeyFile:
     return KeyFile.load(found)
 
 
+# --- opening a file with its key ----------------------------------------------------------------
+
+def sqlcipher():
+    try:
+        import sqlcipher3.dbapi2 as dbapi  # lazy: only encrypted stores need it
+    except ImportError:  # pragma: no cover - packaging error
+        raise StoreError("Le module de chiffrement (sqlcipher3) est absent : réinstallez Guichet.") from None
+    return dbapi
+
+
+def dbapi_connect(path: Path, key: bytes | None = None, read_only: bool = False):
+    """A DB-API connection to `path`: SQLCipher keyed with `key`, or plain sqlite3 when key is None.
+    The key is applied and checked first: a wrong key fails here, not in the middle of a query."""
+    module = sqlcipher() if key is not None else sqlite3
+    target = f"file:{quote(Path(path).as_posix())}?mode=ro" if read_only else str(path)
+    try:
+        return _connect_keyed(module, target, read_only, key)
+    except module.OperationalError:
+        if not (read_only and not os.access(Path(path).parent, os.W_OK)):
+            raise
+        # A WAL store on a read-only disk: no -shm can be created. Nobody can write there either,
+        # so "immutable" (no locking, no WAL index) is true and lets us read it.
+        return _connect_keyed(module, target + "&immutable=1", True, key)
+
+
+def _connect_keyed(module, target: str, uri: bool, key: bytes | None):
+    conn = module.connect(target, uri=uri, check_same_thread=False, timeout=10, isolation_level=None)
+    try:
+        if key is not None:
+            conn.execute("PRAGMA cipher_log_level = NONE")  # wrong-key noise on stderr
+            conn.execute(pragma_key(key))
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except module.DatabaseError:
+        conn.close()
+        raise
+    return conn
+
+
+def wrong_key(path: Path) -> StoreKeyError:
+    return StoreKeyError(
+        f"Impossible de déchiffrer {path} : la clé ne correspond pas à ce fichier, ou le fichier est "
+        "endommagé. Restaurez une sauvegarde ou utilisez le code de récupération.", "wrong_key")
+
+
+def verify_key(path: Path, key: bytes) -> None:
+    """Raise StoreKeyError('wrong_key') unless `key` opens the encrypted file at `path`."""
+    try:
+        dbapi_connect(path, key, read_only=True).close()
+    except sqlcipher().DatabaseError:
+        raise wrong_key(path) from None
+
+
 # --- keyring -----------------------------------------------------------------------------------
 
 def _keyring_call(fn, *args):
-    from app.core import secrets
-
     try:
         return fn(*args)
     except secrets.SecretStoreUnavailable as exc:
@@ -194,8 +248,6 @@ def _keyring_call(fn, *args):
 def provision_store_key(db_path: Path) -> str:
     """Set-up: new random key into the keyring, key file beside the (future) store.
     Returns the recovery code, to be shown once and printed for the supervisor."""
-    from app.core import secrets
-
     db_path = Path(db_path)
     if file_kind(db_path) != "missing" or keyfile_path(db_path).exists():
         raise StoreError(f"Un fichier de données existe déjà ici : {db_path}. Choisissez un autre dossier.")
@@ -212,8 +264,6 @@ def provision_store_key(db_path: Path) -> str:
 
 def load_store_key(db_path: Path) -> bytes:
     """The key of an encrypted store, from the keyring. Raises StoreKeyError with a French message."""
-    from app.core import secrets
-
     keyfile = _load_keyfile(Path(db_path))
     value = _keyring_call(secrets.get_secret, keyfile.keyring_entry)
     if not value:
@@ -234,9 +284,6 @@ def load_store_key(db_path: Path) -> bytes:
 def recover_store_key(db_path: Path, code: str) -> bytes:
     """Recovery: unwrap the key with the supervisor's code, check it opens the store, put it back
     in the keyring. Raises ValidationError (bad code), StoreKeyError (keyring unavailable)."""
-    from app.core import secrets
-    from app.store.engine import verify_key
-
     db_path = Path(db_path)
     keyfile = _load_keyfile(db_path)
     key = keyfile.unwrap(code)
@@ -250,7 +297,5 @@ def recover_store_key(db_path: Path, code: str) -> bytes:
 
 def forget_store_key(db_path: Path) -> None:
     """Remove the keyring entry (decommissioning a PC; tests). The key file stays."""
-    from app.core import secrets
-
     keyfile = _load_keyfile(Path(db_path))
     _keyring_call(secrets.delete_secret, keyfile.keyring_entry)

@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import sys
 from contextlib import contextmanager
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Iterator
-from urllib.parse import quote
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -33,49 +31,14 @@ from sqlmodel import Session
 
 from app.models.errors import StoreError
 from app.store import crypto
+from app.store.crypto import dbapi_connect
 
 log = logging.getLogger(__name__)
 
 
-def _sqlcipher():
-    try:
-        import sqlcipher3.dbapi2 as dbapi  # lazy: only encrypted stores need it
-    except ImportError:  # pragma: no cover - packaging error
-        raise StoreError("Le module de chiffrement (sqlcipher3) est absent : réinstallez Guichet.") from None
-    return dbapi
-
-
-def dbapi_connect(path: Path, key: bytes | None = None, read_only: bool = False):
-    """A DB-API connection to `path`: SQLCipher keyed with `key`, or plain sqlite3 when key is None.
-    The key is applied and checked first: a wrong key fails here, not in the middle of a query."""
-    module = _sqlcipher() if key is not None else sqlite3
-    target = f"file:{quote(Path(path).as_posix())}?mode=ro" if read_only else str(path)
-    try:
-        return _connect_keyed(module, target, read_only, key)
-    except module.OperationalError:
-        if not (read_only and not os.access(Path(path).parent, os.W_OK)):
-            raise
-        # A WAL store on a read-only disk: no -shm can be created. Nobody can write there either,
-        # so "immutable" (no locking, no WAL index) is true and lets us read it.
-        return _connect_keyed(module, target + "&immutable=1", True, key)
-
-
-def _connect_keyed(module, target: str, uri: bool, key: bytes | None):
-    conn = module.connect(target, uri=uri, check_same_thread=False, timeout=10, isolation_level=None)
-    try:
-        if key is not None:
-            conn.execute("PRAGMA cipher_log_level = NONE")  # wrong-key noise on stderr
-            conn.execute(crypto.pragma_key(key))
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except module.DatabaseError:
-        conn.close()
-        raise
-    return conn
-
-
 def make_engine(path: Path, read_only: bool = False, key: bytes | None = None) -> Engine:
     if key is not None:
-        engine = create_engine(f"sqlite:///{path}", module=_sqlcipher(),
+        engine = create_engine(f"sqlite:///{path}", module=crypto.sqlcipher(),
                                creator=lambda: dbapi_connect(path, key, read_only))
     elif read_only:
         engine = create_engine(f"sqlite:///{path}", creator=lambda: dbapi_connect(path, None, True))
@@ -202,20 +165,6 @@ def _store_error(exc: Exception) -> StoreError:
     return StoreError(f"Erreur d'écriture dans le fichier de données : {exc}")
 
 
-def _wrong_key(path: Path) -> crypto.StoreKeyError:
-    return crypto.StoreKeyError(
-        f"Impossible de déchiffrer {path} : la clé ne correspond pas à ce fichier, ou le fichier est "
-        "endommagé. Restaurez une sauvegarde ou utilisez le code de récupération.", "wrong_key")
-
-
-def verify_key(path: Path, key: bytes) -> None:
-    """Raise StoreKeyError('wrong_key') unless `key` opens the encrypted file at `path`."""
-    try:
-        dbapi_connect(path, key, read_only=True).close()
-    except _sqlcipher().DatabaseError:
-        raise _wrong_key(path) from None
-
-
 def open_store(path: Path, *, migrate: bool = True, read_only: bool = False,
                encrypted: bool | None = None, key: bytes | None = None) -> Store:
     """Open (creating if needed) and migrate the store at `path`. Raises StoreError.
@@ -257,7 +206,7 @@ def open_store(path: Path, *, migrate: bool = True, read_only: bool = False,
         engine.dispose()
         detail = str(exc.orig)
         if key is not None and "not a database" in detail:
-            raise _wrong_key(path) from None
+            raise crypto.wrong_key(path) from None
         if "not a database" in detail or "malformed" in detail:
             raise StoreError(f"{path} n'est pas un fichier de données Guichet (ou il est endommagé). "
                              "Restaurez la dernière sauvegarde.") from None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 ENV_DB = "GUICHET_DB"
 APP_NAME = "Guichet"
+BACKUP_DIR_NAME = "sauvegardes"
 
 
 def data_dir() -> Path:
@@ -27,6 +28,11 @@ def default_store_path() -> Path:
 
 def demo_store_path() -> Path:
     return data_dir() / "demo.db"
+
+
+def backup_dir(store_path: Path) -> Path:
+    """The backups folder beside a store (also where a copy of its key file is kept)."""
+    return Path(store_path).parent / BACKUP_DIR_NAME
 
 
 def resolve_store_path(cli_path: str | os.PathLike | None = None) -> Path:

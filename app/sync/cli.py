@@ -99,7 +99,7 @@ def run_sync(args) -> int:
 
 
 def _save_token() -> int:
-    from app.core import secrets
+    from app.store import secrets
     from app.sync.settings import save_token
 
     secure, message = secrets.status()

@@ -13,11 +13,12 @@ row, so a cached month and a recomputed one can never disagree.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app.models.month import Month
 from app.models.sync import SyncMonth
 from app.models.tables import Accompaniment
 from app.models.sync_status import SyncMonthStatus
@@ -36,10 +37,7 @@ def known_months(session: Session, structure_id: int) -> list[date]:
                                .where(Accompaniment.structure_id == structure_id)).one()
     months: set[date] = set(session.exec(select(SyncMonth.month).where(SyncMonth.structure_id == structure_id)))
     if first is not None:
-        cur, stop = first.date().replace(day=1), last.date().replace(day=1)
-        while cur <= stop:
-            months.add(cur)
-            cur = (cur + timedelta(days=32)).replace(day=1)
+        months.update(m.first_day for m in Month.range(Month.of(first), Month.of(last).next()))
     return sorted(months)
 
 

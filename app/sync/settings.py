@@ -1,5 +1,5 @@
 """Where and how to reach the national service: URL in the store's settings, token in the OS
-keyring (app.core.secrets: fails closed, never a plain-text fallback)."""
+keyring (app.store.secrets: fails closed, never a plain-text fallback)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
-from app.core import secrets
+from app.store import secrets
 from app.core.context import Actor
 from app.core.structures import get_setting, set_setting
 from app.models.errors import DomainError, ValidationError

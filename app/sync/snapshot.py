@@ -4,7 +4,7 @@ What is in a snapshot, and only that (docs/sync-contract.md is the contract):
 - identifiers: the structure's national matricule, this store's device id, the month;
 - counts built with app.core.activity (the same rules as the monthly report): totals, and the
   cube partner × type of answer × canal × bus stop;
-- satisfaction counts from app.core.surveys when that module is installed (integers only);
+- satisfaction counts from app.core.surveys (integers only);
 - the supervisor's closing flag and correction reason, once the month is closed.
 Never a name, a phone, a note, a précision or any identifier of a usager or an agent.
 
@@ -15,8 +15,6 @@ gives the same hash, on any machine, so re-sending it is a no-op and the report 
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import json
 import uuid
 from dataclasses import asdict, dataclass, is_dataclass
@@ -24,13 +22,13 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from app.core import activity
+from app.core import activity, surveys
 from app.core.structures import get_setting, get_structure, set_setting
+from app.models.month import Month
 from app.models.sync import SyncMonth
 
 SCHEMA = "guichet.activity-snapshot/1"
 DEVICE_KEY = "sync_device_id"
-SURVEYS_MODULE = "app.core.surveys"
 
 
 @dataclass(frozen=True)
@@ -56,16 +54,9 @@ def payload_hash(payload: dict) -> str:
     return hashlib.sha256(canonical_json(payload)).hexdigest()
 
 
-def month_key(month: date) -> str:
-    return f"{month.year:04d}-{month.month:02d}"
-
-
-def parse_month(text: str) -> date:
-    """'2026-10' -> date(2026, 10, 1). Raises ValueError."""
-    year, _, mon = (text or "").strip().partition("-")
-    if len(year) != 4 or not year.isdigit() or not mon.isdigit() or not 1 <= int(mon) <= 12:
-        raise ValueError(f"mois invalide : {text!r} (attendu AAAA-MM)")
-    return date(int(year), int(mon), 1)
+def month_key(month: date | Month) -> str:
+    """The month as the contract names it: « 2026-10 »."""
+    return str(Month.of(month))
 
 
 def device_id(session: Session) -> str:
@@ -85,7 +76,7 @@ def ensure_device_id(session: Session) -> str:
 
 def counts_payload(session: Session, structure_id: int, month: date) -> dict:
     """The counting part of the payload (what the report and the reconciliation compare)."""
-    start, end = activity.month_bounds(month)
+    start, end = Month.of(month).bounds()
     ids = [structure_id]
     cube = [{"partner": r.partner_code, "response_type": r.response_type, "canal": r.canal,
              "bus_stop": r.bus_stop, "count": r.count}
@@ -97,12 +88,9 @@ def counts_payload(session: Session, structure_id: int, month: date) -> dict:
     }
 
 
-def satisfaction_payload(session: Session, structure_id: int, month: date) -> dict | None:
-    """Integer satisfaction counts, or None when the surveys module is not installed."""
-    if importlib.util.find_spec(SURVEYS_MODULE) is None:
-        return None
-    surveys = importlib.import_module(SURVEYS_MODULE)
-    start, end = activity.month_bounds(month)
+def satisfaction_payload(session: Session, structure_id: int, month: date) -> dict:
+    """Integer satisfaction counts of the month's survey answers."""
+    start, end = Month.of(month).bounds()
     result = surveys.indicators(session, start=start, end=end, structure_ids=[structure_id])
     return _integers_only(asdict(result) if is_dataclass(result) else result)
 
@@ -124,9 +112,7 @@ def month_counts(session: Session, structure_id: int, month: date) -> dict:
     """The counted part of a snapshot (totals, cube, satisfaction): the expensive part, which
     app/sync/pending.py keeps per month until a write marks the month dirty."""
     counts = counts_payload(session, structure_id, month)
-    satisfaction = satisfaction_payload(session, structure_id, month)
-    if satisfaction is not None:
-        counts["satisfaction"] = satisfaction
+    counts["satisfaction"] = satisfaction_payload(session, structure_id, month)
     return counts
 
 
@@ -134,7 +120,7 @@ def build_snapshot(session: Session, structure_id: int, month: date, counts: dic
     """Absolute totals of `structure_id` for `month` from this device (`counts`: precomputed
     `month_counts`). Raises NotFound."""
     structure = get_structure(session, structure_id)
-    month = month.replace(day=1)
+    month = Month.of(month).first_day
     payload = {"schema": SCHEMA, "structure": structure.matricule, "device": device_id(session),
                "month": month_key(month)}
     payload.update(counts if counts is not None else month_counts(session, structure_id, month))

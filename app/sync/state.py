@@ -14,13 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.core.context import Actor
 from app.models.errors import ValidationError
+from app.models.month import Month
 from app.models.sync import SyncJournal, SyncMonth
-from app.models.tables import Accompaniment, utcnow
+from app.models.tables import utcnow
+from app.sync import pending
 from app.sync.snapshot import Snapshot, build_snapshot, content_hash
 
 BROUILLON, PRET, ENVOYE, ACCEPTE, REJETE = "brouillon", "pret", "envoye", "accepte", "rejete"
@@ -55,13 +56,13 @@ def state_label(code: str) -> str:
 
 def get_row(session: Session, structure_id: int, month: date) -> SyncMonth | None:
     return session.exec(select(SyncMonth).where(SyncMonth.structure_id == structure_id,
-                                                SyncMonth.month == month.replace(day=1))).first()
+                                                SyncMonth.month == Month.of(month).first_day)).first()
 
 
 def row_for_update(session: Session, structure_id: int, month: date) -> SyncMonth:
     row = get_row(session, structure_id, month)
     if row is None:
-        row = SyncMonth(structure_id=structure_id, month=month.replace(day=1))
+        row = SyncMonth(structure_id=structure_id, month=Month.of(month).first_day)
         session.add(row)
         session.flush()
     return row
@@ -101,18 +102,15 @@ def month_state(session: Session, structure_id: int, month: date) -> MonthState:
 
 
 def known_months(session: Session, structure_id: int) -> list[date]:
-    from app.sync.pending import known_months as known
-
-    return known(session, structure_id)
+    """Every month from the first to the last accompaniment, plus every month known to the sync."""
+    return pending.known_months(session, structure_id)
 
 
 def month_states(session: Session, structure_id: int) -> list[tuple[MonthState, Snapshot]]:
     """Every known month, oldest first, with the snapshot that would be sent (only months a write
     marked dirty are counted again: app/sync/pending.py)."""
-    from app.sync.pending import snapshots
-
     return [(derive(snap, get_row(session, structure_id, snap.month)), snap)
-            for snap in snapshots(session, structure_id)]
+            for snap in pending.snapshots(session, structure_id)]
 
 
 def pending_count(session: Session, structure_id: int) -> int:

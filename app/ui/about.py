@@ -8,7 +8,6 @@ the dialog shows it with a button to copy it all and buttons to open the two fol
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
 import platform
 from datetime import datetime
@@ -67,21 +66,7 @@ def catalogue_summary() -> str:
 
 
 def checklists_summary() -> str:
-    """Version of the moments de vie checklists when the checklist feature provides one."""
-    try:
-        module = importlib.import_module("app.core.checklists")
-    except ImportError:
-        module = None
-    for name in ("catalogue_version", "checklists_version"):
-        fn = getattr(module, name, None)
-        if callable(fn):
-            try:
-                return str(fn())
-            except Exception as exc:
-                return _("illisible : {error}").format(error=exc)
-    for name in ("CATALOGUE_VERSION", "CHECKLISTS_VERSION", "VERSION"):
-        if hasattr(module, name):
-            return str(getattr(module, name))
+    """The bundled moments de vie files: how many, their date and a fingerprint."""
     folder = resource_path("moments_de_vie")
     files = sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
     if not files:

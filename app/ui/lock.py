@@ -218,7 +218,7 @@ def install(window, clock=time.monotonic, wall_clock=None) -> SessionGuard:
     with window.store.read() as session:
         minutes = auth.autolock_minutes(session)
     guard = getattr(window, "session_guard", None)
-    if guard is not None:  # already installed (FEATURE_UI): tests re-install with their own clock
+    if guard is not None:  # already installed (MainWindow.install_features): tests re-install with their own clock
         guard.clock, guard.wall_clock, guard.timeout_s = clock, wall_clock, minutes * 60
         guard.last_input = clock()
         return guard

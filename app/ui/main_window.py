@@ -1,13 +1,12 @@
 """Main window: today's activity, search-as-you-type, the case list and the follow-ups list.
 
 The window paints before the store is open (no ORM import at module level); `attach()` then
-plugs in the store and the agent. Feature modules listed in FEATURE_UI add their own actions,
-panels and status-bar widgets through `install(window)`.
+plugs in the store and the agent. The feature modules of `install_features` add their own
+actions, panels and status-bar widgets through `install(window)`, after the first paint.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from datetime import date
 
@@ -21,20 +20,6 @@ from app.ui.case_model import CaseTableModel
 from app.ui.today_panel import TodayPanel
 
 log = logging.getLogger(__name__)
-
-# Modules exposing install(window). Add one line per feature.
-FEATURE_UI: list[str] = [
-    "app.ui.settings_dialog",
-    "app.ui.about",
-    "app.ui.survey_launch",
-    "app.ui.checklist_panel",  # moments de vie panel, « Site officiel ? », catalogue (issue 4)
-    "app.ui.lock",  # auto-lock, « Changer d'agent » (issue 3)
-    "app.ui.journal_view",  # Supervision: journal, retention, usager rights (issue 3)
-    "app.ui.report_dialog",  # Supervision: monthly activity report (issue 7)
-    "app.ui.agents_dialog",  # Supervision: agents and security settings (issue 3)
-    "app.ui.backup_dialog",  # Fichier › Sauvegardes…, automatic backups at start-up and close (issue 3)
-    "app.ui.sync_status",  # status-bar sync indicator, Outils › Synchroniser (F9), sync dialogs (issue 6)
-]
 
 FEATURES_DELAY_MS = 150
 SEARCH_DELAY_MS = 120  # debounce: one query per pause in typing, not per keystroke
@@ -202,11 +187,28 @@ class MainWindow(QMainWindow):
         self.actor_changed.emit(actor)
 
     def install_features(self) -> None:
-        for name in FEATURE_UI:
+        # Imported here, not at module level: they pull in the ORM, reportlab's callers, the sync…
+        # which the first paint must not wait for (bench/bench_ui.py measures it).
+        from app.ui import (about, agents_dialog, backup_dialog, checklist_panel, journal_view, lock,
+                            report_dialog, settings_dialog, survey_launch, sync_status)
+
+        features = (
+            settings_dialog,
+            about,
+            survey_launch,
+            checklist_panel,  # moments de vie panel, « Site officiel ? », catalogue
+            lock,  # auto-lock, « Changer d'agent »
+            journal_view,  # Supervision: journal, retention, usager rights
+            report_dialog,  # Supervision: monthly activity report
+            agents_dialog,  # Supervision: agents and security settings
+            backup_dialog,  # Fichier › Sauvegardes…, automatic backups at start-up and close
+            sync_status,  # status-bar sync indicator, Outils › Synchroniser (F9), sync dialogs
+        )
+        for feature in features:
             try:
-                importlib.import_module(name).install(self)
+                feature.install(self)
             except Exception:  # one broken feature must not take the counter down
-                log.exception("feature %s failed to install", name)
+                log.exception("feature %s failed to install", feature.__name__)
 
     def _followup_filter(self):
         from app.core.cases import CaseFilter

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from app.i18n import _, format_month
 from app.models.errors import DomainError, PermissionDenied, ValidationError
+from app.models.month import Month
 from app.ui import prefs
 from app.ui.widgets import with_error
 from app.ui.workers import run_op
@@ -26,12 +27,8 @@ MONTHS_OFFERED = 36
 
 
 def _months(today: date) -> list[date]:
-    first = today.replace(day=1)
-    out = []
-    for i in range(MONTHS_OFFERED):
-        index = first.year * 12 + first.month - 1 - i
-        out.append(date(index // 12, index % 12 + 1, 1))
-    return out
+    current = Month.of(today)
+    return [(current - i).first_day for i in range(MONTHS_OFFERED)]
 
 
 def open_with_system(path: Path) -> bool:

@@ -107,7 +107,7 @@ def apply_setup(store, answers: SetupAnswers) -> bool:
 
 
 def keyring_status() -> tuple[bool, str]:
-    from app.core import secrets
+    from app.store import secrets
 
     try:
         return secrets.status()
@@ -354,7 +354,7 @@ class SetupWizard(QWizard):
             self.pages[index].form.show_error(exc, self.pages[index].FALLBACK or "language")
             return
         except DomainError as exc:
-            from app.core.secrets import SecretStoreUnavailable
+            from app.store.secrets import SecretStoreUnavailable
 
             if isinstance(exc, SecretStoreUnavailable):  # nothing was written: fix or clear the token
                 while self.currentId() > 2:

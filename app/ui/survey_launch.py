@@ -4,7 +4,8 @@
 window of the app (and any that tries to appear), disables every action and swallows every
 shortcut (an accepted ShortcutOverride means no shortcut fires). On a second screen facing the
 usager, the agent keeps the main window on theirs and only the survey window is guarded.
-`install(window)` is the FEATURE_UI entry point: toolbar button, menus, offer after closing a case.
+`install(window)`, called by MainWindow.install_features: toolbar button, menus, offer after
+closing a case.
 """
 
 from __future__ import annotations

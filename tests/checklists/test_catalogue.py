@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from app.core.checklist_catalogue import (add_months, load_bundled, parse_bundle, parse_deadline,
+from app.core.checklist_catalogue import (load_bundled, parse_bundle, parse_deadline,
                                           to_bundle)
 from app.models.errors import CatalogueError
 from app.resources import resource_path
@@ -65,9 +65,10 @@ def test_deadlines_are_parsed_strictly(text):
         parse_deadline(text)
 
 
-def test_add_months_keeps_the_day_or_takes_the_last_day_of_the_month():
-    assert add_months(date(2026, 12, 15), 1) == date(2027, 1, 15)
-    assert add_months(date(2026, 3, 31), -1) == date(2026, 2, 28)
+def test_month_deadlines_keep_the_day_or_take_the_last_day_of_the_month():
+    assert parse_deadline("1 mois").due(date(2026, 12, 15)) == date(2027, 1, 15)
+    assert parse_deadline("1 mois avant").due(date(2026, 3, 31)) == date(2026, 2, 28)
+    assert parse_deadline("1 an").due(date(2028, 2, 29)) == date(2029, 2, 28)
 
 
 def test_groups_are_ordered_before_event_then_soonest_first():

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from app.reports import csv_export, monthly, xlsx
+from app.reports.raw import RAW_COLUMNS, raw_rows
 from tests.reports.conftest import AS_OF, OCTOBER
 
 
@@ -16,7 +17,7 @@ from tests.reports.conftest import AS_OF, OCTOBER
 def built(store, october):
     with store.read() as s:
         report = monthly.build_report(s, october["supervisor"], OCTOBER, today=AS_OF)
-        raw = list(monthly.raw_rows(s, october["supervisor"], report))
+        raw = list(raw_rows(s, october["supervisor"], report))
     return report, raw
 
 
@@ -36,7 +37,7 @@ def test_xlsx_has_one_sheet_per_table_with_real_types(built, tmp_path):
     assert wb["Partenaires"].freeze_panes == "A2"
     assert wb["Partenaires"]["A1"].value == "Partenaire" and wb["Partenaires"]["A1"].font.b
     detail = wb["Détail"]
-    assert [c.value for c in detail[1]] == list(monthly.RAW_COLUMNS)
+    assert [c.value for c in detail[1]] == list(RAW_COLUMNS)
     first = [c.value for c in detail[2]]
     assert first[1] == datetime(2026, 10, 5, 10, 0) and isinstance(first[15], int)
     assert detail.max_row == 6

@@ -109,13 +109,3 @@ def test_agents_cannot_run_retention(store, site, people):
         retention.run_retention(store, site["agent"], today=TODAY)
     with store.read() as session:
         assert not session.get(Usager, people["old"]).anonymous
-
-
-@pytest.mark.parametrize("day,months,expected", [
-    (date(2026, 11, 23), 24, date(2024, 11, 23)),
-    (date(2026, 3, 31), 1, date(2026, 2, 28)),
-    (date(2028, 2, 29), 12, date(2027, 2, 28)),
-    (date(2026, 1, 15), 13, date(2024, 12, 15)),
-])
-def test_months_before_clamps_to_the_end_of_month(day, months, expected):
-    assert retention.months_before(day, months) == expected

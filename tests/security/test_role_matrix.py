@@ -53,7 +53,8 @@ def _fresh_usager(store, ctx) -> int:
 
 
 def _raw_rows(session, actor, ctx):
-    from app.reports.monthly import build_report, raw_rows
+    from app.reports.monthly import build_report
+    from app.reports.raw import raw_rows
 
     return raw_rows(session, actor, build_report(session, ctx.admin, date(2026, 10, 1)))
 

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="SIGKILL crash l
 def shared_keyring(tmp_path):
     import keyring
 
-    from app.core import secrets
+    from app.store import secrets
 
     previous = keyring.get_keyring()
     backend = FileKeyring(tmp_path / "test-keyring.json")

@@ -112,19 +112,6 @@ def test_satisfaction_counts_are_included_when_the_surveys_module_exists(store, 
     assert snap.payload["satisfaction"]["responses"] == 0
 
 
-def test_snapshot_without_surveys_module_has_no_satisfaction_and_a_stable_hash(store, site, monkeypatch):
-    import importlib.util
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(snapshot_mod.importlib.util, "find_spec",
-                        lambda name, *a: None if name == snapshot_mod.SURVEYS_MODULE else real(name, *a))
-    m = months_back(1)[0]
-    with store.read() as session:
-        a = build_snapshot(session, site["fixed"].id, m)
-        b = build_snapshot(session, site["fixed"].id, m)
-    assert "satisfaction" not in a.payload and a.hash == b.hash and len(a.hash) == 64
-
-
 def test_satisfaction_keeps_integer_counts_only():
     tree = {"responses": 3, "rate": 0.5, "dimensions": {"accueil": {"answered": 3, "pct": 66.7, "note": "x"}},
             "flag": True}

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QPushButton
 from app.core import activity
 from app.core.accompaniments import AccompanimentInput, ProcedureLine, open_accompaniment
 from app.core.usagers import UsagerInput
+from app.models.month import Month
 from app.ui.checklist_panel import StartMomentDialog
 from tests.ui.helpers import focusable_widgets_without_name, on_modal
 
@@ -43,7 +44,7 @@ def _item_texts(tree):
 def _counted_this_month(store):
     today = date.today()
     with store.read() as session:
-        return activity.total_accompaniments(session, None, *activity.month_bounds(today))
+        return activity.total_accompaniments(session, None, *Month.of(today).bounds())
 
 
 def test_je_perds_un_proche_from_a_case_to_the_printed_handout(qtbot, window, store, case_in_list, tmp_path):
