@@ -175,6 +175,18 @@ def test_validation_messages_are_french_and_name_the_field(var, value, message, 
     assert caught.value.field == field
 
 
+def test_messages_follow_the_interface_language():
+    from app import i18n
+
+    i18n.install("en")
+    try:
+        with pytest.raises(ValidationError) as caught:
+            config.SYNC_SERVICE_URL.validate("http://example.org")
+    finally:
+        i18n.install("fr")
+    assert caught.value.message == "Service address: https is mandatory (http only for 127.0.0.1)."
+
+
 def test_valid_values_are_cleaned():
     assert config.AUTOLOCK_MINUTES.validate(" 12 ") == 12
     assert config.SYNC_SERVICE_URL.validate(" https://api.example.fr/v1/ ") == "https://api.example.fr/v1"
