@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import os
 from pathlib import Path
+
+from app import config
 
 
 def log_file() -> Path:
     from app.store.paths import log_dir
 
-    folder = Path(os.environ.get("GUICHET_LOG_DIR") or log_dir())
+    folder = config.LOG_DIR.get() or log_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return folder / "guichet.log"
 

@@ -9,7 +9,7 @@ marks are derived on commit (app/core/changes.py), not written here."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, asdict
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func

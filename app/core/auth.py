@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from app import config
 from app.core import journal
 from app.core.context import Actor
 from app.models.enums import Role
@@ -288,27 +289,16 @@ def login_choices(session: Session) -> list[tuple[int, str, str]]:
 
 # ----------------------------------------------------------------------------- auto-lock setting
 
-AUTOLOCK_KEY = "autolock_minutes"
-DEFAULT_AUTOLOCK_MIN = 5
+AUTOLOCK_KEY = config.AUTOLOCK_MINUTES.name
+DEFAULT_AUTOLOCK_MIN = config.AUTOLOCK_MINUTES.default
 
 
 def autolock_minutes(session: Session) -> int:
-    from app.core.structures import get_setting
-
-    raw = get_setting(session, AUTOLOCK_KEY)
-    try:
-        minutes = int(raw) if raw is not None else DEFAULT_AUTOLOCK_MIN
-    except ValueError:
-        return DEFAULT_AUTOLOCK_MIN
-    return minutes if 1 <= minutes <= 60 else DEFAULT_AUTOLOCK_MIN
+    return config.AUTOLOCK_MINUTES.get(session)
 
 
 def set_autolock_minutes(session: Session, actor: Actor, minutes: int) -> None:
     """Raises PermissionDenied (administrators only), ValidationError (1 to 60 minutes)."""
     actor.require("configure_security")
-    from app.core.structures import set_setting
-
-    if not isinstance(minutes, int) or not 1 <= minutes <= 60:
-        raise ValidationError("Verrouillage automatique : entre 1 et 60 minutes.", field="autolock_minutes")
-    set_setting(session, AUTOLOCK_KEY, str(minutes))
+    minutes = config.AUTOLOCK_MINUTES.set(session, minutes)
     journal.record(session, actor, "settings_changed", "setting:autolock_minutes", str(minutes))

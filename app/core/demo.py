@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
+from app import config
 from app.core import structures
 from app.core.cases import set_favourite
 from app.core.context import Actor
@@ -34,7 +35,7 @@ from app.models.tables import (Accompaniment, AccompanimentEvent, AccompanimentP
 from app.store import search_index
 
 DEMO_SEED = 20261123
-DEMO_KEY = "demo_seed"  # Setting marking a store as a demo (a real store is never overwritten)
+DEMO_KEY = config.DEMO_SEED.name  # Setting marking a store as a demo (a real store is never overwritten)
 FIXED_MATRICULE, BUS_MATRICULE = "10023", "10024"
 PARIS = ZoneInfo("Europe/Paris")
 

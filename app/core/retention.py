@@ -15,33 +15,26 @@ from datetime import date, datetime, time
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
+from app import config
 from app.core import journal
 from app.core.context import Actor
-from app.core.structures import get_setting, set_setting
-from app.models.errors import ValidationError
 from app.models.month import add_months
 from app.models.tables import Accompaniment, AccompanimentEvent, AccompanimentProcedure, Usager, utcnow
 from app.store import search_index
 
-RETENTION_KEY = "retention_months"
-DEFAULT_MONTHS = 24
+RETENTION_KEY = config.RETENTION_MONTHS.name
+DEFAULT_MONTHS = config.RETENTION_MONTHS.default
 IDENTITY_FIELDS = ("first_name", "last_name", "phone", "email", "birth_year", "commune_insee")
 
 
 def retention_months(session: Session) -> int:
-    raw = get_setting(session, RETENTION_KEY)
-    try:
-        months = int(raw) if raw is not None else DEFAULT_MONTHS
-    except ValueError:
-        return DEFAULT_MONTHS
-    return months if 1 <= months <= 120 else DEFAULT_MONTHS
+    return config.RETENTION_MONTHS.get(session)
 
 
 def set_retention_months(session: Session, actor: Actor, months: int) -> None:
+    """Raises PermissionDenied, ValidationError (1 to 120 months)."""
     actor.require("configure_security")
-    if not isinstance(months, int) or not 1 <= months <= 120:
-        raise ValidationError("Durée de conservation : entre 1 et 120 mois.", field="retention_months")
-    set_setting(session, RETENTION_KEY, str(months))
+    months = config.RETENTION_MONTHS.set(session, months)
     journal.record(session, actor, "settings_changed", "setting:retention_months", str(months))
 
 

@@ -6,12 +6,13 @@ import re
 
 from sqlmodel import Session, select
 
+from app import config
 from app.models.enums import Role, StructureKind
 from app.models.errors import NotFound, ValidationError
 from app.models.tables import Agent, BusStop, Setting, Structure
 
 _MATRICULE = re.compile(r"^[0-9]{1,12}$")
-CURRENT_STRUCTURE_KEY = "current_structure_id"
+CURRENT_STRUCTURE_KEY = config.CURRENT_STRUCTURE_ID.name
 
 
 def validate_matricule(value: str) -> str:

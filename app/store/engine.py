@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
+from app import config
 from app.models.errors import StoreError
 from app.store import crypto
 from app.store.crypto import dbapi_connect
@@ -283,10 +284,10 @@ def _windows_drive_type(path: PureWindowsPath) -> int | None:
 def check_location(path, *, platform: str | None = None, mounts_text: str | None = None,
                    env: dict | None = None, drive_type=None) -> None:
     """Refuse network shares, synced folders, roaming profiles and removable drives (StoreError).
-    Keyword arguments exist for tests: they stand for sys.platform, /proc/mounts, os.environ and
-    GetDriveTypeW."""
+    Keyword arguments exist for tests: they stand for sys.platform, /proc/mounts, the Windows
+    folder variables (app.config.windows_folders) and GetDriveTypeW."""
     platform = platform or sys.platform
-    env = os.environ if env is None else env
+    env = config.windows_folders() if env is None else env
     windows = platform.startswith("win")
     raw = str(path)
     low = raw.lower().replace("/", "\\") if windows else raw.lower()

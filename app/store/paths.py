@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ENV_DB = "GUICHET_DB"
+from app import config
+
+ENV_DB = config.DB_PATH.name
 APP_NAME = "Guichet"
 BACKUP_DIR_NAME = "sauvegardes"
 
@@ -38,7 +40,7 @@ def backup_dir(store_path: Path) -> Path:
 def resolve_store_path(cli_path: str | os.PathLike | None = None) -> Path:
     if cli_path:
         return Path(cli_path).expanduser().resolve()
-    env = os.environ.get(ENV_DB)
+    env = config.DB_PATH.get()
     if env:
-        return Path(env).expanduser().resolve()
+        return env.resolve()
     return default_store_path()

@@ -11,9 +11,7 @@ Crash safety comes from three facts, not from luck:
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -31,7 +29,6 @@ from app.sync.transport import ACCEPTED, AUTH, EXPORTED, OFFLINE, REJECTED, STAL
 
 # Overall outcome of a run (the status-bar indicator shows these).
 A_JOUR, EN_ATTENTE, HORS_LIGNE, JETON, ERREUR = "a_jour", "en_attente", "hors_ligne", "jeton", "erreur"
-CRASH_ENV = "GUICHET_SYNC_CRASH_TEST_ONLY"  # "point:n": SIGKILL self at the n-th hit (crash tests)
 
 
 @dataclass
@@ -62,20 +59,13 @@ class SyncResult:
     requests: int = 0
 
 
-_crash_hits: dict[str, int] = {}
+FAULT_POINTS = ("before_send", "after_send", "after_record")
 
 
-def crash_point(name: str) -> None:
-    """Test-only: die like a power cut at a named point (see CRASH_ENV)."""
-    spec = os.environ.get(CRASH_ENV)
-    if not spec:
-        return
-    point, _, nth = spec.partition(":")
-    if point != name:
-        return
-    _crash_hits[name] = _crash_hits.get(name, 0) + 1
-    if _crash_hits[name] == int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
+def fault_point(name: str) -> None:
+    """Does nothing. Marks the moments of the send loop where invariant 1 above must survive a
+    power cut (one of FAULT_POINTS); the crash test replaces this function in its child process to
+    SIGKILL it there (tests/plugins/sync_crash.py). Looked up at each call so it can be replaced."""
 
 
 def _interrupted_attempts(store: Store, structure_id: int) -> None:
@@ -129,12 +119,12 @@ def _send_month(store, structure_id, month, transport, policy, agent_id, result)
     while True:
         attempt += 1
         envelope, journal_id = _prepare(store, structure_id, month, attempt, transport, agent_id)
-        crash_point("before_send")
+        fault_point("before_send")
         answer = transport.send(envelope)
         result.requests += 1
-        crash_point("after_send")
+        fault_point("after_send")
         _record(store, structure_id, month, envelope, journal_id, answer)
-        crash_point("after_record")
+        fault_point("after_record")
         key = month_key(month)
         if answer.kind == ACCEPTED:
             result.accepted.append(key)

@@ -3,57 +3,40 @@ keyring (app.store.secrets: fails closed, never a plain-text fallback)."""
 
 from __future__ import annotations
 
-import os
-from urllib.parse import urlsplit
-
 from sqlmodel import Session
 
+from app import config
 from app.store import secrets
 from app.core.context import Actor
-from app.core.structures import get_setting, set_setting
 from app.models.errors import DomainError, ValidationError
 
-URL_KEY = "sync_service_url"
-NEEDS_TOKEN_KEY = "sync_needs_token"
-SEQUENCE_KEY = "sync_sequence"
-TOKEN_NAME = "sync_token"
-# Test-only: lets subprocess tests hand a token to `guichet sync` on machines without a keyring.
-# Never documented to users; the app itself never reads a token from anywhere but the keyring.
-TEST_TOKEN_ENV = "GUICHET_SYNC_TOKEN_TEST_ONLY"
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+URL_KEY = config.SYNC_SERVICE_URL.name
+NEEDS_TOKEN_KEY = config.SYNC_NEEDS_TOKEN.name
+SEQUENCE_KEY = config.SYNC_SEQUENCE.name
+TOKEN_NAME = "sync_token"  # keyring entry, not a setting: a secret never goes in the store
+LOCAL_HOSTS = config.LOCAL_HOSTS
 
 
 def service_url(session: Session) -> str:
-    return get_setting(session, URL_KEY) or ""
+    return config.SYNC_SERVICE_URL.get(session) or ""
 
 
 def validate_url(url: str) -> str:
-    from app.i18n import _
-
-    url = (url or "").strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError(_("Adresse du service : une adresse https://… est attendue."), field="url")
-    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
-        # A token must never cross the network in clear; plain http is for the local stand-in only.
-        raise ValidationError(_("Adresse du service : https est obligatoire (http seulement pour 127.0.0.1)."),
-                              field="url")
-    return url
+    """The cleaned address. Raises ValidationError(field="url"): https, or http on 127.0.0.1 only."""
+    return config.SYNC_SERVICE_URL.validate(url or "")
 
 
 def set_service_url(session: Session, actor: Actor, url: str) -> str:
     actor.require("configure_sync")
-    url = validate_url(url)
-    set_setting(session, URL_KEY, url)
-    return url
+    return config.SYNC_SERVICE_URL.set(session, url or "")
 
 
 def needs_token(session: Session) -> bool:
-    return get_setting(session, NEEDS_TOKEN_KEY) == "1"
+    return config.SYNC_NEEDS_TOKEN.get(session)
 
 
 def set_needs_token(session: Session, value: bool) -> None:
-    set_setting(session, NEEDS_TOKEN_KEY, "1" if value else "0")
+    config.SYNC_NEEDS_TOKEN.set(session, value)
 
 
 def keyring_status() -> tuple[bool, str]:
@@ -74,9 +57,6 @@ def load_token() -> str:
     """The token, from the keyring. Raises SecretStoreUnavailable, DomainError (no token yet)."""
     from app.i18n import _
 
-    env = os.environ.get(TEST_TOKEN_ENV)
-    if env:
-        return env
     token = secrets.get_secret(TOKEN_NAME)
     if not token:
         raise DomainError(_("Aucun jeton du service national n'est enregistré : un superviseur doit le saisir."))
@@ -85,14 +65,12 @@ def load_token() -> str:
 
 def next_sequence(session: Session) -> int:
     """Monotonic per store; written in the same transaction as the outgoing snapshot's hash."""
-    value = int(get_setting(session, SEQUENCE_KEY) or 0) + 1
-    set_setting(session, SEQUENCE_KEY, str(value))
-    return value
+    return config.SYNC_SEQUENCE.set(session, config.SYNC_SEQUENCE.get(session) + 1)
 
 
 def bump_sequence(session: Session, at_least: int) -> None:
-    if int(get_setting(session, SEQUENCE_KEY) or 0) < at_least:
-        set_setting(session, SEQUENCE_KEY, str(at_least))
+    if config.SYNC_SEQUENCE.get(session) < at_least:
+        config.SYNC_SEQUENCE.set(session, at_least)
 
 
 def http_transport(session: Session, timeout: float = 10.0):

@@ -22,13 +22,14 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from app import config
 from app.core import activity, surveys
-from app.core.structures import get_setting, get_structure, set_setting
+from app.core.structures import get_structure
 from app.models.month import Month
 from app.models.sync import SyncMonth
 
 SCHEMA = "guichet.activity-snapshot/1"
-DEVICE_KEY = "sync_device_id"
+DEVICE_KEY = config.SYNC_DEVICE_ID.name
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,14 @@ def month_key(month: date | Month) -> str:
 
 def device_id(session: Session) -> str:
     """This store's stable device id; read-only sessions get '' until a write session created it."""
-    return get_setting(session, DEVICE_KEY) or ""
+    return config.SYNC_DEVICE_ID.get(session)
 
 
 def ensure_device_id(session: Session) -> str:
     """Create the device id at first use (call inside store.write())."""
-    value = get_setting(session, DEVICE_KEY)
+    value = config.SYNC_DEVICE_ID.get(session)
     if not value:
-        value = uuid.uuid4().hex
-        set_setting(session, DEVICE_KEY, value)
+        value = config.SYNC_DEVICE_ID.set(session, uuid.uuid4().hex)
         session.flush()
     return value
 

@@ -4,7 +4,6 @@ and fill the window. Heavy imports (ORM, Alembic) happen in the worker, after th
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
-from app import i18n
+from app import config, i18n
 from app.i18n import _
 from app.resources import resource_path
 from app.ui import prefs
@@ -49,9 +48,9 @@ class Startup:
 
     def __init__(self, app: QApplication, window: MainWindow, db: str | None, demo: bool, reset_demo: bool):
         self.app, self.window, self.db, self.demo, self.reset_demo = app, window, db, demo, reset_demo
-        self.exit_after_paint = bool(os.environ.get("GUICHET_EXIT_AFTER_PAINT"))
+        self.exit_after_paint = config.EXIT_AFTER_PAINT.get()
         # Measurement and screenshot runs must never wait on a dialog.
-        self.non_interactive = self.exit_after_paint or bool(os.environ.get("GUICHET_SCREENSHOT"))
+        self.non_interactive = self.exit_after_paint or config.SCREENSHOT.get() is not None
 
     def start(self) -> None:
         from app.store.paths import demo_store_path, resolve_store_path
@@ -139,11 +138,11 @@ class Startup:
         if actor is None:
             self.app.quit()
             return
-        self.window.attach(store, actor, defer_features=not os.environ.get("GUICHET_SCREENSHOT"))
-        shot = os.environ.get("GUICHET_SCREENSHOT")
-        if shot:  # documentation screenshots of the real app: grab after data is shown, then quit
+        shot = config.SCREENSHOT.get()
+        self.window.attach(store, actor, defer_features=shot is None)
+        if shot is not None:  # documentation screenshots of the real app: grab after data is shown, then quit
             self.app.processEvents()  # let layouts settle around the loaded data
-            self.window.grab().save(shot)
+            self.window.grab().save(str(shot))
             QTimer.singleShot(0, self.app.quit)
             return
         if self.exit_after_paint:
@@ -208,7 +207,7 @@ def _excepthook(exc_type, exc, tb):
 
     log.error("unhandled error:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
     app = QApplication.instance()
-    if app is not None and not os.environ.get("GUICHET_EXIT_AFTER_PAINT"):
+    if app is not None and not config.EXIT_AFTER_PAINT.get():
         from app.logging_setup import log_file
 
         QMessageBox.critical(None, _("Guichet"), _(
@@ -229,7 +228,7 @@ def run(db: str | None = None, lang: str | None = None, demo: bool = False, rese
 
     app.setWindowIcon(QIcon(str(resource_path("icons", "guichet-256.png"))))  # title bar, taskbar
     app.setDesktopFileName("guichet")  # Wayland: ties windows to packaging/guichet.desktop
-    i18n.install(lang or prefs.get("language", "fr"))
+    i18n.install(lang or prefs.get(config.LANGUAGE))
     font = app.font()
     if font.pointSizeF() < 10.5:
         font.setPointSizeF(10.5)  # legibility at the counter
@@ -238,7 +237,7 @@ def run(db: str | None = None, lang: str | None = None, demo: bool = False, rese
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))
     window = MainWindow()
-    if os.environ.get("GUICHET_EXIT_AFTER_PAINT"):
+    if config.EXIT_AFTER_PAINT.get():
         window.installEventFilter(_FirstPaint(window))
     window.show()
     startup = Startup(app, window, db, demo, reset_demo)

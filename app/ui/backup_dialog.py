@@ -7,13 +7,13 @@ closes, each only if the newest backup is older than the minimum interval (4 h).
 from __future__ import annotations
 
 import logging
-import os
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDialog, QHBoxLayout, QLabel, QMessageBox,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
+from app import config
 from app.i18n import _, format_datetime, format_number
 from app.ui.widgets import FieldError
 from app.ui.workers import run_op
@@ -210,7 +210,7 @@ class _CloseBackup(QObject):
 
 def auto_enabled() -> bool:
     """GUICHET_AUTO_BACKUP=0 turns automatic backups off (test suites and benchmarks only)."""
-    return os.environ.get("GUICHET_AUTO_BACKUP", "1") != "0"
+    return config.AUTO_BACKUP.get()
 
 
 def install(window) -> None:

@@ -7,12 +7,11 @@ module only shows the outcome next to the password field.
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
                                QVBoxLayout)
 
+from app import config
 from app.i18n import _
 from app.ui.widgets import FieldError
 
@@ -95,9 +94,10 @@ class LoginDialog(QDialog):
 
 
 def login_flow(store, parent=None, *, clock=None):
-    """Start-up login. Returns an Actor, or None if cancelled. GUICHET_AGENT + GUICHET_PASSWORD
-    (scripted demos and screenshots) log in without a dialog, still verified and journaled;
-    GUICHET_AGENT alone does so only while no agent has a password."""
+    """Start-up login. Returns an Actor, or None if cancelled. While no agent has a password,
+    GUICHET_AGENT (or a lone agent) logs in without a dialog, still journaled; once passwords are
+    on it only preselects that agent in the dialog. No password is ever read from the environment:
+    a scripted run types it into the dialog, as tests/ui/test_login_lock.py does."""
     from app.core import auth
     from app.models.errors import DomainError
     from app.core.structures import agents
@@ -108,22 +108,21 @@ def login_flow(store, parent=None, *, clock=None):
         passwords_on = auth.login_required(session)
     if not people:
         return None
-    wanted = os.environ.get("GUICHET_AGENT")
-    scripted = os.environ.get("GUICHET_PASSWORD")  # scripted demo/screenshots: still verified and journaled
+    wanted = config.AGENT.get()
     actor = None
-    if (not passwords_on and (wanted or len(people) == 1)) or (wanted and scripted):
+    if not passwords_on and (wanted or len(people) == 1):
         chosen = next((a for a in people if a.login == wanted), people[0])
         try:
-            actor = auth.login(store, chosen.id, scripted or "", now=clock() if clock else None)
+            actor = auth.login(store, chosen.id, "", now=clock() if clock else None)
         except DomainError:
-            actor = None  # a refused scripted login falls back to the dialog
+            actor = None  # refused (throttled, deactivated meanwhile): the dialog says why
     if actor is None:
-        dialog = LoginDialog(store, parent, preselect_login=prefs.get("last_agent_login"), clock=clock)
+        dialog = LoginDialog(store, parent, preselect_login=wanted or prefs.get(config.LAST_AGENT_LOGIN), clock=clock)
         if dialog.exec() != QDialog.Accepted or dialog.actor is None:
             return None
         actor = dialog.actor
     from app.models.tables import Agent
 
     with store.read() as session:
-        prefs.put("last_agent_login", session.get(Agent, actor.agent_id).login)
+        prefs.put(config.LAST_AGENT_LOGIN, session.get(Agent, actor.agent_id).login)
     return actor

@@ -308,9 +308,10 @@ class MainWindow(QMainWindow):
         self.case_saved.emit(accompaniment_id)
 
     def set_language(self, code: str) -> None:
+        from app import config
         from app.ui import prefs
 
-        prefs.put("language", code)
+        prefs.put(config.LANGUAGE, code)
         QMessageBox.information(self, _("Langue"),
                                 _("La langue choisie sera appliquée au prochain démarrage de Guichet."))
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar,
                                QPushButton, QVBoxLayout, QWidget)
 
+from app import config
 from app.i18n import _, format_month
 from app.models.errors import DomainError, PermissionDenied, ValidationError
 from app.models.month import Month
@@ -22,7 +23,7 @@ from app.ui.widgets import with_error
 from app.ui.workers import run_op
 
 log = logging.getLogger(__name__)
-FOLDER_PREF = "reports/folder"
+FOLDER_PREF = config.REPORTS_FOLDER
 MONTHS_OFFERED = 36
 
 

@@ -163,6 +163,7 @@ class SettingsDialog(QDialog):
         return page
 
     def _language_tab(self) -> QWidget:
+        from app import config
         from app.ui import prefs
 
         page = QWidget()
@@ -172,7 +173,7 @@ class SettingsDialog(QDialog):
         for button in (self.french, self.english):
             button.setAccessibleName(button.text().replace("&", ""))
             column.addWidget(button)
-        (self.english if prefs.get("language", "fr") == "en" else self.french).setChecked(True)
+        (self.english if prefs.get(config.LANGUAGE) == "en" else self.french).setChecked(True)
         hint = QLabel(_("La langue choisie s'applique au prochain démarrage, pour votre session."))
         hint.setWordWrap(True)
         column.addWidget(hint)
@@ -244,6 +245,7 @@ class SettingsDialog(QDialog):
                 if self.stops.item(i).data(Qt.ItemDataRole.UserRole) is None]
 
     def save(self) -> bool:
+        from app import config
         from app.ui import prefs
 
         self.structure_form.clear_errors()
@@ -261,7 +263,7 @@ class SettingsDialog(QDialog):
             form = self.structure_form if tab == 0 else self.service_form
             form.show_error(exc, "matricule" if tab == 0 else "url")
             return False
-        prefs.put("language", "en" if self.english.isChecked() else "fr")
+        prefs.put(config.LANGUAGE, "en" if self.english.isChecked() else "fr")
         self.removed_stop_ids = []
         self.load()
         self.message.setText(_("Paramètres enregistrés."))

@@ -363,11 +363,12 @@ class SetupWizard(QWizard):
             else:
                 QMessageBox.critical(self, _("Mise en service impossible"), exc.message)
             return
+        from app import config
         from app.ui import prefs
 
         # Per-user preference read at start-up. Not switched now: the main window behind the
         # wizard is already built, and half-translated screens are worse than one restart.
-        prefs.put("language", self.answers.language)
+        prefs.put(config.LANGUAGE, self.answers.language)
         super().accept()
 
 

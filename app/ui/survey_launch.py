@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app import config
 from app.i18n import _
 from app.ui.survey_mode import CHORD, SurveyScreen
 
@@ -111,7 +112,7 @@ def start_usager_mode(store, actor, context, agent_window: QWidget | None = None
 
 # ---------------------------------------------------------------- main window wiring
 
-OFFER_PREF = "survey/offer_after_close"
+OFFER_PREF = config.SURVEY_OFFER
 
 
 def survey_context(store, actor, case_id: int | None):
@@ -149,7 +150,7 @@ def offer(window, case_id: int) -> None:
     from app.models.errors import NotFound
     from app.ui import prefs
 
-    if str(prefs.get(OFFER_PREF, "true")).lower() == "false":
+    if not prefs.get(OFFER_PREF):
         return
     try:
         with window.store.read() as session:
@@ -177,7 +178,7 @@ def offer(window, case_id: int) -> None:
 
     def done(_result):
         if never.isChecked():
-            prefs.put(OFFER_PREF, "false")
+            prefs.put(OFFER_PREF, False)
         if box.clickedButton() is start:
             launch(window, case_id)
         box.deleteLater()

@@ -95,6 +95,24 @@ def test_login_flow_asks_only_once_passwords_exist(qtbot, store, site, monkeypat
     assert actor.agent_id == site["agent"].agent_id
 
 
+def test_no_password_is_taken_from_the_environment_the_agent_is_only_preselected(qtbot, store, passwords, monkeypatch):
+    """GUICHET_PASSWORD was a scripted-login hook; it is gone: the dialog opens on the named agent
+    and the test types the password, like a person would."""
+    monkeypatch.setenv("GUICHET_AGENT", "paul")
+    monkeypatch.setenv("GUICHET_PASSWORD", PASSWORDS["paul"])
+    seen = {}
+
+    def answer(dialog):
+        seen["preselected"] = dialog.agent_combo.currentText()
+        seen["field"] = dialog.password_edit.text()
+        qtbot.keyClicks(dialog.password_edit, PASSWORDS["paul"])
+        dialog.try_login()
+
+    state = on_modal(LoginDialog, answer)
+    actor = login_flow(store)
+    assert state["error"] is None
+    assert seen == {"preselected": "Paul Sup (paul)", "field": ""}
+    assert actor.agent_id == passwords["supervisor"].agent_id
 def test_auto_lock_after_the_timeout_hides_the_data_and_only_the_same_agent_unlocks(qtbot, guarded):
     window, guard, clock = guarded
     assert not guard.locked and window.centralWidget().isVisible()
