@@ -23,7 +23,7 @@ from sqlmodel import select
 from app.core import structures
 from app.core.bootstrap import open_app_store
 from app.core.context import Actor
-from app.core.secrets import SERVICE
+from app.store.secrets import SERVICE
 from app.models.sync import SyncJournal
 from app.sync.client import FAULT_POINTS, sync_structure
 from app.sync.settings import TOKEN_NAME, URL_KEY
