@@ -151,7 +151,8 @@ class SessionGuard(QObject):
             self.last_input = self.clock()
         elif event.type() == QEvent.Resize and obj is self.window and self.locked:
             self.screen.setGeometry(self.window.rect())
-        elif event.type() == QEvent.Show and self.locked and isinstance(obj, QWidget) and self._must_hide(obj):
+        elif (event.type() == QEvent.Show and self.locked and isinstance(obj, QWidget)
+              and self.window.isVisible() and self._must_hide(obj)):  # a closed window guards nothing
             self._hide_shown(obj)
         return False
 
