@@ -67,6 +67,9 @@ def check_policy(password: str, login: str = "") -> None:
     """Raise ValidationError(field="password") when the password is too weak."""
     if not isinstance(password, str) or not password:
         raise ValidationError("Saisissez un mot de passe.", field="password")
+    if any(0xD800 <= ord(c) <= 0xDFFF or unicodedata.category(c) == "Cc" for c in password):
+        raise ValidationError("Mot de passe : caractère illisible ou de contrôle (copier-coller ?). "
+                              "Ressaisissez-le au clavier.", field="password")
     password = unicodedata.normalize("NFC", password)
     if len(password) > 256:
         raise ValidationError("Mot de passe trop long (256 caractères au plus).", field="password")
@@ -86,8 +89,14 @@ def check_policy(password: str, login: str = "") -> None:
         f"{PASSPHRASE_WORDS} mots.", field="password")
 
 
+def _secret(password: str | None) -> bytes:
+    """The bytes hashed for a password. A lone surrogate (broken paste) cannot match a stored
+    password, which the policy refuses; it is encoded anyway so that it fails like any wrong one."""
+    return unicodedata.normalize("NFC", password or "").encode("utf-8", "surrogatepass")
+
+
 def hash_password(password: str) -> str:
-    return _hasher().hash(unicodedata.normalize("NFC", password))
+    return _hasher().hash(_secret(password))
 
 
 def _get_agent(session: Session, agent_id: int) -> Agent:
@@ -206,7 +215,7 @@ def check_password(session: Session, agent_id: int, password: str, now: datetime
         return LoginOutcome(actor_for(agent))
     hasher = _hasher()
     try:
-        hasher.verify(agent.password_hash, unicodedata.normalize("NFC", password or ""))
+        hasher.verify(agent.password_hash, _secret(password if isinstance(password, str) else ""))
     except (VerificationError, InvalidHashError):
         attempt.failures += 1
         attempt.last_failure_at = now
@@ -221,7 +230,7 @@ def check_password(session: Session, agent_id: int, password: str, now: datetime
             message += f" Trop d'essais : réessayez dans {wait} s."
         return LoginOutcome(None, message, wait)
     if hasher.check_needs_rehash(agent.password_hash):
-        agent.password_hash = hasher.hash(unicodedata.normalize("NFC", password))
+        agent.password_hash = hasher.hash(_secret(password))
         session.add(agent)
     existing = session.get(LoginAttempt, agent_id)
     if existing is not None:  # a good password resets the counter

@@ -183,8 +183,9 @@ def validate(session: Session, actor: Actor, data: SurveyInput, today: date | No
         if data.canal != Canal.ITINERANT_BUS:
             bus_stop_id = None  # a stop only means something for the bus
     partner = (data.partner_code or "").strip().upper() or None
-    if partner is not None and session.get(Partner, partner) is None:
-        raise ValidationError(f"Partenaire inconnu : {partner}.", field="partner")
+    # codes are ASCII: anything else (a lone surrogate could not even be sent to SQLite) is unknown
+    if partner is not None and (not partner.isascii() or session.get(Partner, partner) is None):
+        raise ValidationError(f"Partenaire inconnu : {partner if partner.isascii() else '?'}.", field="partner")
     thematique = data.thematique or None
     if thematique is not None and thematique not in {t.value for t in Thematique}:
         raise ValidationError("Thématique : choisissez une valeur dans la liste.", field="thematique")
