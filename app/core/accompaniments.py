@@ -22,6 +22,8 @@ from app.models.enums import (Autonomy, Canal, CaseStatus, Finalisation, Mandate
 from app.models.errors import NotFound, ValidationError
 from app.models.tables import (Accompaniment, AccompanimentEvent, AccompanimentProcedure, BusStop,
                                Partner, Procedure, Structure, Usager, utcnow)
+from app.models.validators import validate_int, validate_text
+
 NOTE_MAX = 500
 EARLIEST = datetime(2019, 1, 1)
 
@@ -74,9 +76,7 @@ def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: dat
                 raise ValidationError(f"Démarche inconnue : {line.procedure_code}.", field="procedure")
             if proc.partner_code != line.partner_code:
                 raise ValidationError("Cette démarche ne relève pas de ce partenaire.", field="procedure")
-        precision = " ".join((line.precision or "").split())
-        if len(precision) > 200:
-            raise ValidationError("Précision : 200 caractères au plus.", field="procedure")
+        precision = validate_text(line.precision, "procedure", "Précision", max_length=200)
         lines.append(ProcedureLine(line.partner_code, line.procedure_code or None, precision))
 
     structure = session.get(Structure, actor.structure_id)
@@ -96,12 +96,7 @@ def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: dat
         raise ValidationError("La date de l'accompagnement ne peut pas être dans le futur.", field="occurred_at")
     if occurred_at < EARLIEST:
         raise ValidationError("Date trop ancienne (avant 2019).", field="occurred_at")
-    try:
-        duration = int(data.duration_min)
-    except (TypeError, ValueError):
-        raise ValidationError("Durée : un nombre de minutes.", field="duration") from None
-    if not 1 <= duration <= 480:
-        raise ValidationError("Durée : entre 1 et 480 minutes.", field="duration")
+    duration = validate_int(data.duration_min, "duration", "Durée (minutes)", minimum=1, maximum=480)
 
     response_type = _check_enum(data.response_type, ResponseType, "response_type", "Type de réponse")
     mandate = _check_enum(data.mandate or Mandate.AUCUN, Mandate, "mandate", "Mandat")
@@ -123,11 +118,9 @@ def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: dat
     status = data.status or (CaseStatus.OUVERT if follow_up else CaseStatus.CLOS)
     status = _check_enum(status, CaseStatus, "status", "Statut")
 
-    note = (data.note or "").strip()
+    note = validate_text(data.note, "note", "Note", max_length=10 * NOTE_MAX, multiline=True)
     if len(note) > NOTE_MAX:
         raise ValidationError(f"Note : {NOTE_MAX} caractères au plus (pas d'informations sur la situation personnelle).", field="note")
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in note):
-        raise ValidationError("Note : caractères de contrôle non autorisés.", field="note")
 
     if data.usager_id is not None:
         usager = session.get(Usager, data.usager_id)

@@ -6,7 +6,17 @@
   a passphrase of at least five words (20 characters). Never containing the login.
 - Throttling (the "restriction" that CNIL pairs with such passwords): after 5 failures in a row
   an agent must wait 30 s, doubling with each further failure up to 15 min. The counter lives in
-  the store, so restarting the app does not reset it, and every failure is journaled.
+  the store, so restarting the app does not reset it, and every failure is journaled. A try made
+  during a lock-out is refused unchecked, but it is counted (it raises the next delay, not the
+  current one) and journaled.
+- Clocks: whoever sits at the PC may be able to move the wall clock. A lock-out decided in this
+  process ends by `time.monotonic()` (which the wall clock does not move); the wall-clock end
+  stored in the store only decides after a restart, and then never for longer than the lock-out
+  itself (a clock moved backwards cannot lock an agent out for days). Limit, documented in
+  docs/readme/security.md: quitting Guichet *and* moving the clock forward skips the rest of one
+  lock-out (at most 15 min); every try is still counted and journaled.
+- Once any agent has a password, nobody logs in without one: an agent whose password was never
+  set is refused (« demandez à un administrateur »), and creating an agent requires a password.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ import hashlib
 import hmac
 import re
 import secrets as _secrets
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +39,7 @@ from app.models.enums import Role
 from app.models.errors import NotFound, PermissionDenied, ValidationError
 from app.models.security import LoginAttempt
 from app.models.tables import Agent, utcnow
+from app.models.validators import validate_text
 
 FREE_FAILURES = 5
 FIRST_DELAY_S = 30
@@ -38,6 +50,15 @@ PASSPHRASE_LENGTH = 20
 
 # Overridable by tests that need many hashes; production always uses RFC 9106 low memory.
 HASH_PARAMETERS = None  # None -> argon2.profiles.RFC_9106_LOW_MEMORY
+
+# The process's clock for lock-outs; tests replace it to move time forward without sleeping.
+monotonic = time.monotonic
+# Lock-outs decided in this process: (database, agent id) -> (locked_until as stored, monotonic end).
+# The stored value identifies the lock-out, so a lock lifted or changed elsewhere is not mistaken for it.
+_MONO_LOCKS: dict[tuple[str, int], tuple[datetime, float]] = {}
+
+NO_PASSWORD_MESSAGE = ("Aucun mot de passe n'est défini pour cet agent : demandez à un administrateur de vous "
+                       "en attribuer un (Supervision › Agents et sécurité).")
 
 
 def _hasher():
@@ -50,6 +71,9 @@ def check_policy(password: str, login: str = "") -> None:
     """Raise ValidationError(field="password") when the password is too weak."""
     if not isinstance(password, str) or not password:
         raise ValidationError("Saisissez un mot de passe.", field="password")
+    if any(0xD800 <= ord(c) <= 0xDFFF or unicodedata.category(c) == "Cc" for c in password):
+        raise ValidationError("Mot de passe : caractère illisible ou de contrôle (copier-coller ?). "
+                              "Ressaisissez-le au clavier.", field="password")
     password = unicodedata.normalize("NFC", password)
     if len(password) > 256:
         raise ValidationError("Mot de passe trop long (256 caractères au plus).", field="password")
@@ -69,8 +93,14 @@ def check_policy(password: str, login: str = "") -> None:
         f"{PASSPHRASE_WORDS} mots.", field="password")
 
 
+def _secret(password: str | None) -> bytes:
+    """The bytes hashed for a password. A lone surrogate (broken paste) cannot match a stored
+    password, which the policy refuses; it is encoded anyway so that it fails like any wrong one."""
+    return unicodedata.normalize("NFC", password or "").encode("utf-8", "surrogatepass")
+
+
 def hash_password(password: str) -> str:
-    return _hasher().hash(unicodedata.normalize("NFC", password))
+    return _hasher().hash(_secret(password))
 
 
 def _get_agent(session: Session, agent_id: int) -> Agent:
@@ -80,14 +110,28 @@ def _get_agent(session: Session, agent_id: int) -> Agent:
     return agent
 
 
+def _require_own_password_first(session: Session, actor: Actor, agent_id: int | None) -> None:
+    """An administrator without a password who gives one to someone else would turn logins on and
+    lock themself out (nobody logs in without a password then): they set their own first."""
+    if actor.agent_id == agent_id:
+        return
+    own = session.get(Agent, actor.agent_id)
+    if own is None or own.password_hash is None:
+        raise ValidationError("Définissez d'abord votre propre mot de passe : dès qu'un agent en a un, "
+                              "personne ne peut plus se connecter sans.", field="password")
+
+
 def set_password(session: Session, agent_id: int, password: str, actor: Actor | None = None) -> None:
     """Check the policy, then store an Argon2id hash. Raises ValidationError, PermissionDenied.
 
-    Without `actor` (set-up wizard, demo store) no permission is checked; with one, an agent
-    may change their own password and only an administrator anyone else's."""
+    Without `actor` (set-up wizard, demo store) only while no agent has a password yet: after
+    that, an agent may change their own password and only an administrator anyone else's."""
     agent = _get_agent(session, agent_id)
+    if actor is None and login_required(session):
+        raise PermissionDenied("Connectez-vous pour changer un mot de passe.")
     if actor is not None and actor.agent_id != agent_id:
         actor.require("manage_agents")
+        _require_own_password_first(session, actor, agent_id)
     check_policy(password, agent.login)
     agent.password_hash = hash_password(password)
     session.add(agent)
@@ -172,6 +216,23 @@ class LoginOutcome:
         return self.actor is not None
 
 
+def _lock_key(session: Session, agent_id: int) -> tuple[str, int]:
+    return (str(session.get_bind().url.database), agent_id)
+
+
+def lock_remaining_s(session: Session, attempt: LoginAttempt, now: datetime, mono: float) -> float:
+    """Seconds left in the agent's lock-out (0 when none); see the module docstring for the clocks."""
+    key = _lock_key(session, attempt.agent_id)
+    if not attempt.locked_until:
+        _MONO_LOCKS.pop(key, None)
+        return 0.0
+    seen = _MONO_LOCKS.get(key)
+    if seen is not None and seen[0] == attempt.locked_until:
+        return max(0.0, seen[1] - mono)  # decided here: moving the wall clock changes nothing
+    length = (attempt.locked_until - (attempt.last_failure_at or attempt.locked_until)).total_seconds()
+    return max(0.0, min((attempt.locked_until - now).total_seconds(), length))
+
+
 def check_password(session: Session, agent_id: int, password: str, now: datetime | None = None,
                    action: str = "login") -> LoginOutcome:
     """Verify a password with throttling; records failures and the login in the journal.
@@ -181,24 +242,38 @@ def check_password(session: Session, agent_id: int, password: str, now: datetime
     from argon2.exceptions import InvalidHashError, VerificationError
 
     now = (now or utcnow()).replace(tzinfo=None)
+    mono = monotonic()
     agent = session.get(Agent, agent_id)
     if agent is None or not agent.active:
         return LoginOutcome(None, "Agent inconnu ou désactivé.")
     attempt = session.get(LoginAttempt, agent_id) or LoginAttempt(agent_id=agent_id)
-    if attempt.locked_until and attempt.locked_until > now:
-        wait = int((attempt.locked_until - now).total_seconds() + 0.999)
+    remaining = lock_remaining_s(session, attempt, now, mono)
+    if remaining > 0:
+        # Refused without checking the password, but counted (the next delay grows) and journaled,
+        # so hammering during a lock-out is visible and costs the guesser.
+        attempt.failures += 1
+        session.add(attempt)
+        journal.record(session, agent.id, "login_failed", f"agent:{agent.id}",
+                       f"essai pendant le blocage, n° {attempt.failures}", now=now)
+        wait = int(remaining + 0.999)
         return LoginOutcome(None, f"Trop d'essais infructueux : réessayez dans {wait} s.", wait)
-    if agent.password_hash is None:  # no password set yet: open, as before passwords existed
-        journal.record(session, agent.id, action, f"agent:{agent.id}", now=now)
+    if agent.password_hash is None:
+        if login_required(session):  # other agents have passwords: this account is not open
+            journal.record(session, agent.id, "login_failed", f"agent:{agent.id}", "aucun mot de passe défini",
+                           now=now)
+            return LoginOutcome(None, NO_PASSWORD_MESSAGE)
+        journal.record(session, agent.id, action, f"agent:{agent.id}", now=now)  # nobody has one yet
         return LoginOutcome(actor_for(agent))
     hasher = _hasher()
     try:
-        hasher.verify(agent.password_hash, unicodedata.normalize("NFC", password or ""))
+        hasher.verify(agent.password_hash, _secret(password if isinstance(password, str) else ""))
     except (VerificationError, InvalidHashError):
         attempt.failures += 1
         attempt.last_failure_at = now
         wait = delay_after(attempt.failures)
         attempt.locked_until = now + timedelta(seconds=wait) if wait else None
+        if wait:
+            _MONO_LOCKS[_lock_key(session, agent_id)] = (attempt.locked_until, mono + wait)
         session.add(attempt)
         journal.record(session, agent.id, "login_failed", f"agent:{agent.id}", f"échec n° {attempt.failures}", now=now)
         message = "Mot de passe incorrect."
@@ -206,11 +281,12 @@ def check_password(session: Session, agent_id: int, password: str, now: datetime
             message += f" Trop d'essais : réessayez dans {wait} s."
         return LoginOutcome(None, message, wait)
     if hasher.check_needs_rehash(agent.password_hash):
-        agent.password_hash = hasher.hash(unicodedata.normalize("NFC", password))
+        agent.password_hash = hasher.hash(_secret(password))
         session.add(agent)
     existing = session.get(LoginAttempt, agent_id)
     if existing is not None:  # a good password resets the counter
         session.delete(existing)
+    _MONO_LOCKS.pop(_lock_key(session, agent_id), None)
     journal.record(session, agent.id, action, f"agent:{agent.id}", now=now)
     return LoginOutcome(actor_for(agent))
 
@@ -235,41 +311,62 @@ def record_event(store, actor: Actor, action: str) -> None:
 
 def add_agent(session: Session, actor: Actor, login_name: str, display_name: str, role: str,
               password: str | None = None) -> Agent:
-    """Create an agent of the actor's structure. Raises ValidationError, PermissionDenied."""
+    """Create an agent of the actor's structure, with a password meeting the policy (an agent
+    without one could not log in). Raises ValidationError, PermissionDenied; nothing is written then."""
     actor.require("manage_agents")
     from app.core.structures import create_agent
 
-    if password:
-        check_policy(password, login_name)
+    if not password:
+        raise ValidationError("Saisissez un mot de passe pour le nouvel agent (il ne pourra pas se "
+                              "connecter sans).", field="password")
+    check_policy(password, login_name or "")
+    _require_own_password_first(session, actor, None)  # None: the agent about to be created
     agent = create_agent(session, actor.structure_id, login_name, display_name, role)
     journal.record(session, actor, "agent_created", f"agent:{agent.id}", f"rôle {agent.role}")
-    if password:
-        set_password(session, agent.id, password, actor)
+    set_password(session, agent.id, password, actor)
     return agent
 
 
 def update_agent(session: Session, actor: Actor, agent_id: int, *, role: str | None = None,
-                 active: bool | None = None, display_name: str | None = None) -> Agent:
-    """Change an agent's role, name or activity. An administrator cannot demote or disable
-    themself (the store would have nobody left to manage agents)."""
+                 active: bool | None = None, display_name: str | None = None,
+                 password: str | None = None) -> Agent:
+    """Change an agent's role, name, activity or password. An administrator cannot demote or
+    disable themself (the store would have nobody left to manage agents). An active agent who has
+    no password yet must be given one. Every check runs before the first change."""
     actor.require("manage_agents")
     agent = _get_agent(session, agent_id)
-    changed = []
+    changes: dict[str, object] = {}
     if role is not None and role != agent.role:
         if role not in {r.value for r in Role}:
             raise ValidationError("Rôle inconnu.", field="role")
         if agent_id == actor.agent_id:
             raise PermissionDenied("Vous ne pouvez pas changer votre propre rôle.")
-        agent.role, changed = role, changed + ["rôle"]
+        changes["role"] = role
     if active is not None and active != agent.active:
         if agent_id == actor.agent_id:
             raise PermissionDenied("Vous ne pouvez pas désactiver votre propre compte.")
-        agent.active, changed = active, changed + ["actif"]
-    if display_name is not None and display_name.strip() and display_name.strip() != agent.display_name:
-        agent.display_name, changed = display_name.strip()[:120], changed + ["nom"]
-    if changed:
+        changes["active"] = active
+    if display_name is not None:
+        name = validate_text(display_name, "display_name", "Nom affiché", max_length=120)
+        if name and name != agent.display_name:
+            changes["display_name"] = name
+    stays_active = changes.get("active", agent.active)
+    if password:
+        check_policy(password, agent.login)
+        if actor.agent_id != agent_id:
+            _require_own_password_first(session, actor, agent_id)
+    elif agent.password_hash is None and stays_active and (changes or login_required(session)):
+        raise ValidationError("Cet agent n'a pas de mot de passe : saisissez-en un (il ne peut pas se "
+                              "connecter sans).", field="password")
+    labels = {"role": "rôle", "active": "actif", "display_name": "nom"}
+    for key, value in changes.items():
+        setattr(agent, key, value)
+    if changes:
         session.add(agent)
-        journal.record(session, actor, "agent_updated", f"agent:{agent.id}", ", ".join(changed))
+        journal.record(session, actor, "agent_updated", f"agent:{agent.id}",
+                       ", ".join(labels[k] for k in changes))
+    if password:
+        set_password(session, agent_id, password, actor)
     return agent
 
 

@@ -5,6 +5,12 @@ allowlist is data (resources/official_sites.csv); the same list validates the li
 moments de vie catalogue, so a checklist can never send a usager to a site this check refuses.
 
 Rules (documented in docs/readme/checklists.md):
+- The address is parsed as a browser does: the WHATWG URL Standard, through `ada_url` (Ada, the
+  parser inside Node.js, which passes the web-platform-tests). Writing our own parser is how
+  `https://evil.com\\@ameli.fr` came to be called official: for http(s) a browser reads `\\` as
+  `/`, so the host is evil.com. An address typed without a scheme is read as https://…, as the
+  address bar does. Whatever the parser refuses, and hosts that are not plain DNS names, get an
+  « adresse invalide » ValidationError; no other exception leaves `check()`.
 - Official: the host the browser would really visit (after IDNA/UTS-46 mapping, userinfo and
   port removed) is an allowlisted domain or a subdomain of one (label boundary, never a plain
   "endswith": `notameli.fr` is refused).
@@ -25,7 +31,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from app.models.errors import CatalogueError, ValidationError
 from app.resources import resource_path
@@ -105,7 +110,7 @@ def load_sites(path: Path | None = None) -> list[SiteEntry]:
             if row["rule"] not in ("domaine", "suffixe"):
                 raise CatalogueError(name, line, "règle attendue : domaine ou suffixe")
             url = (row["url"] or "").strip() or None
-            if url and (not url.startswith("https://") or not _host_within(urlsplit(url).hostname or "", domain)):
+            if url and (not url.startswith("https://") or not _host_within(_host_or_empty(url), domain)):
                 raise CatalogueError(name, line, f"l'adresse {url} doit être en https:// sur {domain}")
             topics = tuple(_words(t) for t in (row["topics"] or "").split("|") if t.strip())
             entries.append(SiteEntry(domain, row["rule"], row["label"].strip(), (row["partner"] or "").strip() or None,
@@ -120,6 +125,13 @@ def sites() -> tuple[SiteEntry, ...]:
     return tuple(load_sites())
 
 
+def _host_or_empty(url: str) -> str:
+    try:
+        return _split(url)[2]
+    except ValidationError:
+        return ""
+
+
 def _host_within(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
@@ -129,24 +141,6 @@ def _words(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(re.split(r"[^a-z0-9]+", text)).strip()
-
-
-def _to_ascii(host: str) -> str:
-    """The A-label host a browser would visit (UTS-46 mapping: full-width letters, case…)."""
-    if host.isascii():
-        labels = host.split(".")
-    else:
-        try:
-            import idna
-
-            return idna.encode(host, uts46=True, transitional=False).decode("ascii")
-        except Exception:  # idna raises several types; any of them means "not a valid name"
-            raise ValidationError("Adresse invalide : ce nom de domaine contient des caractères non autorisés.",
-                                  field="url") from None
-    if not all(_LABEL.match(x) for x in labels):
-        raise ValidationError("Adresse invalide : vérifiez le nom de domaine (lettres, chiffres, tirets et points).",
-                              field="url")
-    return host
 
 
 def _to_unicode(host: str) -> str:
@@ -183,33 +177,74 @@ def _distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(.*)", re.S)
+# Schemes that open something other than a web page even without "//" after them.
+_OTHER_SCHEMES = frozenset({"mailto", "javascript", "vbscript", "data", "file", "tel", "sms", "blob", "about",
+                            "intent", "market", "news", "magnet", "geo", "chrome", "edge", "view-source"})
+INVALID = "Adresse invalide : ce n'est pas une adresse qu'un navigateur peut ouvrir. Vérifiez-la ou recopiez-la."
+
+
+def _web_url(raw: str) -> str:
+    """The URL a browser's address bar would open for what was pasted (https:// when no scheme)."""
+    m = _SCHEME.match(raw)
+    if m and m.group(1).lower() in ("http", "https"):
+        return raw
+    # "ftp://…", "mailto:…", "javascript:…" open something else; "ameli.fr:443/x" is a host and a
+    # port, "user:pass@evil.com" a userinfo: those get https:// like any address typed without one
+    if m and (m.group(2).startswith(("//", "\\")) or m.group(1).lower() in _OTHER_SCHEMES):
+        raise ValidationError("Ce n'est pas une adresse de site web (http ou https).", field="url")
+    return "https://" + raw  # "//evil.com" too: extra slashes are skipped for http(s), as in a browser
+
+
 def _split(text: str) -> tuple[str, str, str, str]:
-    """(scheme, userinfo, host, rest) of what the agent pasted."""
-    raw = text.strip()
+    """(scheme, userinfo, ASCII host, rest) of what the agent pasted, as a browser parses it."""
+    from ada_url import URL
+
+    raw = text.strip() if isinstance(text, str) else ""
     if not raw:
         raise ValidationError("Collez une adresse de site ou un nom de domaine.", field="url")
     if any(ch.isspace() for ch in raw) or len(raw) > 2000:
         raise ValidationError("Adresse invalide : elle ne doit pas contenir d'espace.", field="url")
-    if "://" not in raw:
-        raw = "https://" + raw.lstrip("/")
-    parts = urlsplit(raw)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in raw):  # lone surrogates cannot even be encoded
+        raise ValidationError(INVALID, field="url")
+    try:
+        url = URL(_web_url(raw))
+    except ValueError:
+        raise ValidationError(INVALID, field="url") from None
+    scheme = url.protocol.rstrip(":")
+    if scheme not in ("http", "https"):  # cannot happen after _web_url; kept as the guard it is
         raise ValidationError("Ce n'est pas une adresse de site web (http ou https).", field="url")
-    netloc = parts.netloc
-    userinfo, _, hostport = netloc.rpartition("@")
-    host = hostport
+    host = url.hostname
     if host.startswith("["):
-        host = host[1:].partition("]")[0]
-    elif ":" in host:
-        host, _, port = host.rpartition(":")
-        if port and not port.isdigit():
-            raise ValidationError("Adresse invalide : port incorrect.", field="url")
-    host = host.rstrip(".").lower()
+        host = host[1:-1]  # IPv6: refused below as an IP address
+    host = host.rstrip(".")
     if not host:
         raise ValidationError("Adresse invalide : nom de domaine manquant.", field="url")
-    rest = parts.path + ("?" + parts.query if parts.query else "")
-    return scheme, userinfo, host, rest
+    userinfo = url.username + (":" + url.password if url.password else "")
+    if userinfo:
+        from urllib.parse import unquote
+
+        userinfo = unquote(userinfo)  # the name as it reads: "ameli%2Efr" is still "ameli.fr"
+    return scheme, userinfo, host, url.pathname + url.search
+
+
+def _to_ascii(host: str) -> str:
+    """Refuse hosts that are not plain DNS names (the parser already applied IDNA/UTS-46), and
+    "xn--" labels that are not the exact encoding of a non-ASCII name (browsers refuse those)."""
+    labels = host.split(".")
+    if not all(_LABEL.match(x) and (not x.startswith("xn--") or _punycode_round_trips(x)) for x in labels):
+        raise ValidationError("Adresse invalide : vérifiez le nom de domaine (lettres, chiffres, tirets et points).",
+                              field="url")
+    return host
+
+
+def _punycode_round_trips(label: str) -> bool:
+    try:
+        decoded = label[4:].encode("ascii").decode("punycode")
+        plain = all(ch == "-" or unicodedata.category(ch)[0] in "LMN" for ch in decoded)
+        return plain and not decoded.isascii() and "xn--" + decoded.encode("punycode").decode() == label
+    except Exception:  # the codec raises several types; any of them means "not punycode"
+        return False
 
 
 def check(text: str, procedure_code: str | None = None, entries: tuple[SiteEntry, ...] | None = None) -> Verdict:
@@ -237,18 +272,24 @@ def check(text: str, procedure_code: str | None = None, entries: tuple[SiteEntry
             if scheme == "http":
                 reasons.append("Utilisez l'adresse en https:// (connexion chiffrée).")
             return Verdict(text, ascii_host, display, True, entry, None, tuple(reasons), ())
-    target, reasons = _lookalike(ascii_host, display, userinfo, entries)
+    target, reasons = _lookalike(ascii_host, display, userinfo, entries, rest)
     return Verdict(text, ascii_host, display, False, None, target, tuple(reasons),
                    _suggest(target, ascii_host + " " + rest, procedure_code, entries))
 
 
-def _lookalike(host: str, display: str, userinfo: str, entries) -> tuple[SiteEntry | None, list[str]]:
+def _lookalike(host: str, display: str, userinfo: str, entries, rest: str = "") -> tuple[SiteEntry | None, list[str]]:
     """The official site this host imitates, if any, and why it looks like it."""
     named = [e for e in entries if e.rule == "domaine"]
     if userinfo:
         for e in named:
             if e.domain in userinfo.lower() or skeleton(e.domain) in skeleton(userinfo):
                 return e, [f"Piège : « {e.domain} » est placé avant un « @ » ; le site réellement ouvert est {display}."]
+    if "@" in rest:  # "https://evil.com\@ameli.fr": the browser reads "\" as "/", so ameli.fr is only a path
+        after = rest.rpartition("@")[2].lower()
+        for e in named:
+            if _host_within(after.split("/")[0].rstrip("."), e.domain):
+                return e, [f"Piège : « {e.domain} » est placé après un « \\ » ou un « / » ; le navigateur ouvre "
+                           f"en réalité {display}."]
     bare = host[4:] if host.startswith("www.") else host
     unicode_trick = display != host or not display.isascii()
     look = skeleton(display)
@@ -316,11 +357,12 @@ def _suggest(target: SiteEntry | None, text: str, procedure_code: str | None, en
 
 
 def is_official_link(url: str) -> bool:
-    """True for an https:// link on an official domain (used to validate catalogue links)."""
-    if not isinstance(url, str) or not url.startswith("https://") or "@" in url.split("/")[2]:
+    """True for an https:// link on an official domain, without userinfo (validates catalogue links)."""
+    if not isinstance(url, str) or not url.startswith("https://"):
         return False
     try:
-        return check(url).official
+        scheme, userinfo, _host, _rest = _split(url)
+        return scheme == "https" and not userinfo and check(url).official
     except ValidationError:
         return False
 

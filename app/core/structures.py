@@ -10,6 +10,7 @@ from app import config
 from app.models.enums import Role, StructureKind
 from app.models.errors import NotFound, ValidationError
 from app.models.tables import Agent, BusStop, Setting, Structure
+from app.models.validators import validate_text
 
 _MATRICULE = re.compile(r"^[0-9]{1,12}$")
 CURRENT_STRUCTURE_KEY = config.CURRENT_STRUCTURE_ID.name
@@ -28,14 +29,14 @@ def validate_matricule(value: str) -> str:
 def create_structure(session: Session, matricule: str, name: str, kind: str = StructureKind.FIXE,
                      commune: str | None = None, stops: list[str] | None = None) -> Structure:
     matricule = validate_matricule(matricule)
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError("Le nom de la structure est obligatoire.", field="name")
+    name = _structure_name(name)
+    commune = validate_text(commune, "commune", "Commune", max_length=80) or None
     if kind not in {k.value for k in StructureKind}:
         raise ValidationError("Type de structure inconnu.", field="kind")
+    stops = [n for n in (_stop_name(x) for x in stops or []) if n]  # checked before any write
     if session.exec(select(Structure).where(Structure.matricule == matricule)).first():
         raise ValidationError(f"Une structure porte déjà le matricule {matricule}.", field="matricule")
-    structure = Structure(matricule=matricule, name=name[:120], kind=str(kind), commune=commune)
+    structure = Structure(matricule=matricule, name=name, kind=str(kind), commune=commune)
     session.add(structure)
     session.flush()
     for stop in stops or []:
@@ -43,9 +44,20 @@ def create_structure(session: Session, matricule: str, name: str, kind: str = St
     return structure
 
 
+def _structure_name(name: str) -> str:
+    name = validate_text(name, "name", "Nom de la structure", max_length=120)
+    if not name:
+        raise ValidationError("Le nom de la structure est obligatoire.", field="name")
+    return name
+
+
+def _stop_name(name: str) -> str:
+    return validate_text(name, "stop", "Nom de l'arrêt", max_length=120)
+
+
 def check_stops(kind: str, stops: list[str]) -> list[str]:
     """A bus needs at least one stop; names are unique. Raises ValidationError(field='stop')."""
-    names = [s.strip() for s in stops if s.strip()]
+    names = [n for n in (_stop_name(s) for s in stops) if n]
     if kind == StructureKind.BUS.value and not names:
         raise ValidationError("Indiquez au moins un arrêt du bus (un par ligne).", field="stop")
     seen: set[str] = set()
@@ -66,14 +78,13 @@ def update_structure(session: Session, actor, *, matricule: str, name: str, new_
     clash = session.exec(select(Structure).where(Structure.matricule == matricule, Structure.id != site.id)).first()
     if clash:
         raise ValidationError(f"Une structure porte déjà le matricule {matricule}.", field="matricule")
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError("Le nom de la structure est obligatoire.", field="name")
+    name = _structure_name(name)
     current = bus_stops(session, site.id) if site.kind == StructureKind.BUS.value else []
     if site.kind == StructureKind.BUS.value:
         kept = [s.name for s in current if s.id not in removed_stop_ids]
         check_stops(site.kind, kept + list(new_stops))  # a bus keeps at least one stop, no duplicates
-    site.matricule, site.name = matricule, name[:120]
+        new_stops = [n for n in (_stop_name(x) for x in new_stops) if n]  # checked before any write
+    site.matricule, site.name = matricule, name
     session.add(site)
     for stop in current:
         if stop.id in removed_stop_ids:
@@ -85,10 +96,11 @@ def update_structure(session: Session, actor, *, matricule: str, name: str, new_
 
 
 def add_bus_stop(session: Session, structure_id: int, name: str, commune: str | None = None) -> BusStop:
-    name = (name or "").strip()
+    name = _stop_name(name)
     if not name:
         raise ValidationError("Le nom de l'arrêt est obligatoire.", field="stop")
-    stop = BusStop(structure_id=structure_id, name=name[:120], commune=commune)
+    commune = validate_text(commune, "commune", "Commune", max_length=80) or None
+    stop = BusStop(structure_id=structure_id, name=name, commune=commune)
     session.add(stop)
     session.flush()
     return stop
@@ -103,7 +115,8 @@ def create_agent(session: Session, structure_id: int, login: str, display_name: 
         raise ValidationError("Rôle inconnu.", field="role")
     if session.exec(select(Agent).where(Agent.login == login)).first():
         raise ValidationError(f"L'identifiant « {login} » existe déjà.", field="login")
-    agent = Agent(structure_id=structure_id, login=login, display_name=(display_name or login).strip()[:120], role=str(role))
+    display_name = validate_text(display_name, "display_name", "Nom affiché", max_length=120) or login
+    agent = Agent(structure_id=structure_id, login=login, display_name=display_name, role=str(role))
     session.add(agent)
     session.flush()
     return agent

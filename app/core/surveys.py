@@ -25,6 +25,7 @@ from app.models.enums import Canal, Thematique
 from app.models.errors import ValidationError
 from app.models.surveys import DIMENSIONS, SurveyResponse
 from app.models.tables import Accompaniment, AccompanimentProcedure, BusStop, Partner, Structure
+from app.models.validators import validate_text
 
 SOURCES = ("ecran", "papier")
 COMMENT_MAX = 300
@@ -182,18 +183,15 @@ def validate(session: Session, actor: Actor, data: SurveyInput, today: date | No
         if data.canal != Canal.ITINERANT_BUS:
             bus_stop_id = None  # a stop only means something for the bus
     partner = (data.partner_code or "").strip().upper() or None
-    if partner is not None and session.get(Partner, partner) is None:
-        raise ValidationError(f"Partenaire inconnu : {partner}.", field="partner")
+    # codes are ASCII: anything else (a lone surrogate could not even be sent to SQLite) is unknown
+    if partner is not None and (not partner.isascii() or session.get(Partner, partner) is None):
+        raise ValidationError(f"Partenaire inconnu : {partner if partner.isascii() else '?'}.", field="partner")
     thematique = data.thematique or None
     if thematique is not None and thematique not in {t.value for t in Thematique}:
         raise ValidationError("Thématique : choisissez une valeur dans la liste.", field="thematique")
     if data.source not in SOURCES:
         raise ValidationError("Origine de la réponse inconnue.", field="source")
-    comment = " ".join((data.comment or "").split())
-    if len(comment) > COMMENT_MAX:
-        raise ValidationError(f"Commentaire : {COMMENT_MAX} caractères au plus.", field="comment")
-    if any(ord(ch) < 32 for ch in comment):
-        raise ValidationError("Commentaire : caractères de contrôle non autorisés.", field="comment")
+    comment = validate_text(data.comment, "comment", "Commentaire", max_length=COMMENT_MAX)
     return dict(answered_on=answered_on, structure_id=structure_id, canal=str(data.canal),
                 bus_stop_id=bus_stop_id, partner_code=partner, thematique=thematique,
                 source=data.source, demarche_aboutie=data.demarche_aboutie,
@@ -330,8 +328,8 @@ __all__ = ["SurveyInput", "DimensionStats", "SurveyIndicators", "IndicatorRow", 
 
 
 def exit_needs_password(session: Session, actor: Actor) -> bool:
-    """Leaving usager mode asks for the agent's password once the agent has one."""
-    from app.models.tables import Agent
+    """Leaving usager mode asks for a password once any agent has one (the store's login rule):
+    an agent who has none then cannot leave it alone, as they could not log in."""
+    from app.core.auth import login_required
 
-    agent = session.get(Agent, actor.agent_id)
-    return agent is not None and bool(agent.password_hash)
+    return login_required(session)

@@ -13,10 +13,9 @@ from app.core.context import Actor
 from app.models.enums import AgeBand, Gender, SocialStatus
 from app.models.errors import NotFound, ValidationError
 from app.models.tables import Usager, utcnow
-from app.models.validators import validate_commune_insee, validate_phone
+from app.models.validators import validate_commune_insee, validate_int, validate_person_name, validate_phone
 from app.store import search_index
 
-_NAME = re.compile(r"^[^\d\x00-\x1f@<>{}\[\]\\/|=+*#$%^~`]{1,80}$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,180}\.[A-Za-z]{2,24}$")
 
 
@@ -38,12 +37,7 @@ class UsagerInput:
 
 
 def _clean_name(value: str, field: str, label: str) -> str | None:
-    value = " ".join((value or "").split())
-    if not value:
-        return None
-    if not _NAME.match(value):
-        raise ValidationError(f"{label} : caractères non autorisés (chiffres ou symboles).", field=field)
-    return value
+    return validate_person_name(value, field, label) or None  # one policy for first and last names
 
 
 def normalise_phone(value: str, field: str = "phone") -> str | None:
@@ -60,8 +54,10 @@ def _validate(data: UsagerInput) -> dict:
     if email and not _EMAIL.match(email):
         raise ValidationError("Adresse électronique invalide.", field="email")
     year = data.birth_year
-    if year is not None and not (1900 <= int(year) <= date.today().year):
-        raise ValidationError("Année de naissance invalide.", field="birth_year")
+    if year is not None and year != "":
+        year = validate_int(year, "birth_year", "Année de naissance", minimum=1900, maximum=date.today().year)
+    else:
+        year = None
     for value, enum, field in ((data.age_band, AgeBand, "age_band"), (data.gender, Gender, "gender"),
                                (data.social_status, SocialStatus, "social_status")):
         if value not in {e.value for e in enum}:

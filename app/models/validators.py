@@ -165,3 +165,115 @@ def validate_commune_insee(value: object, field: str = "commune_insee") -> str:
     if dept == "98" and rest[0] in "456789":
         return text
     raise ValidationError(f"{label} : département {dept} inconnu.", field=field)
+
+
+# ----------------------------------------------------------------------------- free text
+
+# Free text typed by agents (names, notes, comments, places) goes through `validate_text`, one
+# rule for every field so that a note and a name cannot disagree on what « invisible » means.
+# Refused, with a French message naming the field:
+# - lone surrogates (U+D800–U+DFFF): Qt can hand them over from a broken paste, and SQLite,
+#   the FTS index and the PDF writer cannot encode them;
+# - control characters (category Cc) other than the line breaks and tabs a multi-line note may hold;
+# - format characters (category Cf): bidi embeddings, overrides and isolates (U+202A–U+202E,
+#   U+2066–U+2069), bidi marks, zero-width characters (U+200B–U+200D, U+2060, U+FEFF), soft
+#   hyphen, tags… They are invisible or reorder what is displayed (« Trojan Source »), so the
+#   text stored would not be the text the agent sees.
+# Whitespace is normalised, not refused: single-line fields collapse every run of spaces, tabs
+# and line breaks to one space; multi-line fields keep "\n" (CR/LF and U+2028/2029 become "\n").
+# Text is stored in NFC so that an « é » typed on macOS (NFD) is found by a search typed on Windows.
+
+_SURROGATES = range(0xD800, 0xE000)
+_NAME_PUNCTUATION = frozenset(" '’ʼ-‐‑.,")
+
+
+def _first_refused(text: str, multiline: bool) -> tuple[str, str] | None:
+    """(kind, character) of the first character the free-text rule refuses, or None."""
+    import unicodedata
+
+    for ch in text:
+        if ord(ch) in _SURROGATES:
+            return "surrogate", ch
+        category = unicodedata.category(ch)
+        if category == "Cc" and not (multiline and ch in "\n\t"):
+            return "control", ch
+        if category == "Cf":
+            return "invisible", ch
+    return None
+
+
+def validate_text(value: object, field: str, label: str, *, max_length: int, multiline: bool = False,
+                  required: bool = False) -> str:
+    """Normalised free text ("" when empty and not required). Raises ValidationError(field)."""
+    import unicodedata
+
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(f"{label} : valeur non textuelle.", field=field)
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+        value = "\n".join(line.rstrip() for line in value.split("\n")).strip()
+    else:
+        # str.split() also splits on \x1c–\x1f and \x85: those are collapsed to a space rather
+        # than refused, as for tabs and line breaks pasted into a one-line field.
+        value = " ".join(value.split())
+    refused = _first_refused(value, multiline)
+    if refused is not None:
+        kind, ch = refused
+        code = f"U+{ord(ch):04X}"
+        if kind == "surrogate":
+            message = f"{label} : contient un caractère illisible ({code}, copier-coller abîmé ?). Ressaisissez-le."
+        elif kind == "control":
+            message = f"{label} : caractère de contrôle non autorisé ({code})."
+        else:
+            message = (f"{label} : contient un caractère invisible ou d'inversion du sens d'écriture "
+                       f"({code}, copier-coller ?). Ressaisissez le texte.")
+        raise ValidationError(message, field=field)
+    value = unicodedata.normalize("NFC", value)
+    if required and not value:
+        raise ValidationError(f"{label} : champ obligatoire.", field=field)
+    if len(value) > max_length:
+        raise ValidationError(f"{label} : {max_length} caractères au plus.", field=field)
+    return value
+
+
+def validate_person_name(value: object, field: str, label: str, *, max_length: int = 80) -> str:
+    """A first or last name (same policy for both): letters of any alphabet with their accents,
+    spaces, apostrophes, hyphens, dots and commas ("Jean-Pierre", "N'Diaye", "Lê Văn", "J.").
+    Digits, symbols and emoji are refused. Returns "" when empty. Raises ValidationError(field)."""
+    import unicodedata
+
+    text = validate_text(value, field, label, max_length=max_length)
+    for ch in text:
+        if ch in _NAME_PUNCTUATION or unicodedata.category(ch)[0] in "LM":
+            continue
+        raise ValidationError(f"{label} : caractères non autorisés (chiffres, symboles ou émojis) ; "
+                              "lettres, espaces, apostrophes et tirets seulement.", field=field)
+    if text and not any(unicodedata.category(ch)[0] == "L" for ch in text):
+        raise ValidationError(f"{label} : au moins une lettre.", field=field)
+    return text
+
+
+def validate_int(value: object, field: str, label: str, *, minimum: int, maximum: int) -> int:
+    """An integer within [minimum, maximum]: int, integral finite float or ASCII digits.
+    NaN, infinity, booleans, "abc", "٥" and out-of-range values raise ValidationError(field)."""
+    import math
+
+    number: int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        number = int(value) if math.isfinite(value) and value.is_integer() else None
+    elif isinstance(value, str):
+        text = value.strip()
+        sign = -1 if text.startswith("-") else 1
+        digits = text[1:] if text[:1] in "+-" else text
+        number = sign * int(digits) if _ascii_digits(digits) and len(digits) <= 12 else None
+    if number is None:
+        raise ValidationError(f"{label} : un nombre entier entre {minimum} et {maximum}.", field=field)
+    if not minimum <= number <= maximum:
+        raise ValidationError(f"{label} : entre {minimum} et {maximum}.", field=field)
+    return number

@@ -38,18 +38,25 @@ def _actor(store, args):
         return Actor(0, first or 0, Role.AGENT, _("Guichet (ligne de commande)"))
     if not args.identifiant:
         raise ValidationError(_("--detail exige --identifiant (un superviseur)."), field="identifiant")
+    from app.core.auth import login, login_required
+
     with store.read() as s:
         agent = s.exec(select(Agent).where(Agent.login == args.identifiant.strip().lower(), Agent.active == True)).first()  # noqa: E712
         if agent is None:
             raise ValidationError(_("Identifiant inconnu."), field="identifiant")
-        has_password = bool(agent.password_hash)
+        # The store's rule, not the agent's: once anyone has a password, an agent without one is
+        # refused by login() (« demandez à un administrateur ») instead of passing unchecked.
+        passwords_on = login_required(s)
+        needs_prompt = agent.password_hash is not None
         actor = Actor(agent.id, agent.structure_id, Role(agent.role), agent.display_name)
-    if has_password:
+    if not passwords_on:
+        return actor  # nobody has a password yet: the app opens without one too
+    password = ""
+    if needs_prompt:
         import getpass
 
-        from app.core.auth import login
-        actor = login(store, agent.id, getpass.getpass(_("Mot de passe : ")))
-    return actor
+        password = getpass.getpass(_("Mot de passe : "))
+    return login(store, agent.id, password)
 
 
 def run(args) -> int:

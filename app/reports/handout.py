@@ -4,11 +4,24 @@ headings 17–26 pt), what remains and by when, what is done, documents to bring
 No personal data: no name (the first name only when the usager agreed), no case number; the event
 date is not printed as such (due dates are). Catalogue texts are French, so the handout is French whatever
 the interface language. reportlab is imported lazily (only this module needs it).
+
+The file still holds a first name and a list of démarches, so it is short-lived and private:
+- written with mode 0600 (created with O_EXCL, never through an existing file or link) in a folder
+  of this process made by `tempfile.mkdtemp` (0700, unguessable name), not in a shared fixed folder;
+- deleted KEEP_S seconds after it was opened for printing (the viewer has loaded it by then; the UI
+  schedules `remove_handouts`), and with its folder at exit (atexit);
+- folders left by a crash, and the old shared `guichet-fiches` folder, are swept at the next handout.
+On Windows the mode bits mean little: the folder is in the user's own temp folder, which other
+users cannot read.
 """
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
 
@@ -20,11 +33,72 @@ BODY_PT = 13
 FONT = "GuichetSans"
 
 
+KEEP_S = 10 * 60  # long enough to print from the viewer; the UI deletes the file after that
+FOLDER_PREFIX = "guichet-fiches-"
+LEGACY_FOLDER = "guichet-fiches"  # shared folder of versions before issue 12
+_folder: Path | None = None
+
+
 def output_dir() -> Path:
-    """Handouts go to a temporary folder: printed, then not kept on the desk's disk."""
-    folder = Path(tempfile.gettempdir()) / "guichet-fiches"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """This process's private folder for handouts (0700), made on first use, removed at exit."""
+    global _folder
+    if _folder is None or not _folder.is_dir():
+        sweep_leftovers()
+        if _folder is None:
+            atexit.register(remove_handouts)
+        _folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))  # mode 0700, name not guessable
+    return _folder
+
+
+def remove_handouts(older_than_s: float | None = None, now: float | None = None) -> int:
+    """Delete this process's handouts (those older than `older_than_s`, or all and the folder).
+    Returns how many files were deleted; a file still locked by a viewer stays for the next call."""
+    folder = _folder
+    if folder is None or not folder.is_dir():
+        return 0
+    now = time.time() if now is None else now
+    removed = 0
+    for path in folder.iterdir():
+        try:
+            if older_than_s is None or now - path.stat().st_mtime >= older_than_s:
+                path.unlink()
+                removed += 1
+        except OSError:
+            pass  # Windows: still open in the viewer; at exit or next start then
+    if older_than_s is None:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
+def sweep_leftovers(now: float | None = None, min_age_s: float = 2 * KEEP_S) -> None:
+    """Remove handouts a crashed run left behind, and the pre-issue-12 shared folder's handouts."""
+    now = time.time() if now is None else now
+    temp = Path(tempfile.gettempdir())
+    legacy = temp / LEGACY_FOLDER
+    if legacy.is_dir():
+        for path in legacy.glob("fiche-demarches-*.pdf"):
+            try:
+                path.unlink()
+            except OSError:
+                pass
+        try:
+            legacy.rmdir()
+        except OSError:
+            pass
+    for folder in temp.glob(FOLDER_PREFIX + "*"):
+        try:
+            # another running Guichet's folder is younger than that: it writes and deletes in it
+            if folder != _folder and folder.is_dir() and now - folder.stat().st_mtime >= min_age_s:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def _private_file(path: Path, exclusive: bool = True):
+    """A file only the user can read (0600 when created). `exclusive`: refuse an existing name,
+    so nothing is ever written through a file or link planted in advance."""
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0) | (os.O_EXCL if exclusive else os.O_TRUNC)
+    return os.fdopen(os.open(path, flags, 0o600), "wb")
 
 
 def _register_fonts() -> None:
@@ -213,7 +287,9 @@ def build_handout(data: HandoutData, path: Path | None = None) -> Path:
     from reportlab.platypus import Paragraph, SimpleDocTemplate
 
     _register_fonts()
-    path = Path(path) if path else output_dir() / f"fiche-demarches-{data.today.isoformat()}-{id(data):x}.pdf"
+    exclusive = path is None
+    name = f"fiche-demarches-{data.today.isoformat()}-{os.urandom(4).hex()}.pdf"
+    path = Path(path) if path else output_dir() / name
     st = _Styles()
     margin = 18 * mm
     width = A4[0] - 2 * margin
@@ -235,8 +311,14 @@ def build_handout(data: HandoutData, path: Path | None = None) -> Path:
         canvas.drawRightString(A4[0] - margin, 10 * mm, f"page {doc.page}")
         canvas.restoreState()
 
-    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=margin, rightMargin=margin,
-                            topMargin=16 * mm, bottomMargin=18 * mm, title="Vos démarches",
-                            author=data.structure_name, lang="fr-FR")
-    doc.build(story, onFirstPage=_page, onLaterPages=_page)
+    handle = _private_file(path, exclusive)
+    try:
+        with handle:
+            doc = SimpleDocTemplate(handle, pagesize=A4, leftMargin=margin, rightMargin=margin,
+                                    topMargin=16 * mm, bottomMargin=18 * mm, title="Vos démarches",
+                                    author=data.structure_name, lang="fr-FR")
+            doc.build(story, onFirstPage=_page, onLaterPages=_page)
+    except BaseException:
+        path.unlink(missing_ok=True)  # no half-written handout left behind
+        raise
     return path

@@ -155,14 +155,14 @@ class AgentsDialog(QDialog):
         password = self.password_edit.text()
         try:
             with self.store.write() as session:
+                # the core requires a password for a new agent and for an active one who has none
                 if self.editing_id is None:
                     auth.add_agent(session, self.actor, self.login_edit.text(), self.name_edit.text(),
                                    self.role_combo.currentData(), password or None)
                 else:
                     auth.update_agent(session, self.actor, self.editing_id, role=self.role_combo.currentData(),
-                                      active=self.active_check.isChecked(), display_name=self.name_edit.text())
-                    if password:
-                        auth.set_password(session, self.editing_id, password, self.actor)
+                                      active=self.active_check.isChecked(), display_name=self.name_edit.text(),
+                                      password=password or None)
         except DomainError as exc:
             key = {"display_name": "name"}.get(exc.field, exc.field)
             if key in self.errors:

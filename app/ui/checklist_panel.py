@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, QUrl, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QFont, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QDockWidget,
                                QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QStyle, QTreeWidget,
@@ -359,10 +359,15 @@ class ChecklistPanel(QWidget):
             return build_handout(data)
 
         def done(path):
+            from app.reports import handout
+
             self.print_button.setEnabled(True)
             self.last_pdf = path
             self.message.setText(_("Fiche prête : {path}").format(path=path))
             self.open_file(path)
+            # the viewer has loaded it by then; what is left goes at exit (app.reports.handout)
+            QTimer.singleShot(int(handout.KEEP_S * 1000), self,
+                              lambda: handout.remove_handouts(older_than_s=handout.KEEP_S))
 
         def failed(exc):
             self.print_button.setEnabled(True)

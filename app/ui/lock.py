@@ -5,6 +5,11 @@
   area, tool bars and every other open window are hidden, actions are disabled (shortcuts
   included) and a lock screen asks for the same agent's password. « Changer d'agent » closes
   everything the previous agent had open and attaches the next one.
+- While locked, any window that appears (a dialog opened by a timer, a worker's message, a
+  shortcut) is hidden at once: made transparent in its show event, hidden on the next turn of
+  the event loop (hiding inside the show event would leave the native window on screen). A modal
+  dialog is thereby closed as if cancelled; a non-modal one comes back at unlock for the same
+  agent. Only the lock screen and the « Changer d'agent » dialog may show.
 - Time comes from an injectable monotonic `clock` so tests can move it forward.
 """
 
@@ -13,9 +18,10 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolBar,
                                QDockWidget, QVBoxLayout, QWidget)
+from shiboken6 import isValid
 
 from app.i18n import _
 from app.ui.widgets import FieldError
@@ -117,6 +123,8 @@ class SessionGuard(QObject):
         self.locked = False
         self._hidden: list[QWidget] = []
         self._disabled: list[QAction] = []
+        self._allowed: list[QWidget] = []  # windows that may show while locked (« Changer d'agent »)
+        self._faded: dict[QWidget, float] = {}  # window -> opacity to give back at unlock
         self.screen = LockScreen(self)
         self.timer = QTimer(self, interval=CHECK_INTERVAL_MS)
         self.timer.timeout.connect(self.check)
@@ -143,7 +151,32 @@ class SessionGuard(QObject):
             self.last_input = self.clock()
         elif event.type() == QEvent.Resize and obj is self.window and self.locked:
             self.screen.setGeometry(self.window.rect())
+        elif (event.type() == QEvent.Show and self.locked and isinstance(obj, QWidget)
+              and self.window.isVisible() and self._must_hide(obj)):  # a closed window guards nothing
+            self._hide_shown(obj)
         return False
+
+    def _must_hide(self, widget: QWidget) -> bool:
+        """A window, or a part of the main window that the lock hid, other than the lock's own."""
+        window = self.window
+        is_part = widget.parentWidget() is window and (widget is window.centralWidget()
+                                                        or isinstance(widget, (QToolBar, QDockWidget)))
+        if widget is window or not (widget.isWindow() or is_part):
+            return False
+        node = widget
+        while node is not None:
+            if node is self.screen or node in self._allowed:
+                return False
+            node = node.parentWidget()
+        return True
+
+    def _hide_shown(self, widget: QWidget) -> None:
+        if QGuiApplication.platformName() not in ("offscreen", "minimal") and widget.isWindow():
+            self._faded.setdefault(widget, widget.windowOpacity())
+            widget.setWindowOpacity(0.0)  # nothing painted before the deferred hide below
+        if widget not in self._hidden and not widget.isModal():  # a modal one is closed, not brought back
+            self._hidden.append(widget)
+        QTimer.singleShot(0, widget, lambda: widget.hide() if self.locked else None)
 
     def check(self) -> None:
         if not self.locked and self.clock() - self.last_input >= self.timeout_s:
@@ -177,10 +210,14 @@ class SessionGuard(QObject):
         self.window.menuBar().setEnabled(True)
         for a in self._disabled:
             a.setEnabled(True)
+        self.locked = False  # before show(): the windows below must not be caught again
+        for w, opacity in self._faded.items():
+            if isValid(w):
+                w.setWindowOpacity(opacity)
         for w in self._hidden:
-            w.show()
-        self._hidden, self._disabled = [], []
-        self.locked = False
+            if isValid(w):  # a window may have been deleted while hidden
+                w.show()
+        self._hidden, self._disabled, self._faded = [], [], {}
         self.last_input = self.clock()
 
     def change_agent(self) -> None:
@@ -191,8 +228,12 @@ class SessionGuard(QObject):
         window = self.window
         previous = window.actor
         dialog = LoginDialog(window.store, window, clock=self.wall_clock, title=_("Changer d'agent"))
-        if dialog.exec() != QDialog.Accepted or dialog.actor is None:
-            return
+        self._allowed.append(dialog)
+        try:
+            if dialog.exec() != QDialog.Accepted or dialog.actor is None:
+                return
+        finally:
+            self._allowed.remove(dialog)
         if previous is not None:
             auth.record_event(window.store, previous, "logout")
         for w in self._hidden:  # windows hidden by the lock belong to the previous agent

@@ -59,9 +59,13 @@ class OfficialSiteDialog(QDialog):
         from app.models.errors import ValidationError
 
         esc = lambda t: (t or "").replace("&", "&amp;").replace("<", "&lt;")  # noqa: E731
+        # The previous verdict goes first: a « ✔ OUI » must never stay next to another address.
+        self.verdict = None
+        self.icon.clear()
+        self.result.clear()
         try:
             self.verdict = verdict = check(self.url.text())
-        except ValidationError as exc:
+        except ValidationError as exc:  # check() raises nothing else: any unparsable address lands here
             self.verdict = None
             self.icon.setPixmap(self.style().standardIcon(QStyle.SP_MessageBoxWarning).pixmap(32, 32))
             self.result.setText(esc(exc.message))

@@ -44,3 +44,22 @@ def test_detail_export_is_for_supervisors_and_is_journaled(store, october, tmp_p
     with store.read() as s:
         actions = [e.action for e in s.exec(select(journal.JournalEntry))]
     assert "export_raw_report" in actions
+
+
+def test_detail_refuses_a_supervisor_without_a_password_once_anyone_has_one(store, october, tmp_path, capsys,
+                                                                            monkeypatch):
+    """Issue 12, finding 1: `rapport --detail` used to skip the password of an agent who had none."""
+    from argon2 import profiles
+
+    from app.core import auth
+
+    monkeypatch.setattr(auth, "HASH_PARAMETERS", profiles.CHEAPEST)
+    with store.write() as session:
+        auth.set_password(session, october["agent"].agent_id, "Tournesol-Bleu-2026")
+    prompts = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": prompts.append(prompt) or "")
+    out = tmp_path / "x"
+    assert main(["--db", str(tmp_path / "guichet.db"), "rapport", "--mois", "2026-10", "--detail",
+                 "--identifiant", "paul", "--sortie", str(out)]) == 2
+    assert "demandez à un administrateur" in capsys.readouterr().err
+    assert not out.exists()

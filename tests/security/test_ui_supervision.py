@@ -28,6 +28,7 @@ def _isolated(tmp_path, monkeypatch):
 def admin(store, site):
     with store.write() as session:
         agent = create_agent(session, site["fixed"].id, "admin", "Ada Admin", Role.ADMINISTRATEUR)
+        auth.set_password(session, agent.id, "Grand-Chef-Gouverne-2026")  # as the set-up wizard does
     return Actor(agent.id, site["fixed"].id, Role.ADMINISTRATEUR, "Ada Admin")
 
 
@@ -76,6 +77,36 @@ def test_agents_dialog_creates_an_agent_and_shows_policy_errors_next_to_the_fiel
     assert dialog.save_settings()
     with store.read() as session:
         assert auth.autolock_minutes(session) == 10
+
+
+def test_agents_dialog_refuses_a_new_agent_without_a_password_next_to_the_field(qtbot, store, site, admin):
+    """Issue 12, finding 1: the dialog used to create a supervisor with a blank password."""
+    dialog = AgentsDialog(store, admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    before = dialog.table.rowCount()
+    dialog.clear_form()
+    dialog.name_edit.setText("Zoé Neuve")
+    dialog.login_edit.setText("zoe")
+    dialog.role_combo.setCurrentIndex(dialog.role_combo.findData(Role.SUPERVISEUR.value))
+    assert not dialog.save()
+    assert dialog.errors["password"].isVisible() and "mot de passe" in dialog.errors["password"].text()
+    dialog.reload()
+    assert dialog.table.rowCount() == before
+
+
+def test_agents_dialog_asks_a_password_when_editing_an_agent_who_has_none(qtbot, store, site, admin):
+    dialog = AgentsDialog(store, admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    row = next(r for r, a in enumerate(dialog.agents) if a.login == "paul")
+    dialog.table.selectRow(row)
+    dialog.role_combo.setCurrentIndex(dialog.role_combo.findData(Role.AGENT.value))
+    assert not dialog.save()
+    assert dialog.errors["password"].isVisible() and "pas de mot de passe" in dialog.errors["password"].text()
+    dialog.password_edit.setText("Soleil-Revient-2031")
+    assert dialog.save()
+    assert auth.login(store, _id(store, "paul"), "Soleil-Revient-2031").role == Role.AGENT
 
 
 def test_agents_dialog_is_for_administrators_only(qtbot, store, site):

@@ -174,3 +174,60 @@ def test_bad_insee_codes_are_rejected(code):
     with pytest.raises(ValidationError) as info:
         validate_commune_insee(code)
     assert info.value.field == "commune_insee"
+
+
+# ----------------------------------------------------------------------------- free text (issue 12)
+
+from app.models.validators import validate_int, validate_person_name, validate_text  # noqa: E402
+
+ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=ANY_TEXT, multiline=st.booleans())
+def test_free_text_is_total_and_what_it_returns_is_clean(value, multiline):
+    import unicodedata
+
+    try:
+        out = validate_text(value, "note", "Note", max_length=80, multiline=multiline)
+    except ValidationError as exc:
+        assert exc.field == "note" and exc.message.startswith("Note")
+        return
+    out.encode("utf-8")  # no lone surrogate can reach SQLite, the index or a PDF
+    assert unicodedata.normalize("NFC", out) == out and len(out) <= 80
+    allowed = "\n\t" if multiline else ""
+    assert all(unicodedata.category(c) not in ("Cc", "Cf", "Cs") or c in allowed for c in out)
+
+
+@pytest.mark.parametrize("char", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
+                                  "\u2069", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\ud800", "\x00", "\x7f"])
+def test_bidi_zero_width_surrogates_and_controls_are_refused_naming_the_field(char):
+    with pytest.raises(ValidationError) as info:
+        validate_text(f"Rendez-vous{char}demain", "note", "Note", max_length=500, multiline=True)
+    assert info.value.field == "note" and "Note" in info.value.message and f"U+{ord(char):04X}" in info.value.message
+
+
+def test_whitespace_is_normalised_not_refused():
+    assert validate_text("  Place\tde\nl'église  ", "stop", "Arrêt", max_length=80) == "Place de l'église"
+    assert validate_text("a\r\nb\u2028c  \n", "note", "Note", max_length=80, multiline=True) == "a\nb\nc"
+
+
+@pytest.mark.parametrize("name", ["Zoé 😀", "Zoé2", "J@ne", "Ana (Tata)", "<b>", "---", "'"])
+def test_first_and_last_names_share_one_policy(name):
+    for field, label in (("first_name", "Prénom"), ("last_name", "Nom")):
+        with pytest.raises(ValidationError) as info:
+            validate_person_name(name, field, label)
+        assert info.value.field == field
+
+
+@pytest.mark.parametrize("value, expected", [(1990, 1990), ("1990", 1990), (" 2001 ", 2001), (1990.0, 1990)])
+def test_integers_accept_numbers_and_ascii_digits(value, expected):
+    assert validate_int(value, "birth_year", "Année", minimum=1900, maximum=2026) == expected
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), "abc", "NaN", "1e3", "٢٠٠٠", True,
+                                   1990.5, None, [1990], 10**400, "1" * 40, 1899, 2027])
+def test_integers_refuse_nan_inf_text_and_out_of_range(value):
+    with pytest.raises(ValidationError) as info:
+        validate_int(value, "birth_year", "Année", minimum=1900, maximum=2026)
+    assert info.value.field == "birth_year"

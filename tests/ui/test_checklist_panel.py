@@ -143,3 +143,23 @@ def test_start_dialog_shows_errors_next_to_the_field(qtbot, window, store, case_
     assert "moins de 5 ans" in seen["date_error"] and seen["focus"]
     assert seen["names"] == []
     assert window.checklist_panel.views == []
+
+
+def test_the_printed_handout_is_deleted_once_the_viewer_had_time_to_load_it(qtbot, window, store, actor,
+                                                                           case_in_list, monkeypatch):
+    """Issue 12, finding 7: the PDF with the first name used to stay in the temp folder forever."""
+    from app.core import checklists
+    from app.reports import handout
+
+    monkeypatch.setattr(handout, "KEEP_S", 0.5)
+    with store.write() as session:
+        checklists.start_moment(session, actor, case_in_list, "deces", date.today() - timedelta(days=3))
+    panel = window.checklist_panel
+    panel.set_case(case_in_list)
+    opened = []
+    panel.open_file = opened.append
+    qtbot.mouseClick(panel.print_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: bool(opened), timeout=15000)
+    pdf = Path(opened[0])
+    assert pdf.exists()
+    qtbot.waitUntil(lambda: not pdf.exists(), timeout=5000)

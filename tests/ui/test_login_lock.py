@@ -35,7 +35,7 @@ def fast_hash(monkeypatch):
 def passwords(store, site):
     with store.write() as session:
         for key, actor in (("marie", site["agent"]), ("paul", site["supervisor"]), ("lea", site["bus_agent"])):
-            auth.set_password(session, actor.agent_id, PASSWORDS[key])
+            auth.set_password(session, actor.agent_id, PASSWORDS[key], actor)  # each their own
     return site
 
 
@@ -222,3 +222,82 @@ def test_the_timeout_comes_from_the_store_setting(qtbot, store, passwords):
     clock.t += 121
     guard.check()
     assert guard.locked
+
+
+# ----------------------------------------------------------------------------- issue 12 (findings 1, 10)
+
+def test_the_lock_screen_does_not_open_for_an_agent_without_a_password_once_others_have_one(qtbot, store, site):
+    """Marie logged in while nobody had a password; then Paul got one: her lock screen asks for a
+    password she does not have, and refuses every answer with the administrator message."""
+    from app.ui import lock
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(store, site["agent"])
+    qtbot.addWidget(window)
+    window.show()
+    guard = lock.install(window, clock=FakeClock())
+    with store.write() as session:
+        auth.set_password(session, site["supervisor"].agent_id, PASSWORDS["paul"])
+    guard.lock()
+    assert guard.screen.password_edit.isVisible()
+    for typed in ("", "n'importe quoi"):
+        guard.screen.password_edit.setText(typed)
+        assert not guard.screen.try_unlock()
+        assert guard.locked and "administrateur" in guard.screen.error.text()
+    assert not window.centralWidget().isVisible()
+
+
+def test_a_window_opened_while_locked_is_hidden_and_comes_back_at_unlock(qtbot, guarded):
+    from PySide6.QtWidgets import QDockWidget
+
+    window, guard, clock = guarded
+    guard.lock()
+    late = QDialog(window)  # e.g. a worker's result window opening after the auto-lock
+    late.setWindowTitle("Dossier")
+    qtbot.addWidget(late)
+    late.show()
+    qtbot.waitUntil(lambda: not late.isVisible(), timeout=2000)
+    top = QWidget()  # a parentless top-level window too
+    qtbot.addWidget(top)
+    top.show()
+    qtbot.waitUntil(lambda: not top.isVisible(), timeout=2000)
+    docks = window.findChildren(QDockWidget)
+    if docks:  # a side panel shown by a shortcut or a timer
+        docks[0].show()
+        qtbot.waitUntil(lambda: not docks[0].isVisible(), timeout=2000)
+    assert guard.screen.isVisible()
+    guard.screen.password_edit.setText(PASSWORDS["marie"])
+    assert guard.screen.try_unlock()
+    assert late.isVisible() and top.isVisible()
+
+
+def test_a_modal_dialog_opened_while_locked_is_closed_as_if_cancelled(qtbot, guarded):
+    from PySide6.QtCore import QTimer
+
+    window, guard, clock = guarded
+    guard.lock()
+    popup = QDialog(window)
+    popup.setWindowTitle("Résultat")
+    QTimer.singleShot(3000, popup.accept)  # would only be reached if the dialog stayed open
+    assert popup.exec() == QDialog.Rejected  # returns on the event loop's first turn
+    assert not popup.isVisible()
+    guard.screen.password_edit.setText(PASSWORDS["marie"])
+    assert guard.screen.try_unlock()
+    assert not popup.isVisible()  # not brought back: its caller already had its answer
+
+
+def test_the_change_agent_dialog_still_shows_while_locked(qtbot, guarded):
+    window, guard, clock = guarded
+    guard.lock()
+    seen = {}
+
+    def answer(dialog):
+        seen["visible"] = dialog.isVisible()
+        _select(dialog, "paul")
+        dialog.password_edit.setText(PASSWORDS["paul"])
+        dialog.try_login()
+
+    state = on_modal(LoginDialog, answer)
+    guard.change_agent()
+    assert state["error"] is None and seen == {"visible": True}
+    assert window.actor.display_name == "Paul Sup" and not guard.locked

@@ -171,6 +171,30 @@ def test_leaving_needs_the_agent_password_once_there_is_one(qtbot, installed, st
     assert not survey.isVisible()
 
 
+def test_an_agent_without_a_password_cannot_leave_once_another_agent_has_one(qtbot, installed, store, site,
+                                                                              actor, monkeypatch):
+    """Issue 12, finding 1: leaving usager mode used to need no password for an agent who had none."""
+    from argon2 import profiles
+
+    from app.core import auth
+
+    monkeypatch.setattr(auth, "HASH_PARAMETERS", profiles.CHEAPEST)
+    with store.write() as s:
+        auth.set_password(s, site["supervisor"].agent_id, "Correct-Horse-42!")
+    window = installed
+    survey = start_usager_mode(store, actor, SurveyInput(structure_id=actor.structure_id), agent_window=window)
+    qtbot.addWidget(survey)
+    key(qtbot, survey, Qt.Key_Q, Qt.ControlModifier | Qt.AltModifier | Qt.ShiftModifier)
+    assert survey.stack.currentWidget() is survey.unlock_page
+    for typed in ("", "Correct-Horse-42!"):
+        survey.password_edit.setText(typed)
+        key(qtbot, survey, Qt.Key_Return)
+        assert survey.isVisible() and not window.isVisible()
+        assert "administrateur" in survey.password_error.text()
+    survey.leave()  # the test's own way out: no survey window left for the next test
+    qtbot.waitUntil(window.isVisible)
+
+
 def test_idle_usager_gets_thanks_then_the_welcome_screen(qtbot, store, actor):
     survey = SurveyScreen(store, actor, SurveyInput(structure_id=actor.structure_id, partner_code="CAF"),
                           idle_s=0.3, thanks_s=0.3)

@@ -1,0 +1,18 @@
+"""Fingerprint of every table of a store (FTS shadow tables included): a refused call must leave it equal."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+
+def tables_fingerprint(store_or_session) -> dict[str, int]:
+    def take(session):
+        names = [r[0] for r in session.execute(text(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))]
+        return {name: hash(tuple(tuple(r) for r in session.execute(text(f'SELECT * FROM "{name}"'))))
+                for name in names}
+
+    if hasattr(store_or_session, "read"):
+        with store_or_session.read() as session:
+            return take(session)
+    return take(store_or_session)
