@@ -84,23 +84,34 @@ def test_choosing_an_agent_is_no_login_once_passwords_exist(store, site):
 
 # --------------------------------------------------------------------------- the stale actor
 
-def test_a_deactivated_supervisor_is_refused_at_the_next_operation(store, site):
-    sup = desk_for(store, site["supervisor"])
-    assert sup.query(journal.entries) is not None
+ADMIN_PW, SUP_PW = "Pomme-Verte-Guichet-9", "Poire-Jaune-Guichet-4"
+
+
+@pytest.fixture
+def logged_in_supervisor(store, site):
+    """An administrator and a supervisor with passwords; the supervisor logged in at a desk."""
     with store.write() as s:
         admin = structures.create_agent(s, site["fixed"].id, "root", "Admin", Role.ADMINISTRATEUR)
-        auth.update_agent(s, auth.actor_for(admin), site["supervisor"].agent_id, active=False)
+        auth.set_password(s, admin.id, ADMIN_PW)
+    admin_grant = auth.login(store, admin.id, ADMIN_PW)
+    with store.write() as s:
+        auth.set_password(s, site["supervisor"].agent_id, SUP_PW, admin_grant)
+    return Desk(store, auth.login(store, site["supervisor"].agent_id, SUP_PW)), Desk(store, admin_grant)
+
+
+def test_a_deactivated_supervisor_is_refused_at_the_next_operation(store, site, logged_in_supervisor):
+    sup, admin = logged_in_supervisor
+    assert sup.query(journal.entries) is not None
+    admin.op(auth.update_agent, site["supervisor"].agent_id, active=False)
     with pytest.raises(PermissionDenied, match="désactivé"):
         sup.query(journal.entries)
     with pytest.raises(PermissionDenied):
         sup.today()
 
 
-def test_a_demoted_supervisor_loses_the_journal_at_once(store, site):
-    sup = desk_for(store, site["supervisor"])
-    with store.write() as s:
-        admin = structures.create_agent(s, site["fixed"].id, "root", "Admin", Role.ADMINISTRATEUR)
-        auth.update_agent(s, auth.actor_for(admin), site["supervisor"].agent_id, role="agent")
+def test_a_demoted_supervisor_loses_the_journal_at_once(store, site, logged_in_supervisor):
+    sup, admin = logged_in_supervisor
+    admin.op(auth.update_agent, site["supervisor"].agent_id, role="agent")
     with pytest.raises(PermissionDenied):
         sup.query(journal.entries)
     assert sup.actor.role == Role.AGENT

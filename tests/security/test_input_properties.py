@@ -90,7 +90,7 @@ def _acc(value=None, **kw):
 
 def _update_acc(world, **changes):
     def call(s):
-        current = input_for(s, world["acc_id"])
+        current = input_for(s, world["actor"], world["acc_id"])
         for key, value in changes.items():
             setattr(current, key, value)
         return update_accompaniment(s, world["actor"], world["acc_id"], current, now=NOW)
@@ -207,7 +207,7 @@ def test_accompaniment_open_and_update(world, note, precision, duration, first):
         s, actor, data(new_usager=UsagerInput(first_name=first, last_name="Martin")), now=NOW))
 
     def update(s):
-        current = input_for(s, world["acc_id"])
+        current = input_for(s, world["actor"], world["acc_id"])
         current.note, current.duration_min = note, duration
         current.procedures = [ProcedureLine("MAIRIE", "MAIRIE-DECLARATION-DECES", precision)]
         return update_accompaniment(s, actor, world["acc_id"], current, now=NOW)
