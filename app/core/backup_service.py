@@ -233,7 +233,9 @@ def diagnose(store_path: Path) -> Diagnosis:
     """Open the store the way start-up does and classify what goes wrong. Never raises StoreError."""
     store_path = Path(store_path)
     key = None
-    if crypto.file_kind(store_path) == "encrypted":
+    kind = crypto.file_kind(store_path)
+    # A plain file beside a key file took an encrypted store's place: the key still opens the backups.
+    if kind == "encrypted" or (kind == "plain" and crypto.keyfile_path(store_path).exists()):
         try:
             key = crypto.load_store_key(store_path)
         except crypto.StoreKeyError as exc:
@@ -241,10 +243,11 @@ def diagnose(store_path: Path) -> Diagnosis:
             return Diagnosis(kind, exc.message)
     if crypto.file_kind(store_path) == "missing":
         return Diagnosis("ok", "")  # first run: nothing to check yet
+    message = None
     try:
         store = open_store(store_path, key=key, read_only=True)  # a damaged file is never written into
     except StoreError as exc:
-        problem = exc.message
+        problem = message = exc.message  # already says what is wrong, in French
     else:
         try:
             problem = store.quick_check()
@@ -256,7 +259,8 @@ def diagnose(store_path: Path) -> Diagnosis:
             return Diagnosis("ok", "", key=key)
     good, rejected = latest_good_backup(store_path, key)
     readable = _opens_read_only(store_path, key)
-    return Diagnosis("corrupt", f"Le fichier de données est endommagé. Détail technique : {problem}", key=key,
+    message = message or f"Le fichier de données est endommagé. Détail technique : {problem}"
+    return Diagnosis("corrupt", message, key=key,
                      latest_good=good, rejected=rejected, can_read_only=readable)
 
 
