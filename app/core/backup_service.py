@@ -235,7 +235,7 @@ def diagnose(store_path: Path) -> Diagnosis:
     key = None
     kind = crypto.file_kind(store_path)
     # A plain file beside a key file took an encrypted store's place: the key still opens the backups.
-    if kind == "encrypted" or (kind == "plain" and crypto.keyfile_path(store_path).exists()):
+    if kind == "encrypted" or (kind == "plain" and crypto.find_keyfile(store_path) is not None):
         try:
             key = crypto.load_store_key(store_path)
         except crypto.StoreKeyError as exc:

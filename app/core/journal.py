@@ -70,12 +70,14 @@ def chain_key(session: Session) -> bytes:
     return session.connection().info.get(JOURNAL_KEY_INFO) or crypto.PLAIN_JOURNAL_KEY
 
 
+def store_file(session: Session) -> str:
+    """Path of the store file the session writes to (a session may be bound to an engine or a connection)."""
+    bind = session.get_bind()
+    return (getattr(bind, "url", None) or bind.engine.url).database
+
+
 def _when(value) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _anchor(session: Session) -> JournalAnchor:
-    return session.get(JournalAnchor, 1) or JournalAnchor()
 
 
 def _head_row(session: Session) -> tuple[int, str, datetime | None]:
@@ -109,7 +111,7 @@ def record(session: Session, actor: Actor | int | None, action: str, object_ref:
                          detail=detail, prev_hash=last_hash, hash=digest)
     # Plain INSERT rather than session.add(): no unit-of-work flush for every entry.
     session.execute(_INSERT, entry.model_dump())
-    session.info[PIN_INFO] = (session.get_bind().url.database, key, entry_id, digest)
+    session.info[PIN_INFO] = (store_file(session), key, entry_id, digest)
     return entry
 
 

@@ -160,7 +160,7 @@ def _last_restore(session: Session) -> datetime | None:
 
 
 def _store_path(session: Session) -> Path:
-    return Path(session.get_bind().url.database)
+    return Path(journal.store_file(session))
 
 
 def check_pin(session: Session, store_path=None) -> str | None:

@@ -88,9 +88,7 @@ def make_engine(path: Path, read_only: bool = False, key: bytes | None = None) -
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, record):
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see module docstring)
-        # The journal's HMAC key travels with each connection (Connection.info), so core code
-        # holding only a session can sign and verify entries without ever seeing the store key.
-        record.info[JOURNAL_KEY_INFO] = chain_key
+        record.info[JOURNAL_KEY_INFO] = chain_key  # journal HMAC key for core code holding a session
         cur = dbapi_conn.cursor()
         if not read_only:
             cur.execute("PRAGMA journal_mode=WAL")
@@ -225,19 +223,18 @@ def open_store(path: Path, *, migrate: bool = True, read_only: bool = False,
     benchmarks); True requires/creates an encrypted store whose key was provisioned with
     crypto.provision_store_key (or is passed as `key`); False refuses an encrypted file.
     The key of an existing encrypted file comes from the OS keyring unless `key` is given.
-    A plain file lying beside a key file is refused: it has taken an encrypted store's place.
-    `check`: run `PRAGMA quick_check` on an existing file before anything (migration included)
-    writes into it, so a damaged file goes to recovery instead of being written into.
+    A plain file with a key file (beside it or in the backups) took an encrypted store's place:
+    refused. `check`: quick_check an existing file before anything, migration included, writes.
     """
     path = Path(path)
     check_location(path)
     kind = crypto.file_kind(path)
     if kind == "missing" and read_only:
         raise StoreError(f"Fichier de données introuvable : {path}")
-    if kind == "plain" and encrypted is not False and crypto.keyfile_path(path).exists():
+    if kind == "plain" and encrypted is not False and crypto.find_keyfile(path) is not None:
         raise StoreError(
             f"Le fichier de données {path} n'est pas chiffré, alors que sa clé de chiffrement "
-            f"(« {crypto.keyfile_path(path).name} ») est à côté : ce fichier a pris la place des données "
+            f"(« {crypto.keyfile_path(path).name} ») existe : ce fichier a pris la place des données "
             "chiffrées. Guichet refuse de l'ouvrir. Restaurez une sauvegarde, ou remettez en place le "
             "fichier d'origine.")
     if kind == "plain" and encrypted:
@@ -260,9 +257,8 @@ def open_store(path: Path, *, migrate: bool = True, read_only: bool = False,
         with engine.connect() as conn:  # opens the file (and checks the key) now, not at the first query
             if check and kind != "missing" and not read_only:
                 verdict = conn.exec_driver_sql("PRAGMA quick_check(1)").scalar() or "ok"
-                if verdict != "ok":
-                    raise StoreError(f"Le fichier de données {path} est endommagé (contrôle d'intégrité : "
-                                     f"{verdict}). Rien n'y a été écrit. Restaurez la dernière sauvegarde.")
+                if verdict != "ok":  # a damaged file goes to recovery untouched
+                    raise StoreError(f"Le fichier de données {path} est endommagé ({verdict}) : rien n'y a été écrit.")
         if migrate and not read_only:
             from app.store.migrate import upgrade
 

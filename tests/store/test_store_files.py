@@ -37,6 +37,10 @@ def test_a_plain_file_in_place_of_the_encrypted_store_is_refused_with_a_clear_me
         open_app_store(path)
     assert "n'est pas chiffré" in err.value.message and "a pris la place" in err.value.message
     assert _digest(path) == before
+    crypto.keyfile_path(path).rename(path.with_name("ailleurs.cle"))  # removing the key file is not enough:
+    with pytest.raises(StoreError, match="a pris la place"):          # its copy is in the backups folder
+        open_app_store(path)
+    path.with_name("ailleurs.cle").rename(crypto.keyfile_path(path))
     # At start-up this sends the supervisor to recovery mode, which offers the last good backup.
     diagnosis = diagnose(path)
     assert diagnosis.kind == "corrupt" and "a pris la place" in diagnosis.message
