@@ -57,13 +57,22 @@ def load(store_path) -> dict:
 
 
 def _save(store_path, state: dict) -> None:
+    """Raises StoreError: the caller's change is saved, but a restore could undo it."""
+    from app.models.errors import StoreError
+
     target = ledger_path(store_path)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        json.dump({"format": LEDGER_FORMAT, **state}, handle, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())  # the ledger is what keeps an erased person erased: make it durable
-    os.replace(tmp, target)
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            json.dump({"format": LEDGER_FORMAT, **state}, handle, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())  # the ledger is what keeps an erased person erased: make it durable
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(f"L'opération est enregistrée, mais le registre des effacements ({target.name}) n'a "
+                         f"pas pu être mis à jour ({exc.strerror or exc}). Libérez de la place : il sera complété "
+                         "depuis le journal au prochain démarrage.") from None
 
 
 def note_erasure(store_path, usager_uuid: str, now: datetime | None = None) -> None:
@@ -138,6 +147,7 @@ def reapply(store, now: datetime | None = None) -> ReapplyReport:
     """Erase again whoever the ledger says was erased, repeat the last retention run if the file
     predates it, retry a pending WAL truncation. No actor: the app keeps its own promise."""
     from app.core import rights
+    from app.models.errors import StoreError
     from app.models.tables import Usager
 
     report = ReapplyReport()
@@ -147,22 +157,52 @@ def reapply(store, now: datetime | None = None) -> ReapplyReport:
             rights.truncate_wal(store, attempts=1)
         except rights.WalBusy as exc:
             log.warning("WAL still busy at start-up: %s", exc)
+    try:
+        _complete_from_journal(store, state)
+    except StoreError as exc:  # a full disk must not stop the desk from opening
+        log.error("erasure ledger not completed: %s", exc)
     uuids = [e["uuid"] for e in state["erased"] if isinstance(e, dict) and e.get("uuid")]
     found: list[int] = []
     with store.read() as session:
         for i in range(0, len(uuids), 500):
             found += session.exec(select(Usager.id).where(Usager.uuid.in_(uuids[i:i + 500]))).all()
+    # A reader in another window may block the WAL truncation: the erasure is saved all the same,
+    # the truncation is noted as pending, and start-up must go on.
     for usager_id in found:
-        rights.erase_usager(store, None, usager_id, detail="réappliqué : le fichier avait été remplacé")
+        try:
+            rights.erase_usager(store, None, usager_id, detail="réappliqué : le fichier avait été remplacé")
+        except rights.WalBusy:
+            log.warning("erasure re-applied; WAL truncation pending")
         report.usagers += 1
     last = state["retention"]
     if last and not _journal_has(store, last.get("journal_id"), last.get("journal_hash")):
         from app.core import retention
 
-        retention.repeat_run(store, date.fromisoformat(last["cutoff"]))
+        try:
+            retention.repeat_run(store, date.fromisoformat(last["cutoff"]))
+        except rights.WalBusy:
+            log.warning("retention re-applied; WAL truncation pending")
         report.retention_repeated = True
-    prune(store.path, now)
+    try:
+        prune(store.path, now)
+    except StoreError as exc:
+        log.error("erasure ledger not pruned: %s", exc)
     return report
+
+
+def _complete_from_journal(store, state: dict) -> None:
+    """Erasures the journal records but the ledger lacks (a ledger write that failed, a lost
+    ledger file) are added: the journal names each erased usager by uuid."""
+    from sqlalchemy import text
+
+    with store.read() as session:
+        refs = session.execute(text("SELECT object_ref, at FROM journal WHERE action = 'usager_erased'")).all()
+    known = {e.get("uuid") for e in state["erased"] if isinstance(e, dict)}
+    missing = [(ref.split(":", 1)[1], str(at)[:19].replace(" ", "T")) for ref, at in refs
+               if ref.startswith("usager:") and ref.split(":", 1)[1] not in known]
+    if missing:
+        state["erased"] += [{"uuid": uuid, "at": at} for uuid, at in dict(missing).items()]
+        _save(store.path, state)
 
 
 def _journal_has(store, entry_id, digest) -> bool:

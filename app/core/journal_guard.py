@@ -226,10 +226,14 @@ def _alert(session: Session, problem: str) -> None:
 
 
 def repin(store) -> None:
+    """Pin the current head, even if it is behind the old pin (after a restore or an alert)."""
     with store.read() as session:
         key = journal.chain_key(session)
         entry_id, digest = journal.head(session)
-    write_pin(store.path, key, entry_id, digest, force=True)
+    try:
+        write_pin(store.path, key, entry_id, digest, force=True)
+    except Exception as exc:  # noqa: BLE001 - a full disk or locked keyring must not stop start-up
+        log.warning("journal pin not written: %s", exc)
 
 
 def check_at_open(store) -> str | None:

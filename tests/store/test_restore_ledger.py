@@ -113,6 +113,23 @@ def test_a_backup_copied_over_the_store_by_hand_is_caught_and_corrected_at_start
         again.close()
 
 
+def test_a_lost_ledger_is_rebuilt_from_the_journal_at_start_up(store, site):
+    erased_id, erased_uuid = _person(store, site["agent"], "Effacee")
+    backup = backups.create_backup(store, now=datetime(2026, 11, 2, 9, 0))
+    rights.erase_usager(store, site["supervisor"], erased_id)
+    store.close()
+    erasure_ledger.ledger_path(store.path).unlink()  # lost, or never written (disk full)
+    open_app_store(store.path).close()
+    assert [e["uuid"] for e in erasure_ledger.load(store.path)["erased"]] == [erased_uuid]
+    again = open_store(store.path)
+    backup_service.restore(again, site["supervisor"], backup.path)
+    restored = open_store(store.path)
+    try:
+        assert "Effacee" not in _names(restored)
+    finally:
+        restored.close()
+
+
 def test_a_file_from_before_a_retention_run_gets_the_run_again(store, site):
     sup = site["supervisor"]
     old_id, _uuid = _person(store, site["agent"], "Ancienne", when=datetime(2024, 1, 10, 10))
