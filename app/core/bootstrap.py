@@ -6,18 +6,34 @@ from pathlib import Path
 
 from app.core import changes
 from app.core.catalogue import sync_reference_data
+from app.store import crypto
 from app.store.engine import Store, open_store
 
 
 def open_app_store(path: Path, read_only: bool = False, encrypted: bool | None = None) -> Store:
     """Open and migrate the store, then upsert the bundled catalogues. Raises StoreError, CatalogueError.
     An existing encrypted store is detected and opened with its keyring key; `encrypted=None`
-    creates a missing file in clear (demo, tests, benchmarks: fake data only)."""
-    store = open_store(path, read_only=read_only, encrypted=encrypted)
+    creates a missing file in clear (demo, tests, benchmarks: fake data only).
+
+    Order matters: `quick_check` runs before the migration and every other write (a damaged
+    file goes to recovery untouched); the journal's pinned head is compared before anything is
+    journaled (app/core/journal_guard.py); then erasures noted outside the file are re-applied, in
+    case the file was replaced by an older copy (app/core/erasure_ledger.py)."""
+    from app.core import erasure_ledger, journal_guard
+
+    if not read_only and crypto.file_kind(path) == "missing":
+        erasure_ledger.forget_companions(path)  # a new store inherits no pin or ledger of an old one
+    store = open_store(path, read_only=read_only, encrypted=encrypted, check=True)
     store.write_hooks.append(changes.install)
     if not read_only:
-        with store.write() as session:
-            sync_reference_data(session)
+        try:
+            journal_guard.check_at_open(store)
+            with store.write() as session:
+                sync_reference_data(session)
+            erasure_ledger.reapply(store)
+        except BaseException:
+            store.close()
+            raise
     return store
 
 

@@ -129,6 +129,7 @@ def changes_of(session: Session) -> Changes:
 
 def apply_derived(session: Session, ch: Changes) -> None:
     """Bring search rows and sync marks in step with `ch`. Idempotent; one pass per commit."""
+    from app.core import usagers_contact
     from app.core.accompaniments import ProcedureLine, procedure_lines, search_body
     from app.core.usagers import index_usager
     from app.store import search_index
@@ -150,32 +151,6 @@ def apply_derived(session: Session, ch: Changes) -> None:
         search_index.index_accompaniment(session, acc_id, search_body(session, acc, lines))
     for acc_id in ch.deleted_accompaniments:
         search_index.remove_accompaniment(session, acc_id)
-    _refresh_last_contact(session, ch.usagers)
+    for uid in sorted(ch.usagers):
+        usagers_contact.refresh_last_contact(session, uid)
     mark_months(session, ch.months)
-
-
-def _refresh_last_contact(session: Session, usager_ids) -> None:
-    from sqlalchemy import func
-
-    for uid in sorted(usager_ids):
-        usager = session.get(Usager, uid)
-        if usager is None:
-            continue
-        last = session.execute(select(func.max(Accompaniment.occurred_at))
-                               .where(Accompaniment.usager_id == uid)).scalar()
-        day = last.date() if last is not None else usager.last_contact_on
-        if usager.last_contact_on != day:
-            usager.last_contact_on = day
-            session.add(usager)
-
-
-def mark_months(session: Session, months) -> None:
-    """Mark (structure_id, month) pairs dirty for the sync status (plain SQL: any back end)."""
-    from app.models.sync_status import SyncMonthStatus as S
-
-    table = S.__table__
-    for structure_id, month in sorted(m for m in months if None not in m):
-        found = session.execute(update(table).where(table.c.structure_id == structure_id, table.c.month == month)
-                                .values(dirty=True)).rowcount
-        if not found:
-            session.execute(table.insert().values(structure_id=structure_id, month=month, dirty=True, counts=None))

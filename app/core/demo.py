@@ -371,7 +371,11 @@ class _Builder:
 
 
 def _remove_files(path: Path, main: bool = True) -> None:
-    for suffix in (("",) if main else ()) + ("-wal", "-shm", "-journal"):
+    from app.core.erasure_ledger import LEDGER_SUFFIX
+    from app.core.journal_guard import PIN_SUFFIX
+
+    # An old demo's journal pin or erasure ledger must not be checked against the new demo.
+    for suffix in (("",) if main else ()) + ("-wal", "-shm", "-journal", PIN_SUFFIX, LEDGER_SUFFIX):
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 

@@ -5,6 +5,12 @@ of free text), the usager row stays with its age band, gender and social status 
 The period is a store setting (`retention_months`, default 24). `due()` lets a supervisor see
 what a run would do before `run_retention()` does it; the run also purges journal entries
 older than 12 months and is itself journaled with its counts (never names).
+
+"Last contact" is taken from the visit dates (app/core/usagers_contact.py refreshes the cached
+column first), so an edited visit date cannot get a recent usager anonymised. Every
+accompaniment of an anonymised usager is re-indexed, not only those that still had free text:
+an old case indexed with the name by an earlier run must lose it too. The run is noted in the
+erasure ledger (app/core/erasure_ledger.py) and repeated if an older file is restored.
 """
 
 from __future__ import annotations
@@ -47,7 +53,10 @@ def _stale_usagers(cutoff: date):
     identified = or_(Usager.anonymous == False, *[getattr(Usager, f).is_not(None) for f in IDENTITY_FIELDS])  # noqa: E712
     stale = or_(Usager.last_contact_on < cutoff,
                 and_(Usager.last_contact_on.is_(None), Usager.created_at < datetime.combine(cutoff, time())))
-    return select(Usager).where(identified, stale)
+    # The visits themselves have the last word over the cached column (see module docstring).
+    seen_since = select(Accompaniment.id).where(Accompaniment.usager_id == Usager.id,
+                                                Accompaniment.occurred_at >= datetime.combine(cutoff, time()))
+    return select(Usager).where(identified, stale, ~seen_since.exists())
 
 
 def _old_accompaniments_with_text(cutoff: date):
@@ -76,11 +85,14 @@ def due(session: Session, actor: Actor, today: date | None = None, months: int |
 
 
 def anonymise_inactive(session: Session, actor: Actor | None, today: date | None = None,
-                       months: int | None = None) -> RetentionReport:
+                       months: int | None = None, cutoff: date | None = None) -> RetentionReport:
     """Clear identities of usagers not seen since the cutoff and free text of older accompaniments."""
     if actor is not None:
         actor.require("purge")
-    cutoff = _cutoff(session, today, months)
+    from app.core import usagers_contact
+
+    cutoff = cutoff or _cutoff(session, today, months)
+    usagers_contact.refresh_all(session)
     usagers = list(session.exec(_stale_usagers(cutoff)))
     for usager in usagers:
         for field in IDENTITY_FIELDS:
@@ -95,22 +107,43 @@ def anonymise_inactive(session: Session, actor: Actor | None, today: date | None
     acc_ids = list(session.exec(_old_accompaniments_with_text(cutoff)))
     from app.core.rights import strip_accompaniments
 
-    strip_accompaniments(session, acc_ids)  # usager links kept: distinct-usager counts stay exact
+    # Every case of an anonymised usager is re-indexed, text or not: its index row may still
+    # carry the name from an earlier run, when the usager was not yet anonymised.
+    of_anonymised = _accompaniments_of([u.id for u in usagers], session)
+    strip_accompaniments(session, sorted(set(acc_ids) | set(of_anonymised)))  # usager links kept: counts stay exact
     return RetentionReport(cutoff, len(usagers), len(acc_ids))
 
 
+def _accompaniments_of(usager_ids: list[int], session: Session) -> list[int]:
+    found: list[int] = []
+    for start in range(0, len(usager_ids), 500):
+        found += session.exec(select(Accompaniment.id).where(
+            Accompaniment.usager_id.in_(usager_ids[start:start + 500]))).all()
+    return found
+
+
 def run_retention(store, actor: Actor | None, today: date | None = None, months: int | None = None,
-                  now: datetime | None = None) -> RetentionReport:
-    """The full run, zeroing deleted bytes and truncating the WAL; journals its counts."""
+                  now: datetime | None = None, cutoff: date | None = None, detail: str = "") -> RetentionReport:
+    """The full run, zeroing deleted bytes and truncating the WAL; journals its counts and notes
+    the run in the erasure ledger. Raises PermissionDenied; WalBusy (done, but the -wal still
+    holds old pages: a reader prevented its truncation)."""
     if actor is not None:
         actor.require("purge")
-    from app.core.rights import optimise_search_index, secure_write
+    from app.core import erasure_ledger
+    from app.core.rights import optimise_search_index, secure_write, truncate_wal
 
     with secure_write(store) as session:
-        report = anonymise_inactive(session, actor, today, months)
+        report = anonymise_inactive(session, actor, today, months, cutoff=cutoff)
         report.journal_entries = journal.purge_older_than(session, actor, now=now)
         optimise_search_index(session)
-        journal.record(session, actor, "retention_run", "",
-                       f"avant le {report.cutoff:%Y-%m-%d} : {report.usagers} usagers, "
-                       f"{report.accompaniments} accompagnements, {report.journal_entries} entrées de journal")
+        entry = journal.record(session, actor, "retention_run", "", detail + (
+            f"avant le {report.cutoff:%Y-%m-%d} : {report.usagers} usagers, "
+            f"{report.accompaniments} accompagnements, {report.journal_entries} entrées de journal"))
+    erasure_ledger.note_retention(store.path, report.cutoff, entry.id, entry.hash)
+    truncate_wal(store)
     return report
+
+
+def repeat_run(store, cutoff: date) -> RetentionReport:
+    """Re-apply a past run's cutoff to a file restored from before it (no actor: the app's own duty)."""
+    return run_retention(store, None, cutoff=cutoff, detail="réappliquée : le fichier avait été remplacé ; ")

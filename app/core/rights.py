@@ -6,15 +6,22 @@ history), plus the journal entries about the usager. A table added later is expo
 touching this module; tests/security/test_rights.py fails if it has no erasure policy.
 
 Erasure: the usager row is deleted and the rows that point at it are handled by `ERASURE`
-(accompaniments are kept for the counts, detached and stripped of free text). It runs in one
-transaction with `PRAGMA secure_delete=ON` (deleted bytes are zeroed, not just unlinked), the
-full-text indexes are rebuilt (FTS5 keeps deleted terms in old segments until a merge), and a
-`wal_checkpoint(TRUNCATE)` afterwards empties the -wal file, so no trace stays on disk.
+(accompaniments are kept for the counts, detached and stripped of free text, every one of them
+re-indexed). It runs in one transaction with `PRAGMA secure_delete=ON` (deleted bytes are zeroed,
+not just unlinked), the full-text indexes are merged (FTS5 keeps deleted terms in old segments
+until a merge), and a `wal_checkpoint(TRUNCATE)` afterwards empties the -wal file. A reader
+holding an old snapshot blocks that checkpoint: it is retried, then `WalBusy` says so (the
+erasure itself is saved, and the next start-up retries the truncation).
+The erasure is also noted in the erasure ledger beside the store (app/core/erasure_ledger.py), so
+that restoring an older backup cannot bring the person back. Backups made before the erasure
+still hold the person until they are thinned out (`backup_service.erasure_horizon`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,10 +32,12 @@ from sqlmodel import Session, SQLModel, select
 
 from app.core import journal
 from app.core.context import Actor
-from app.models.errors import NotFound
+from app.models.errors import NotFound, StoreError
 from app.models.security import JournalEntry
 from app.models.tables import Accompaniment, AccompanimentEvent, AccompanimentProcedure, Usager
 from app.store import search_index
+
+log = logging.getLogger(__name__)
 
 
 def usager_fk_columns() -> list[tuple[str, str]]:
@@ -134,8 +143,11 @@ def strip_accompaniments(session: Session, accompaniment_ids: list[int], usager_
     """Keep accompaniments for the counts but drop what could identify someone: the free-text
     note and précisions, the change-history details (and the usager link if `usager_id` is
     given); then reindex their search text."""
-    if not accompaniment_ids:
-        return
+    for start in range(0, len(accompaniment_ids), 500):  # stay far below SQLite's bound-parameter limit
+        _strip(session, accompaniment_ids[start:start + 500], usager_id)
+
+
+def _strip(session: Session, accompaniment_ids: list[int], usager_id) -> None:
     from app.core.accompaniments import search_body  # the one definition of what is indexed
 
     values = {"note": ""} if usager_id is _KEEP else {"note": "", "usager_id": usager_id}
@@ -191,7 +203,7 @@ def optimise_search_index(session: Session) -> None:
 
 @contextmanager
 def secure_write(store) -> Iterator[Session]:
-    """A write transaction whose deletions are zeroed on disk, followed by a WAL truncation."""
+    """A write transaction whose deletions are zeroed on disk. Callers then call truncate_wal()."""
     with store.write() as session:
         conn = session.connection()
         previous = int(conn.exec_driver_sql("PRAGMA secure_delete").scalar() or 0)
@@ -199,17 +211,48 @@ def secure_write(store) -> Iterator[Session]:
         yield session
         session.flush()  # zeroing happens as pages change, so the pragma can be put back before commit
         conn.exec_driver_sql(f"PRAGMA secure_delete={previous}")
-    checkpoint(store)
 
 
-def checkpoint(store) -> bool:
+class WalBusy(StoreError):
+    """The change is saved, but old page images stay in the -wal file: a reader prevented the truncation."""
+
+
+WAL_BUSY_MESSAGE = (
+    "L'opération est enregistrée, mais une autre fenêtre de Guichet (ou un autre programme) lit le "
+    "fichier de données : les anciennes données restent dans son fichier temporaire « -wal » tant "
+    "qu'elle est ouverte. Fermez les autres fenêtres de Guichet ; le nettoyage sera refait au "
+    "prochain démarrage.")
+
+
+def checkpoint(store, busy_ms: int = 1000) -> bool:
     """Copy the WAL into the database and truncate it to zero bytes; False if a reader prevented it."""
     raw = store.engine.raw_connection()
     try:
-        busy, _log, _done = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        conn = raw.driver_connection
+        conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")  # wait for readers this long, not 10 s
+        try:
+            busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            conn.execute("PRAGMA busy_timeout=10000")
         return busy == 0
     finally:
         raw.close()
+
+
+def truncate_wal(store, attempts: int = 3, pause: float = 0.5, busy_ms: int = 1000) -> None:
+    """Checkpoint(TRUNCATE), retried; raises WalBusy (and notes it for the next start-up) if a
+    reader keeps the WAL alive. Deleted data must not outlive an erasure in the -wal file."""
+    from app.core import erasure_ledger
+
+    for attempt in range(attempts):
+        if checkpoint(store, busy_ms):
+            erasure_ledger.set_wal_pending(store.path, False)
+            return
+        if attempt + 1 < attempts:
+            time.sleep(pause)
+    log.warning("WAL truncation refused %d times: a reader holds the store", attempts)
+    erasure_ledger.set_wal_pending(store.path, True)
+    raise WalBusy(WAL_BUSY_MESSAGE)
 
 
 @dataclass
@@ -218,9 +261,13 @@ class ErasureReport:
     rows: dict[str, int]
 
 
-def erase_usager(store, actor: Actor, usager_id: int) -> ErasureReport:
-    """Right to erasure. Raises PermissionDenied, NotFound; nothing is changed on error."""
-    actor.require("erase_usager")
+def erase_usager(store, actor: Actor | None, usager_id: int, detail: str = "") -> ErasureReport:
+    """Right to erasure (actor None: re-applied by the app from the erasure ledger). Raises
+    PermissionDenied, NotFound (nothing changed); WalBusy (erased, but the -wal still holds old pages)."""
+    if actor is not None:
+        actor.require("erase_usager")
+    from app.core import erasure_ledger
+
     rows: dict[str, int] = {}
     with secure_write(store) as session:
         usager = session.get(Usager, usager_id)
@@ -235,5 +282,9 @@ def erase_usager(store, actor: Actor, usager_id: int) -> ErasureReport:
         session.delete(usager)
         session.flush()
         optimise_search_index(session)
-        journal.record(session, actor, "usager_erased", ref, ", ".join(f"{t}: {n}" for t, n in sorted(rows.items())))
-    return ErasureReport(ref.split(":", 1)[1], rows)
+        counts = ", ".join(f"{t}: {n}" for t, n in sorted(rows.items()))
+        journal.record(session, actor, "usager_erased", ref, f"{detail} ; {counts}" if detail else counts)
+    uuid = ref.split(":", 1)[1]
+    erasure_ledger.note_erasure(store.path, uuid)
+    truncate_wal(store)
+    return ErasureReport(uuid, rows)

@@ -87,3 +87,42 @@ def journal_guard_ddl() -> tuple[list[str], list[str]]:
         "DROP TRIGGER IF EXISTS journal_no_update",
     ]
     return create, drop
+
+
+def journal_guard_ddl_v2() -> tuple[list[str], list[str]]:
+    """(create, drop) of the guard since migration 0012 (keyed chain). Adds to the first version:
+
+    - INSERT only at the head: id = last id + 1 and `at` not before the last entry's time, so a
+      backdated row cannot be slipped in (SQLite compares the stored text, which sorts by time);
+    - the anchor moves only onto a row such that every row up to it is older than 365 days
+      (RETENTION_DAYS): a purge removes a prefix of old rows, never a recent one behind an old one.
+    """
+    create = [
+        """CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+           BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END""",
+        """CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+           WHEN OLD.id > (SELECT cutoff_id FROM journal_anchor WHERE id = 1)
+           BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END""",
+        """CREATE TRIGGER journal_insert_at_head BEFORE INSERT ON journal
+           WHEN NEW.id IS NOT coalesce((SELECT max(id) FROM journal),
+                                       (SELECT cutoff_id FROM journal_anchor WHERE id = 1)) + 1
+             OR NEW.at < (SELECT at FROM journal ORDER BY id DESC LIMIT 1)
+           BEGIN SELECT RAISE(ABORT, 'journal entries are appended at the head, in time order'); END""",
+        """CREATE TRIGGER journal_anchor_no_delete BEFORE DELETE ON journal_anchor
+           BEGIN SELECT RAISE(ABORT, 'journal anchor cannot be deleted'); END""",
+        """CREATE TRIGGER journal_anchor_forward_only BEFORE UPDATE ON journal_anchor
+           WHEN NEW.id != OLD.id
+             OR NEW.cutoff_id <= OLD.cutoff_id
+             OR NEW.anchor_hash IS NOT (SELECT hash FROM journal WHERE id = NEW.cutoff_id)
+             OR EXISTS (SELECT 1 FROM journal WHERE id <= NEW.cutoff_id
+                        AND at >= datetime('now', '-365 days'))
+           BEGIN SELECT RAISE(ABORT, 'journal anchor may only move forward over old entries'); END""",
+    ]
+    drop = [
+        "DROP TRIGGER IF EXISTS journal_anchor_forward_only",
+        "DROP TRIGGER IF EXISTS journal_anchor_no_delete",
+        "DROP TRIGGER IF EXISTS journal_insert_at_head",
+        "DROP TRIGGER IF EXISTS journal_no_delete",
+        "DROP TRIGGER IF EXISTS journal_no_update",
+    ]
+    return create, drop

@@ -13,10 +13,17 @@
   then of `monthly` months likewise (Anki's rslib/src/collection/backup.rs, defaults 12/10/9).
 - Restore: verify the chosen backup, copy it beside the store, verify the copy, move the current
   store *and its -wal/-shm* aside (never separated), then rename the copy into place.
+- Each backup has a manifest `<backup>.manifeste.json`: its row counts and the journal's head
+  (id, hash, MAC with the chain key) at backup time. The head is one of the pins of
+  app/core/journal_guard.py, and a restore refuses a backup whose journal no longer holds it.
+- Pre-restore copies (`<store>.avant-restauration-<stamp>`) are thinned by the same rule as
+  backups, each time backups are.
 """
 
 from __future__ import annotations
 
+import hmac
+import json
 import os
 import re
 import shutil
@@ -30,6 +37,8 @@ from app.store.paths import backup_dir
 
 PARTIAL_SUFFIX = ".partiel"
 ASIDE_MARK = ".avant-restauration-"
+MANIFEST_SUFFIX = ".manifeste.json"
+MANIFEST_FORMAT = "guichet-sauvegarde-1"
 _STAMP = "%Y%m%d-%H%M%S"
 
 
@@ -77,6 +86,35 @@ def list_backups(store_path: Path) -> list[BackupInfo]:
     return sorted(found, key=lambda b: b.created, reverse=True)
 
 
+def list_asides(store_path: Path) -> list[BackupInfo]:
+    """Copies set aside by restores (`<store>.avant-restauration-<stamp>`), newest first."""
+    store_path = Path(store_path)
+    pattern = re.compile(re.escape(store_path.name + ASIDE_MARK) + r"(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)$")
+    found = []
+    if store_path.parent.is_dir():
+        for entry in store_path.parent.iterdir():
+            match = pattern.match(entry.name)
+            if match:
+                try:
+                    found.append(BackupInfo(entry, datetime(*map(int, match.groups())), entry.stat().st_size))
+                except (ValueError, OSError):
+                    continue
+    return sorted(found, key=lambda b: b.created, reverse=True)
+
+
+def manifest_path(backup_path: Path) -> Path:
+    backup_path = Path(backup_path)
+    return backup_path.with_name(backup_path.name + MANIFEST_SUFFIX)
+
+
+def read_manifest(backup_path: Path) -> dict | None:
+    try:
+        data = json.loads(manifest_path(backup_path).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT else None
+
+
 # --- thinning (pure) ---------------------------------------------------------------------------
 
 def _week(day: date) -> tuple[int, int]:
@@ -106,15 +144,21 @@ def thin(stamps: list[datetime], now: datetime, limits: Limits = DEFAULT_LIMITS)
     return keep
 
 
-def rotate(store_path: Path, now: datetime, limits: Limits = DEFAULT_LIMITS) -> list[Path]:
-    """Delete the backups `thin` does not keep; returns the removed paths."""
-    backups = list_backups(store_path)
-    keep = thin([b.created for b in backups], now, limits)
+def rotate(store_path: Path, now: datetime, limits: Limits = DEFAULT_LIMITS, backups: bool = True) -> list[Path]:
+    """Delete the backups (unless `backups` is False) and pre-restore copies that `thin` does not
+    keep; returns the removed paths."""
     removed = []
-    for backup in backups:
-        if backup.created not in keep:
-            backup.path.unlink(missing_ok=True)
-            removed.append(backup.path)
+    kinds = [(list_asides(store_path), ("-wal", "-shm"))]
+    if backups:
+        kinds.append((list_backups(store_path), (MANIFEST_SUFFIX,)))
+    for found, companions in kinds:
+        keep = thin([b.created for b in found], now, limits)
+        for backup in found:
+            if backup.created not in keep:
+                backup.path.unlink(missing_ok=True)
+                for suffix in companions:
+                    Path(f"{backup.path}{suffix}").unlink(missing_ok=True)
+                removed.append(backup.path)
     return removed
 
 
@@ -133,6 +177,53 @@ def _tables(conn) -> list[str]:
 
 def _counts(conn) -> dict[str, int]:
     return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in _tables(conn)}
+
+
+def _journal_head(conn) -> tuple[int, str] | None:
+    try:
+        row = conn.execute("SELECT id, hash FROM journal ORDER BY id DESC LIMIT 1").fetchone()
+        return row or conn.execute("SELECT cutoff_id, anchor_hash FROM journal_anchor WHERE id = 1").fetchone()
+    except Exception:  # noqa: BLE001 - a store from before the journal (migration 0002) has none
+        return None
+
+
+def _write_manifest(store, backup_path: Path, created: datetime, counts: dict, head) -> None:
+    from app.store import crypto
+
+    data = {"format": MANIFEST_FORMAT, "created": created.isoformat(timespec="seconds"), "counts": counts}
+    if head is not None:
+        key = crypto.journal_key(store.cipher_key)
+        data["journal_head"] = {"id": head[0], "hash": head[1], "mac": crypto.journal_pin_mac(key, *head)}
+    manifest_path(backup_path).write_text(json.dumps(data, indent=1), "utf-8")
+
+
+def check_manifest(backup_path: Path, key: bytes | None) -> None:
+    """Raise StoreError if the backup's journal no longer holds the head its manifest pinned
+    (the backup was edited after it was made). No manifest (older backups): nothing to check."""
+    from app.store import crypto
+    from app.store.engine import dbapi_connect
+
+    head = (read_manifest(backup_path) or {}).get("journal_head")
+    if not isinstance(head, dict):
+        return
+    chain_key = crypto.journal_key(key)
+    try:
+        entry_id, digest = int(head["id"]), str(head["hash"])
+        genuine = hmac.compare_digest(crypto.journal_pin_mac(chain_key, entry_id, digest), str(head["mac"]))
+    except (KeyError, TypeError, ValueError):
+        genuine = False
+    if not genuine:
+        raise StoreError(f"Le manifeste de la sauvegarde {Path(backup_path).name} a été modifié : "
+                         "cette sauvegarde est écartée.")
+    conn = dbapi_connect(backup_path, key, read_only=True)
+    try:
+        row = conn.execute("SELECT hash FROM journal WHERE id = ?", (entry_id,)).fetchone()
+        anchor = conn.execute("SELECT cutoff_id, anchor_hash FROM journal_anchor WHERE id = 1").fetchone()
+    finally:
+        conn.close()
+    if (row is None or row[0] != digest) and tuple(anchor or ()) != (entry_id, digest):
+        raise StoreError(f"La sauvegarde {Path(backup_path).name} a été modifiée depuis sa création "
+                         "(journal coupé ou réécrit) : elle est écartée.")
 
 
 def _integrity(conn) -> str:
@@ -187,6 +278,7 @@ def create_backup(store, now: datetime | None = None, limits: Limits | None = DE
             source.execute("BEGIN")
             try:
                 expected = _counts(source)
+                head = _journal_head(source)
                 target = store.open_copy(partial)
                 try:
                     source.backup(target)
@@ -201,6 +293,7 @@ def create_backup(store, now: datetime | None = None, limits: Limits | None = DE
             raise StoreError("La sauvegarde ne contient pas les mêmes données que l'original : elle a été écartée.")
         with partial.open("rb+") as handle:
             os.fsync(handle.fileno())
+        _write_manifest(store, final, now, expected, head)  # before the backup appears, never after
         os.replace(partial, final)
         _fsync_dir(folder)
     except OSError as exc:
@@ -212,6 +305,8 @@ def create_backup(store, now: datetime | None = None, limits: Limits | None = DE
     finally:
         for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             leftover.unlink(missing_ok=True)
+        if not final.exists():
+            manifest_path(final).unlink(missing_ok=True)
     if store.encrypted:
         _copy_keyfile(store.path, folder)
     if limits is not None:
@@ -235,6 +330,7 @@ def restore(store_path: Path, backup_path: Path, key: bytes | None, now: datetim
     now = now or datetime.now()
     target = Path(store_path)
     verify_copy(backup_path, key)
+    check_manifest(backup_path, key)
     staging = target.with_name(target.name + ".restauration" + PARTIAL_SUFFIX)
     aside = target.with_name(f"{target.name}{ASIDE_MARK}{now.strftime(_STAMP)}")
     try:
@@ -252,6 +348,7 @@ def restore(store_path: Path, backup_path: Path, key: bytes | None, now: datetim
                 os.replace(companion, Path(f"{aside}{suffix}"))
         os.replace(staging, target)
         _fsync_dir(target.parent)
+        rotate(target, now, backups=False)  # pre-restore copies are thinned like backups
         return moved
     except OSError as exc:
         raise StoreError(f"Restauration impossible ({exc.strerror or exc}).") from None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import os
 import secrets as _random
@@ -67,6 +68,24 @@ def file_kind(path: Path) -> str:
     if not header:
         return "missing"
     return "plain" if header == SQLITE_HEADER else "encrypted"
+
+
+# Key of the journal's HMAC chain (app/core/journal.py). Derived, not stored: whoever can open the
+# store can verify (and, being able to write it, extend) the chain; a file alone cannot. A plain
+# store (demo, tests: fake data only) has no secret, so its chain key is this public constant.
+PLAIN_JOURNAL_KEY = hashlib.sha256(b"guichet: plain store, public journal chain key").digest()
+
+
+def journal_key(store_key: bytes | None) -> bytes:
+    """The HMAC key of the audit journal's chain for a store opened with `store_key` (None: plain)."""
+    if store_key is None:
+        return PLAIN_JOURNAL_KEY
+    return hmac.new(store_key, b"guichet/journal-chain/v1", hashlib.sha256).digest()
+
+
+def journal_pin_mac(chain_key: bytes, entry_id: int, digest: str) -> str:
+    """MAC of a pinned journal head (id, hash): a pin cannot be written without the chain key."""
+    return hmac.new(chain_key, f"journal-head|{int(entry_id)}|{digest}".encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def pragma_key(key: bytes) -> str:

@@ -35,6 +35,7 @@ from app.store import crypto
 from app.store.crypto import dbapi_connect
 
 log = logging.getLogger(__name__)
+JOURNAL_KEY_INFO = "guichet_journal_key"
 
 
 def make_engine(path: Path, read_only: bool = False, key: bytes | None = None) -> Engine:
@@ -46,9 +47,12 @@ def make_engine(path: Path, read_only: bool = False, key: bytes | None = None) -
     else:
         engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 10})
 
+    chain_key = crypto.journal_key(key)
+
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
+    def _on_connect(dbapi_conn, record):
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see module docstring)
+        record.info[JOURNAL_KEY_INFO] = chain_key  # journal HMAC key for core code holding a session
         cur = dbapi_conn.cursor()
         if not read_only:
             cur.execute("PRAGMA journal_mode=WAL")
@@ -167,19 +171,27 @@ def _store_error(exc: Exception) -> StoreError:
 
 
 def open_store(path: Path, *, migrate: bool = True, read_only: bool = False,
-               encrypted: bool | None = None, key: bytes | None = None) -> Store:
+               encrypted: bool | None = None, key: bytes | None = None, check: bool = False) -> Store:
     """Open (creating if needed) and migrate the store at `path`. Raises StoreError.
 
     `encrypted`: None (default) detects an existing file and creates a *plain* one (demo, tests,
     benchmarks); True requires/creates an encrypted store whose key was provisioned with
     crypto.provision_store_key (or is passed as `key`); False refuses an encrypted file.
     The key of an existing encrypted file comes from the OS keyring unless `key` is given.
+    A plain file with a key file (beside it or in the backups) took an encrypted store's place:
+    refused. `check`: quick_check an existing file before anything, migration included, writes.
     """
     path = Path(path)
     check_location(path)
     kind = crypto.file_kind(path)
     if kind == "missing" and read_only:
         raise StoreError(f"Fichier de données introuvable : {path}")
+    if kind == "plain" and encrypted is not False and crypto.find_keyfile(path) is not None:
+        raise StoreError(
+            f"Le fichier de données {path} n'est pas chiffré, alors que sa clé de chiffrement "
+            f"(« {crypto.keyfile_path(path).name} ») existe : ce fichier a pris la place des données "
+            "chiffrées. Guichet refuse de l'ouvrir. Restaurez une sauvegarde, ou remettez en place le "
+            "fichier d'origine.")
     if kind == "plain" and encrypted:
         raise StoreError(f"Le fichier de données {path} n'est pas chiffré : il ne peut pas servir de base "
                          "chiffrée. Choisissez un autre emplacement.")
@@ -197,12 +209,18 @@ def open_store(path: Path, *, migrate: bool = True, read_only: bool = False,
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(path, read_only=read_only, key=key)
     try:
-        with engine.connect():
-            pass  # opens the file (and checks the key) now rather than at the first query
+        with engine.connect() as conn:  # opens the file (and checks the key) now, not at the first query
+            if check and kind != "missing" and not read_only:
+                verdict = conn.exec_driver_sql("PRAGMA quick_check(1)").scalar() or "ok"
+                if verdict != "ok":  # a damaged file goes to recovery untouched
+                    raise StoreError(f"Le fichier de données {path} est endommagé ({verdict}) : rien n'y a été écrit.")
         if migrate and not read_only:
             from app.store.migrate import upgrade
 
             upgrade(engine)
+    except StoreError:
+        engine.dispose()
+        raise
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
         detail = str(exc.orig)

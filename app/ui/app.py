@@ -151,19 +151,32 @@ class Startup:
             print(f"painted_ms={(time.perf_counter() - START) * 1000:.1f}", flush=True)
             QTimer.singleShot(0, self.app.quit)
             return
-        run_op(self.window, lambda _r: store.quick_check(), on_done=self._checked, on_error=self._fail)
-
-    def _checked(self, result: str) -> None:
-        if result != "ok" and not self.demo:
-            self.store.close()
-            self.window.hide()
-            if not self._recover():
-                self.app.exit(2)
+        self.actor = actor
+        if store.read_only:
             return
-        if result != "ok":
-            QMessageBox.warning(self.window, _("Fichier de données endommagé"), _(
-                "Le contrôle d'intégrité du fichier de données a signalé un problème : {detail}. "
-                "Restaurez la dernière sauvegarde depuis le menu Fichier.").format(detail=result))
+        # quick_check already ran before the store was written to (app/core/bootstrap.py); what is
+        # left is the journal's full chain, long on a big journal, hence in the background.
+        from app.core import journal_guard
+
+        run_op(self.window, lambda _r: journal_guard.background_check(store), on_done=self._checked,
+               on_error=lambda exc: log.error("journal check failed: %s", getattr(exc, "__traceback_text__", exc)))
+
+    def _checked(self, report) -> None:
+        """Integrity alerts go to supervisors (once each); an agent is told one exists."""
+        from app.core import journal_guard
+
+        with self.store.read() as session:
+            alerts = journal_guard.unseen_alerts(session, self.actor)
+        if alerts:
+            lines = "\n".join(f"• {a.at:%d/%m/%Y %H:%M} (UTC) — {a.detail}" for a in alerts)
+            QMessageBox.warning(self.window, _("Journal des accès : alerte d'intégrité"), _(
+                "Le contrôle du journal des accès a constaté :\n{lines}\n\nCes alertes restent inscrites "
+                "dans le journal (Supervision › Journal des accès).").format(lines=lines))
+            with self.store.write() as session:
+                journal_guard.mark_alerts_seen(session, self.actor, alerts[-1].id)
+        elif not report.ok:
+            self.window.statusBar().showMessage(_(
+                "Anomalie constatée dans le journal des accès : un superviseur en sera averti à sa connexion."), 30000)
 
     def _fail(self, exc: BaseException) -> None:
         from app.models.errors import StoreError

@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 def table_label(name: str) -> str:
     return {"structure": _("structures"), "agent": _("agents"), "usager": _("usagers"),
-            "accompaniment": _("accompagnements"), "accompaniment_procedure": _("démarches")}.get(name, name)
+            "accompaniment": _("accompagnements"), "accompaniment_procedure": _("démarches"),
+            "accompaniment_event": _("historique des dossiers"), "journal": _("journal des accès"),
+            "setting": _("réglages"), "login_attempt": _("tentatives de connexion")}.get(name, name)
 
 
 def format_size(size: int) -> str:
@@ -158,6 +160,8 @@ class BackupDialog(QDialog):
         return self.items[rows[0].row()] if rows else None
 
     def restore(self) -> None:
+        """Compare the chosen backup with the current file (in a worker), then ask, showing what
+        would be lost."""
         from app.core import backup_service
 
         info = self.selected()
@@ -165,10 +169,16 @@ class BackupDialog(QDialog):
             self.error.show_error(_("Choisissez d'abord une sauvegarde dans la liste."), self.table)
             self.table.setFocus()
             return
-        answer = QMessageBox.question(self, _("Restaurer une sauvegarde"), _(
-            "Remplacer le fichier de données par la sauvegarde du {date} ?\n\nLes saisies faites depuis "
-            "seront absentes. Le fichier actuel est conservé à côté (« avant-restauration »). "
-            "Guichet se fermera ensuite : relancez-le.").format(date=format_datetime(info.created, "medium")))
+        self._busy(True, _("Comparaison de la sauvegarde avec le fichier actuel…"))
+        run_op(self, lambda _p: backup_service.preview_restore(self.store, self.actor, info.path),
+               on_done=self._confirm_restore, on_error=self._failed)
+
+    def _confirm_restore(self, preview) -> None:
+        from app.core import backup_service
+
+        self._busy(False)
+        self.status.setText("")
+        answer = QMessageBox.question(self, _("Restaurer une sauvegarde"), restore_question(preview))
         if answer != QMessageBox.Yes:
             return
         self._busy(True, _("Restauration en cours…"))
@@ -180,8 +190,25 @@ class BackupDialog(QDialog):
                 self.on_restored(aside)
             self.accept()
 
-        run_op(self, lambda _p: backup_service.restore(self.store, self.actor, info.path), on_done=done,
-               on_error=self._failed)
+        run_op(self, lambda _p: backup_service.restore(self.store, self.actor, preview.backup.path),
+               on_done=done, on_error=self._failed)
+
+
+def restore_question(preview) -> str:
+    """The confirmation text: the backup's date and, per table, the rows the current file would lose."""
+    text = _("Remplacer le fichier de données par la sauvegarde du {date} ?").format(
+        date=format_datetime(preview.backup.created, "medium")) + "\n\n"
+    if preview.lost:
+        text += _("Seraient perdues, car saisies (ou modifiées) depuis cette sauvegarde :") + "\n"
+        text += "\n".join(_("  • {table} : {n}").format(table=table_label(name), n=format_number(n))
+                          for name, n in sorted(preview.lost.items(), key=lambda kv: -kv[1]))
+        text += "\n" + _("Total : {n} ligne(s).").format(n=format_number(preview.total_lost)) + "\n\n"
+    else:
+        text += _("Le fichier actuel ne contient rien que cette sauvegarde n'ait pas.") + "\n\n"
+    text += _("Le fichier actuel est conservé à côté (« avant-restauration »). La restauration est inscrite "
+              "au journal ; les usagers effacés depuis restent effacés. Guichet se fermera ensuite : "
+              "relancez-le.")
+    return text
 
 
 class _CloseBackup(QObject):

@@ -113,16 +113,19 @@ class JournalDialog(QDialog):
         self.status.setText(_("{n} entrée(s) affichée(s).").format(n=len(rows)))
 
     def verify(self) -> bool:
-        from app.core import journal
+        from app.core import journal_guard
 
         with self.store.read() as session:
-            report = journal.verify_chain(session)
-        if report.ok:
-            self.status.setText(_("Intégrité vérifiée : {n} entrée(s), chaîne intacte.").format(n=report.checked))
-        else:
-            self.status.setText(_("⚠ Journal altéré à l'entrée n° {id} : {reason}.").format(
-                id=report.first_broken_id, reason=report.reason))
+            report = journal_guard.check(session)
+        self._show_integrity(report)
         return report.ok
+
+    def _show_integrity(self, report) -> None:
+        if report.ok:
+            self.status.setText(_("Intégrité vérifiée : {n} entrée(s), chaîne intacte, repère externe "
+                                  "conforme.").format(n=report.checked))
+        else:
+            self.status.setText(_("⚠ Journal altéré : {problems}.").format(problems=" ; ".join(report.problems)))
 
     def export(self, path: str | None = None) -> str | None:
         from app.core import journal
@@ -132,11 +135,16 @@ class JournalDialog(QDialog):
             if not path:
                 return None
         with self.store.write() as session:
-            content = journal.export_csv(session, self.actor, self.current_filter())
+            exported = journal.export_journal(session, self.actor, self.current_filter())
         with open(path, "w", encoding="utf-8-sig", newline="") as handle:  # BOM: Excel reads UTF-8
-            handle.write(content)
-        self.status.setText(_("Journal exporté : {path}").format(path=path))
+            handle.write(exported.text)
         self.reload()
+        if exported.integrity.ok:
+            self.status.setText(_("Journal exporté (intégrité vérifiée) : {path}").format(path=path))
+        else:
+            self._show_integrity(exported.integrity)
+            self.status.setText(self.status.text() + "\n" + _("Journal exporté malgré tout, avec ce constat : "
+                                                              "{path}").format(path=path))
         return path
 
 
@@ -153,7 +161,13 @@ def run_retention_dialog(window) -> None:
             date=format_date(due.cutoff), u=due.usagers, a=due.accompaniments))
     if answer != QMessageBox.Yes:
         return
-    report = retention.run_retention(window.store, window.actor)
+    from app.core.rights import WalBusy
+
+    try:
+        report = retention.run_retention(window.store, window.actor)
+    except WalBusy:
+        window.refresh()  # the run itself is saved
+        raise
     QMessageBox.information(window, _("Durée de conservation"), _(
         "{u} usager(s) anonymisé(s), {a} accompagnement(s) allégé(s), {j} entrée(s) de journal purgée(s).").format(
             u=report.usagers, a=report.accompaniments, j=report.journal_entries))
@@ -196,14 +210,35 @@ def erase_usager_dialog(window) -> None:
     if usager_id is None:
         window.statusBar().showMessage(_("Sélectionnez un accompagnement d'un usager identifié."), 5000)
         return
-    answer = QMessageBox.warning(window, _("Effacer un usager"), _(
-        "L'identité de cet usager, ses notes et l'historique de ses dossiers seront effacés définitivement. "
-        "Ses accompagnements restent comptés, anonymes. Effacer ?"), QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+    answer = QMessageBox.warning(window, _("Effacer un usager"), erase_warning(window.store.path),
+                                 QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
     if answer != QMessageBox.Yes:
         return
-    rights.erase_usager(window.store, window.actor, usager_id)
+    try:
+        rights.erase_usager(window.store, window.actor, usager_id)
+    except rights.WalBusy:
+        window.refresh()  # the erasure itself is saved
+        raise
     window.refresh()
     window.statusBar().showMessage(_("Usager effacé."), 8000)
+
+
+def erase_warning(store_path) -> str:
+    """The erase confirmation: what goes, what stays, and for how long copies may hold it."""
+    from app.core.backup_service import erasure_horizon
+    from app.i18n import format_date
+
+    oldest, months = erasure_horizon(store_path)
+    text = _("L'identité de cet usager, ses notes et l'historique de ses dossiers seront effacés du fichier "
+             "de données. Ses accompagnements restent comptés, anonymes.\n\n")
+    if oldest is not None:
+        text += _("Les sauvegardes déjà faites (la plus ancienne date du {date}) en gardent une copie jusqu'à "
+                  "leur suppression automatique, en général dans les {months} mois pour un poste utilisé "
+                  "chaque jour. ").format(date=format_date(oldest.date()), months=months)
+    else:
+        text += _("Aucune sauvegarde n'en contient de copie pour l'instant. ")
+    text += _("Si une sauvegarde plus ancienne est restaurée, l'effacement est refait automatiquement.\n\nEffacer ?")
+    return text
 
 
 def _guarded(window, fn):

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from app.core import journal
 from app.core.usagers import UsagerInput, create_usager
 from app.models.errors import PermissionDenied
-from app.models.security import journal_guard_ddl
+from app.models.security import journal_guard_ddl_v2
 from app.models.tables import utcnow
 from app.store.engine import raw_connect
 
@@ -69,7 +69,7 @@ def test_deleting_or_moving_a_row_is_detected(store, actor, sql, first_broken):
 
 def _tamper(store, sql):
     """What an insider with the file could do: drop the triggers, edit, put them back."""
-    create, drop = journal_guard_ddl()
+    create, drop = journal_guard_ddl_v2()
     conn = raw_connect(store.path)
     for ddl in drop:
         conn.execute(ddl)
@@ -154,8 +154,9 @@ def test_csv_export_escapes_formulas_and_is_journaled(store, site):
     assert rows[1][4] == "'=HYPERLINK(\"http://x\")" and rows[1][5] == "'+1;@SUM(A1)"
     assert rows[2][5] == "'-2\tx"
     assert rows[1][3] == "Fiche usager consultée"
-    assert rows[-1][0].startswith("dernière empreinte")
-    assert last.action == "journal_exported"
+    assert rows[-2][0].startswith("dernière empreinte")
+    assert rows[-1] == ["intégrité vérifiée avant l'export", "chaîne intacte (2 entrées), repère externe conforme"]
+    assert last.action == "journal_exported" and last.detail.endswith("intégrité : vérifiée")
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+33", "-x", "@a", "\tb", "\rc", "\0d", "ok", "", "é=1"])

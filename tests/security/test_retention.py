@@ -90,18 +90,32 @@ def test_the_period_is_a_store_setting(store, site, people):
     assert report.usagers == 3 - 1  # only the May 2026 visit is within 7 months
 
 
-def test_the_run_also_purges_journal_entries_older_than_12_months(store, site, people):
+def test_the_run_also_purges_the_journal_entries_older_than_12_months(store, site):
     with store.write() as session:
         journal.record(session, site["agent"], "usager_viewed", "usager:x", now=utcnow() - timedelta(days=400))
         journal.record(session, site["agent"], "usager_viewed", "usager:y")
-    # journal ids are sequential, so the backdated entry is not the oldest: the purge stops at the
-    # last entry older than 12 months, i.e. it removes everything up to and including it
     report = retention.run_retention(store, site["supervisor"], today=TODAY)
-    assert report.journal_entries >= 1
+    assert report.journal_entries == 1
     with store.read() as session:
         assert journal.verify_chain(session).ok
         refs = [e.object_ref for e in session.exec(select(JournalEntry))]
     assert "usager:x" not in refs and "usager:y" in refs
+
+
+def test_a_backdated_entry_drags_no_recent_entry_out_of_the_journal(store, site, people):
+    """Finding 2(d): one entry « from 2000 » (a PC clock wrong once) after recent ones."""
+    with store.write() as session:
+        journal.record(session, site["agent"], "usager_viewed", "usager:clock", now=datetime(2000, 1, 1))
+        journal.record(session, site["agent"], "usager_viewed", "usager:after")
+    with store.read() as session:
+        before = session.exec(select(JournalEntry).order_by(JournalEntry.id)).all()
+    assert before[-2].at >= before[-3].at  # stamped no earlier than its predecessor
+    report = retention.run_retention(store, site["supervisor"], today=TODAY)
+    assert report.journal_entries == 0
+    with store.read() as session:
+        refs = [e.object_ref for e in session.exec(select(JournalEntry))]
+        assert journal.verify_chain(session).ok
+    assert {"usager:clock", "usager:after"} <= set(refs) and len(refs) == len(before) + 1
 
 
 def test_agents_cannot_run_retention(store, site, people):

@@ -19,8 +19,10 @@ def test_store_created_by_setup_is_encrypted_and_reopens_from_keyring(enc_store,
     enc_store.close()
     assert crypto.file_kind(path) == "encrypted"
     assert path.read_bytes()[:16] != crypto.SQLITE_HEADER
-    assert len(secure_keyring.items) == 1  # one entry, a 64-hex-digit key
-    (value,) = secure_keyring.items.values()
+    keys = {k: v for k, v in secure_keyring.items.items() if k[1].startswith("store-key:")}
+    assert len(keys) == 1  # one key, 64 hex digits; the other entry is the journal's pinned head
+    assert {k[1].split(":")[0] for k in secure_keyring.items} == {"store-key", "journal-head"}
+    (value,) = keys.values()
     assert len(bytes.fromhex(value)) == 32
     assert value not in crypto.keyfile_path(path).read_text()  # key file holds only the wrapped key
     again = open_app_store(path)
