@@ -154,3 +154,15 @@ def apply_derived(session: Session, ch: Changes) -> None:
     for uid in sorted(ch.usagers):
         usagers_contact.refresh_last_contact(session, uid)
     mark_months(session, ch.months)
+
+
+def mark_months(session: Session, months) -> None:
+    """Mark (structure_id, month) pairs dirty for the sync status (plain SQL: any back end)."""
+    from app.models.sync_status import SyncMonthStatus as S
+
+    table = S.__table__
+    for structure_id, month in sorted(m for m in months if None not in m):
+        found = session.execute(update(table).where(table.c.structure_id == structure_id, table.c.month == month)
+                                .values(dirty=True)).rowcount
+        if not found:
+            session.execute(table.insert().values(structure_id=structure_id, month=month, dirty=True, counts=None))
