@@ -122,7 +122,7 @@ def _lost_text(lost: dict[str, int] | None) -> str:
 def _after_restore(path: Path, key: bytes | None, actor: Actor | None, info: BackupInfo,
                    lost: dict[str, int] | None, replaced_head: tuple[int, str] | None) -> None:
     """Journal the restore in the restored file, move the journal pin there, re-apply erasures."""
-    from app.core import erasure_ledger, journal, journal_guard
+    from app.core import erasure_replay, journal, journal_guard
 
     restored = open_store(path, key=key)  # migrates a backup made by an older version
     try:
@@ -132,7 +132,7 @@ def _after_restore(path: Path, key: bytes | None, actor: Actor | None, info: Bac
         with restored.write() as session:
             journal.record(session, actor, "backup_restored", f"sauvegarde:{info.created:%Y%m%d-%H%M%S}", detail)
         journal_guard.repin(restored)
-        erasure_ledger.reapply(restored)
+        erasure_replay.reapply(restored)
     finally:
         restored.close()
 

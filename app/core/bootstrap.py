@@ -19,7 +19,7 @@ def open_app_store(path: Path, read_only: bool = False, encrypted: bool | None =
     file goes to recovery untouched); the journal's pinned head is compared before anything is
     journaled (app/core/journal_guard.py); then erasures noted outside the file are re-applied, in
     case the file was replaced by an older copy (app/core/erasure_ledger.py)."""
-    from app.core import erasure_ledger, journal_guard
+    from app.core import erasure_ledger, erasure_replay, journal_guard
 
     if not read_only and crypto.file_kind(path) == "missing":
         erasure_ledger.forget_companions(path)  # a new store inherits no pin or ledger of an old one
@@ -30,7 +30,7 @@ def open_app_store(path: Path, read_only: bool = False, encrypted: bool | None =
             journal_guard.check_at_open(store)
             with store.write() as session:
                 sync_reference_data(session)
-            erasure_ledger.reapply(store)
+            erasure_replay.reapply(store)
         except BaseException:
             store.close()
             raise

@@ -5,7 +5,7 @@ Why: a backup taken before an erasure still holds the person. Restoring it (from
 recovery mode, or by hand by copying a file over the store) must not bring them back. So each
 erasure (the usager's uuid, never a name) and the last retention run (its cutoff and the (id,
 hash) of its journal entry) are written to `<store>.effacements` beside the store — not in the
-store, not in the backups folder — and `reapply()` runs at every start-up (app/core/bootstrap.py)
+store, not in the backups folder — and `erasure_replay.reapply()` runs at every start-up (app/core/bootstrap.py)
 and after every restore (app/core/backup_service.py):
 - a usager whose uuid is in the ledger and who is in the store is erased again (journaled
   « réappliqué »);
@@ -21,11 +21,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import select
 
 log = logging.getLogger(__name__)
 
@@ -137,60 +135,7 @@ def prune(store_path, now: datetime | None = None) -> int:
     return dropped
 
 
-@dataclass
-class ReapplyReport:
-    usagers: int = 0
-    retention_repeated: bool = False
-
-
-def reapply(store, now: datetime | None = None) -> ReapplyReport:
-    """Erase again whoever the ledger says was erased, repeat the last retention run if the file
-    predates it, retry a pending WAL truncation. No actor: the app keeps its own promise."""
-    from app.core import rights
-    from app.models.errors import StoreError
-    from app.models.tables import Usager
-
-    report = ReapplyReport()
-    state = load(store.path)
-    if state["wal_pending"]:
-        try:
-            rights.truncate_wal(store, attempts=1)
-        except rights.WalBusy as exc:
-            log.warning("WAL still busy at start-up: %s", exc)
-    try:
-        _complete_from_journal(store, state)
-    except StoreError as exc:  # a full disk must not stop the desk from opening
-        log.error("erasure ledger not completed: %s", exc)
-    uuids = [e["uuid"] for e in state["erased"] if isinstance(e, dict) and e.get("uuid")]
-    found: list[int] = []
-    with store.read() as session:
-        for i in range(0, len(uuids), 500):
-            found += session.exec(select(Usager.id).where(Usager.uuid.in_(uuids[i:i + 500]))).all()
-    # A reader in another window may block the WAL truncation: the erasure is saved all the same,
-    # the truncation is noted as pending, and start-up must go on.
-    for usager_id in found:
-        try:
-            rights.erase_usager(store, None, usager_id, detail="réappliqué : le fichier avait été remplacé")
-        except rights.WalBusy:
-            log.warning("erasure re-applied; WAL truncation pending")
-        report.usagers += 1
-    last = state["retention"]
-    if last and not _journal_has(store, last.get("journal_id"), last.get("journal_hash")):
-        from app.core import retention
-
-        try:
-            retention.repeat_run(store, date.fromisoformat(last["cutoff"]))
-        except rights.WalBusy:
-            log.warning("retention re-applied; WAL truncation pending")
-        report.retention_repeated = True
-    try:
-        prune(store.path, now)
-    except StoreError as exc:
-        log.error("erasure ledger not pruned: %s", exc)
-    return report
-
-
-def _complete_from_journal(store, state: dict) -> None:
+def complete_from_journal(store, state: dict) -> None:
     """Erasures the journal records but the ledger lacks (a ledger write that failed, a lost
     ledger file) are added: the journal names each erased usager by uuid."""
     from sqlalchemy import text
@@ -205,7 +150,7 @@ def _complete_from_journal(store, state: dict) -> None:
         _save(store.path, state)
 
 
-def _journal_has(store, entry_id, digest) -> bool:
+def journal_has(store, entry_id, digest) -> bool:
     from sqlalchemy import text
 
     from app.core import journal

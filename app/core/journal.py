@@ -30,15 +30,13 @@ Design
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, bindparam, event, text
+from sqlalchemy import DateTime, bindparam, text
 from sqlmodel import Session, select
 
 from app.core.context import Actor
@@ -118,21 +116,6 @@ def record(session: Session, actor: Actor | int | None, action: str, object_ref:
 _INSERT = text("INSERT INTO journal (id, at, agent_id, action, object_ref, detail, prev_hash, hash) "
                "VALUES (:id, :at, :agent_id, :action, :object_ref, :detail, :prev_hash, :hash)"
                ).bindparams(bindparam("at", type_=DateTime))  # same text format as the ORM writes
-
-
-@event.listens_for(Session, "after_commit")
-def _pin_after_commit(session: Session) -> None:
-    # After, not before, the commit: a pin must never name a row that was rolled back.
-    pending = session.info.pop(PIN_INFO, None)
-    if pending is not None:
-        from app.core import journal_guard
-
-        journal_guard.pin_after_commit(*pending)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_pin(session: Session) -> None:
-    session.info.pop(PIN_INFO, None)
 
 
 def record_now(store, actor: Actor, action: str, object_ref: str = "", detail: str = "") -> None:
@@ -288,41 +271,3 @@ def csv_safe(value) -> str:
     """OWASP ASVS 1.2.10: a cell that a spreadsheet would run as a formula gets a leading quote."""
     value = "" if value is None else str(value)
     return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-@dataclass
-class JournalExport:
-    text: str
-    integrity: object  # journal_guard.IntegrityReport, checked just before the export
-
-
-def export_journal(session: Session, actor: Actor, f: JournalFilter | None = None) -> JournalExport:
-    """CSV text (';' separated, for French spreadsheets) of the filtered journal, after checking the
-    chain and its pinned head: the verdict is written into the file and into the export's own
-    journal entry. Raises PermissionDenied."""
-    actor.require("export_journal")
-    from app.core import journal_guard
-    from app.models.tables import Agent
-
-    integrity = journal_guard.check(session)
-    rows = entries(session, actor, f)
-    names = {a.id: a.login for a in session.exec(select(Agent))}
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["n°", "date (UTC)", "agent", "action", "objet", "détail", "empreinte"])
-    for e in reversed(rows):
-        writer.writerow([csv_safe(v) for v in (e.id, e.at.isoformat(sep=" ", timespec="seconds"),
-                                               names.get(e.agent_id, e.agent_id or ""),
-                                               ACTION_LABELS.get(e.action, e.action), e.object_ref,
-                                               e.detail, e.hash)])
-    last_id, last_hash = head(session)
-    writer.writerow([csv_safe(f"dernière empreinte de la chaîne (n° {last_id})"), last_hash])
-    writer.writerow([csv_safe("intégrité vérifiée avant l'export"), csv_safe(integrity.summary)])
-    record(session, actor, "journal_exported", "",
-           f"{len(rows)} entrées ; intégrité : {'vérifiée' if integrity.ok else 'ALTÉRÉE'}")
-    return JournalExport(out.getvalue(), integrity)
-
-
-def export_csv(session: Session, actor: Actor, f: JournalFilter | None = None) -> str:
-    """export_journal() as text only."""
-    return export_journal(session, actor, f).text

@@ -27,6 +27,8 @@ Checks:
 from __future__ import annotations
 
 import hmac
+import csv
+import io
 import json
 import logging
 import os
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import Session, select
 
 from app.core import journal
@@ -282,3 +284,57 @@ def mark_alerts_seen(session: Session, actor: Actor, upto_id: int) -> None:
     from app.core.structures import set_setting
 
     set_setting(session, SEEN_KEY, str(int(upto_id)))
+
+
+# Pins follow commits of any session that journaled (journal.record leaves the pending pin in
+# session.info). Registered here, with the pin code, so that journal.py needs nothing from this module.
+@event.listens_for(Session, "after_commit")
+def _pin_after_commit(session: Session) -> None:
+    # After, not before, the commit: a pin must never name a row that was rolled back.
+    pending = session.info.pop(journal.PIN_INFO, None)
+    if pending is not None:
+        pin_after_commit(*pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pin(session: Session) -> None:
+    session.info.pop(journal.PIN_INFO, None)
+
+
+# --------------------------------------------------------------------------- export
+
+@dataclass
+class JournalExport:
+    text: str
+    integrity: object  # journal_guard.IntegrityReport, checked just before the export
+
+
+def export_journal(session: Session, actor: Actor, f: journal.JournalFilter | None = None) -> JournalExport:
+    """CSV text (';' separated, for French spreadsheets) of the filtered journal, after checking the
+    chain and its pinned head: the verdict is written into the file and into the export's own
+    journal entry. Raises PermissionDenied."""
+    actor.require("export_journal")
+    from app.models.tables import Agent
+
+    integrity = check(session)
+    rows = journal.entries(session, actor, f)
+    names = {a.id: a.login for a in session.exec(select(Agent))}
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["n°", "date (UTC)", "agent", "action", "objet", "détail", "empreinte"])
+    for e in reversed(rows):
+        writer.writerow([journal.csv_safe(v) for v in (e.id, e.at.isoformat(sep=" ", timespec="seconds"),
+                                               names.get(e.agent_id, e.agent_id or ""),
+                                               journal.ACTION_LABELS.get(e.action, e.action), e.object_ref,
+                                               e.detail, e.hash)])
+    last_id, last_hash = journal.head(session)
+    writer.writerow([journal.csv_safe(f"dernière empreinte de la chaîne (n° {last_id})"), last_hash])
+    writer.writerow([journal.csv_safe("intégrité vérifiée avant l'export"), journal.csv_safe(integrity.summary)])
+    journal.record(session, actor, "journal_exported", "",
+           f"{len(rows)} entrées ; intégrité : {'vérifiée' if integrity.ok else 'ALTÉRÉE'}")
+    return JournalExport(out.getvalue(), integrity)
+
+
+def export_csv(session: Session, actor: Actor, f: journal.JournalFilter | None = None) -> str:
+    """export_journal() as text only."""
+    return export_journal(session, actor, f).text

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from app.core import journal
+from app.core import journal, journal_guard
 from app.core.usagers import UsagerInput, create_usager
 from app.models.errors import PermissionDenied
 from app.models.security import journal_guard_ddl_v2
@@ -135,7 +135,7 @@ def test_agents_can_neither_read_nor_export_nor_purge_the_journal(store, site):
     agent, sup = site["agent"], site["supervisor"]
     _fill(store, agent, n=2)
     with store.write() as session:
-        for call in (lambda: journal.entries(session, agent), lambda: journal.export_csv(session, agent),
+        for call in (lambda: journal.entries(session, agent), lambda: journal_guard.export_csv(session, agent),
                      lambda: journal.purge_older_than(session, agent)):
             with pytest.raises(PermissionDenied):
                 call()
@@ -147,7 +147,7 @@ def test_csv_export_escapes_formulas_and_is_journaled(store, site):
     with store.write() as session:
         journal.record(session, sup, "usager_viewed", "=HYPERLINK(\"http://x\")", "+1;@SUM(A1)")
         journal.record(session, sup, "usager_viewed", "usager:abc", "-2\tx")
-        exported = journal.export_csv(session, sup, journal.JournalFilter(action="usager_viewed"))
+        exported = journal_guard.export_csv(session, sup, journal.JournalFilter(action="usager_viewed"))
         last = journal.entries(session, sup)[0]
     rows = list(csv.reader(io.StringIO(exported), delimiter=";"))
     assert rows[0][:4] == ["n°", "date (UTC)", "agent", "action"]

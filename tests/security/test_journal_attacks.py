@@ -281,7 +281,7 @@ def test_e_verification_runs_in_the_start_up_check_and_before_each_export(enc):
             alerts = session.execute(text("SELECT detail FROM journal WHERE action = 'journal_alert'")).all()
         assert len(alerts) == 1 and alerts[0][0].startswith("entrée n° 2")
         with store.write() as session:
-            exported = journal.export_journal(session, people["supervisor"])
+            exported = journal_guard.export_journal(session, people["supervisor"])
         assert not exported.integrity.ok
         rows = list(csv.reader(io.StringIO(exported.text), delimiter=";"))
         assert rows[-1][0] == "intégrité vérifiée avant l'export" and rows[-1][1].startswith("ALTÉRÉ")

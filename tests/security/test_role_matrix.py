@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from app.core import auth, journal, retention, rights, structures
+from app.core import auth, journal, journal_guard, retention, rights, structures
 from app.core.accompaniments import (AccompanimentInput, ProcedureLine, change_status, input_for,
                                      open_accompaniment, update_accompaniment)
 from app.core.bootstrap import open_app_store
@@ -93,7 +93,7 @@ CALLS = {
     "setup_structure": _settings_call,
     "manage_agents": _w(lambda s, a, c: auth.list_agents(s, a)),
     "read_journal": _w(lambda s, a, c: journal.entries(s, a)),
-    "export_journal": _w(lambda s, a, c: journal.export_csv(s, a)),
+    "export_journal": _w(lambda s, a, c: journal_guard.export_csv(s, a)),
     "purge": lambda st, a, c: retention.run_retention(st, a),
     "export_usager_data": _w(lambda s, a, c: rights.export_usager(s, a, c.usager_id)),
     "erase_usager": lambda st, a, c: rights.erase_usager(st, a, c.scratch_usager_id),
