@@ -312,3 +312,19 @@ def set_autolock_minutes(session: Session, actor: Actor, minutes: int) -> None:
         raise ValidationError("Verrouillage automatique : entre 1 et 60 minutes.", field="autolock_minutes")
     set_setting(session, AUTOLOCK_KEY, str(minutes))
     journal.record(session, actor, "settings_changed", "setting:autolock_minutes", str(minutes))
+
+
+# ----------------------------------------------------------------------------- before the login
+# The login dialog and the lock screen run before (or outside) any Desk: they read the store
+# through these two functions, which open their own transaction.
+
+@dataclass(frozen=True)
+class LoginScreen:
+    choices: list[tuple[int, str, str]]  # (agent id, display name, login) of active agents
+    passwords_on: bool  # once any agent has a password, everyone logs in with theirs
+
+
+def login_screen(store) -> LoginScreen:
+    """What the login dialog shows (no permission: pre-login)."""
+    with store.read() as session:
+        return LoginScreen(login_choices(session), login_required(session))

@@ -140,3 +140,41 @@ def set_setting(session: Session, key: str, value: str) -> None:
     row = session.get(Setting, key) or Setting(key=key)
     row.value = value
     session.add(row)
+
+
+# ----------------------------------------------------------------------------- structure settings
+# The national service's address is a store setting the « Paramètres » screen saves together with
+# the structure (one transaction). Its rule lives here, below the sync package that reads it
+# (app.sync.settings uses these two names), so core never imports sync.
+
+SERVICE_URL_KEY = "sync_service_url"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def validate_service_url(url: str) -> str:
+    """The cleaned address. Raises ValidationError(field="url"): https, or http on 127.0.0.1 only."""
+    from urllib.parse import urlsplit
+
+    from app.i18n import _
+
+    url = (url or "").strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(_("Adresse du service : une adresse https://… est attendue."), field="url")
+    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+        # A token must never cross the network in clear; plain http is for the local stand-in only.
+        raise ValidationError(_("Adresse du service : https est obligatoire (http seulement pour 127.0.0.1)."),
+                              field="url")
+    return url
+
+
+def save_structure_settings(session: Session, actor, *, matricule: str, name: str, new_stops: list[str],
+                            removed_stop_ids: list[int], service_url: str) -> Structure:
+    """« Paramètres › Enregistrer »: structure identity, stops added/withdrawn, service URL, in the
+    caller's one transaction. Raises PermissionDenied, ValidationError(field) — nothing written then."""
+    site = update_structure(session, actor, matricule=matricule, name=name, new_stops=new_stops,
+                            removed_stop_ids=removed_stop_ids)
+    url = (service_url or "").strip()
+    if url or get_setting(session, SERVICE_URL_KEY):
+        set_setting(session, SERVICE_URL_KEY, validate_service_url(url) if url else "")
+    return site

@@ -4,23 +4,21 @@ keyring (app.core.secrets: fails closed, never a plain-text fallback)."""
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
 from app.core import secrets
 from app.core.context import Actor
-from app.core.structures import get_setting, set_setting
+from app.core.structures import SERVICE_URL_KEY, get_setting, set_setting, validate_service_url
 from app.models.errors import DomainError, ValidationError
 
-URL_KEY = "sync_service_url"
+URL_KEY = SERVICE_URL_KEY
 NEEDS_TOKEN_KEY = "sync_needs_token"
 SEQUENCE_KEY = "sync_sequence"
 TOKEN_NAME = "sync_token"
 # Test-only: lets subprocess tests hand a token to `guichet sync` on machines without a keyring.
 # Never documented to users; the app itself never reads a token from anywhere but the keyring.
 TEST_TOKEN_ENV = "GUICHET_SYNC_TOKEN_TEST_ONLY"
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def service_url(session: Session) -> str:
@@ -28,17 +26,8 @@ def service_url(session: Session) -> str:
 
 
 def validate_url(url: str) -> str:
-    from app.i18n import _
-
-    url = (url or "").strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError(_("Adresse du service : une adresse https://… est attendue."), field="url")
-    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
-        # A token must never cross the network in clear; plain http is for the local stand-in only.
-        raise ValidationError(_("Adresse du service : https est obligatoire (http seulement pour 127.0.0.1)."),
-                              field="url")
-    return url
+    """The rule lives with the structure settings (app.core.structures), saved in one transaction."""
+    return validate_service_url(url)
 
 
 def set_service_url(session: Session, actor: Actor, url: str) -> str:

@@ -17,31 +17,39 @@ from app.i18n import _
 from app.resources import resource_path
 from app.ui import prefs
 from app.ui.main_window import MainWindow
-from app.ui.workers import run_op
+from app.ui.workers import drain, run_op
 
 log = logging.getLogger(__name__)
 START = time.perf_counter()
 
 
 def choose_actor(store, parent=None):
-    """The agent at the desk. Returns an Actor, or None if the user cancelled."""
+    """The agent at the desk. Returns the Grant of their login, or None if the user cancelled."""
     from app.ui.login import login_flow  # passwords, throttling, journal: issue 3
 
     return login_flow(store, parent)
 
 
 def needs_setup(store) -> bool:
-    from app.core.structures import agents, structures
+    from app.core.setup import needs_setup as store_needs_setup
 
-    with store.read() as session:
-        return not structures(session) or not agents(session)
+    return store_needs_setup(store)
 
 
-def run_setup(store, parent) -> bool:
-    """First run without a structure: the set-up wizard on the (new, empty) store."""
+def run_setup(store, parent):
+    """First run without a structure: the set-up wizard on the (new, empty) store. Returns the
+    Grant of the administrator it created, or None if cancelled."""
     from app.ui.setup_wizard import run_setup_wizard
 
     return run_setup_wizard(store.path, parent, store=store)
+
+
+def close_store_after_workers(store) -> None:
+    """At quit: background operations finish first (a read or a write still running must not
+    find the store closed under it), then the store closes."""
+    if not drain():
+        log.warning("background operations still running at close")
+    store.close()
 
 
 class Startup:
@@ -129,17 +137,21 @@ class Startup:
         run_op(self.window, work, on_done=self._opened, on_error=self._fail)
 
     def _opened(self, store) -> None:
+        from app.core.desk import Desk
+
         self.store = store
-        self.app.aboutToQuit.connect(store.close)
+        self.app.aboutToQuit.connect(lambda: close_store_after_workers(store))
+        grant = None
         if needs_setup(store):
-            if self.demo or store.read_only or not run_setup(store, self.window):
+            grant = None if self.demo or store.read_only else run_setup(store, self.window)
+            if grant is None:
                 self.app.quit()
                 return
-        actor = choose_actor(store, self.window)
-        if actor is None:
+        grant = grant or choose_actor(store, self.window)
+        if grant is None:
             self.app.quit()
             return
-        self.window.attach(store, actor, defer_features=not os.environ.get("GUICHET_SCREENSHOT"))
+        self.window.attach(Desk(store, grant), defer_features=not os.environ.get("GUICHET_SCREENSHOT"))
         shot = os.environ.get("GUICHET_SCREENSHOT")
         if shot:  # documentation screenshots of the real app: grab after data is shown, then quit
             self.app.processEvents()  # let layouts settle around the loaded data
@@ -156,7 +168,7 @@ class Startup:
 
     def _checked(self, result: str) -> None:
         if result != "ok" and not self.demo:
-            self.store.close()
+            close_store_after_workers(self.store)
             self.window.hide()
             if not self._recover():
                 self.app.exit(2)
@@ -245,7 +257,5 @@ def run(db: str | None = None, lang: str | None = None, demo: bool = False, rese
     QTimer.singleShot(0, startup.start)
     code = app.exec()
     # Let background jobs (backup, sync check) finish before Qt objects are torn down.
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(10000)
+    drain(10000)
     return code

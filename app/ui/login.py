@@ -18,7 +18,7 @@ from app.ui.widgets import FieldError
 
 
 class LoginDialog(QDialog):
-    """Pick an agent and type their password. `actor` holds the result after accept()."""
+    """Pick an agent and type their password. `actor` holds the Grant after accept()."""
 
     def __init__(self, store, parent=None, *, preselect_login: str | None = None, clock=None,
                  title: str | None = None, exclude_agent_id: int | None = None):
@@ -30,9 +30,9 @@ class LoginDialog(QDialog):
         self.setAccessibleName(self.windowTitle())
         self.setModal(True)
         self.setMinimumWidth(460)  # room for the error text and long agent names at 200 % text
-        with store.read() as session:
-            self.choices = [c for c in auth.login_choices(session) if c[0] != exclude_agent_id]
-            self.passwords_on = auth.login_required(session)
+        screen = auth.login_screen(store)
+        self.choices = [c for c in screen.choices if c[0] != exclude_agent_id]
+        self.passwords_on = screen.passwords_on
 
         layout = QVBoxLayout(self)
         intro = QLabel(_("Qui est au guichet ?") if not self.passwords_on
@@ -95,26 +95,24 @@ class LoginDialog(QDialog):
 
 
 def login_flow(store, parent=None, *, clock=None):
-    """Start-up login. Returns an Actor, or None if cancelled. GUICHET_AGENT + GUICHET_PASSWORD
-    (scripted demos and screenshots) log in without a dialog, still verified and journaled;
-    GUICHET_AGENT alone does so only while no agent has a password."""
+    """Start-up login. Returns the Grant a Desk is opened with, or None if cancelled.
+    GUICHET_AGENT + GUICHET_PASSWORD (scripted demos and screenshots) log in without a dialog,
+    still verified and journaled; GUICHET_AGENT alone does so only while no agent has a password."""
     from app.core import auth
     from app.models.errors import DomainError
-    from app.core.structures import agents
     from app.ui import prefs
 
-    with store.read() as session:
-        people = agents(session)
-        passwords_on = auth.login_required(session)
+    screen = auth.login_screen(store)
+    people, passwords_on = screen.choices, screen.passwords_on
     if not people:
         return None
     wanted = os.environ.get("GUICHET_AGENT")
     scripted = os.environ.get("GUICHET_PASSWORD")  # scripted demo/screenshots: still verified and journaled
     actor = None
     if (not passwords_on and (wanted or len(people) == 1)) or (wanted and scripted):
-        chosen = next((a for a in people if a.login == wanted), people[0])
+        chosen = next((a for a in people if a[2] == wanted), min(people))  # else the first agent created
         try:
-            actor = auth.login(store, chosen.id, scripted or "", now=clock() if clock else None)
+            actor = auth.login(store, chosen[0], scripted or "", now=clock() if clock else None)
         except DomainError:
             actor = None  # a refused scripted login falls back to the dialog
     if actor is None:
@@ -122,8 +120,5 @@ def login_flow(store, parent=None, *, clock=None):
         if dialog.exec() != QDialog.Accepted or dialog.actor is None:
             return None
         actor = dialog.actor
-    from app.models.tables import Agent
-
-    with store.read() as session:
-        prefs.put("last_agent_login", session.get(Agent, actor.agent_id).login)
+    prefs.put("last_agent_login", next(login for agent_id, _name, login in people if agent_id == actor.agent_id))
     return actor
