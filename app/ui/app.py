@@ -144,11 +144,11 @@ class Startup:
         grant = None
         if needs_setup(store):
             grant = None if self.demo or store.read_only else run_setup(store, self.window)
-            if grant is None:
+            if not grant:  # cancelled: nothing half set up
                 self.app.quit()
                 return
         grant = grant or choose_actor(store, self.window)
-        if grant is None:
+        if not grant:
             self.app.quit()
             return
         self.window.attach(Desk(store, grant), defer_features=not os.environ.get("GUICHET_SCREENSHOT"))
