@@ -328,3 +328,10 @@ def login_screen(store) -> LoginScreen:
     """What the login dialog shows (no permission: pre-login)."""
     with store.read() as session:
         return LoginScreen(login_choices(session), login_required(session))
+
+
+def choose_agent(store, agent_id: int) -> Grant:
+    """`grant_without_password` in its own read transaction (the command line, the login flow).
+    Raises PermissionDenied once passwords are in use."""
+    with store.read() as session:
+        return grant_without_password(session, agent_id)

@@ -23,33 +23,29 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _actor(store, args):
-    from sqlmodel import select
-
-    from app.core.context import Actor
-    from app.models.enums import Role
+def _desk(store, args):
+    """The Desk the report is produced through: the command line's own identity for aggregates
+    (they hold no personal data), a supervisor's login for --detail."""
+    from app.core import auth
+    from app.core.desk import Desk
     from app.models.errors import ValidationError
-    from app.models.tables import Agent, Structure
 
     if not args.detail:
-        with store.read() as s:
-            first = s.exec(select(Structure.id).order_by(Structure.id)).first()
-        # aggregates only: any agent may produce them, and they hold no personal data
-        return Actor(0, first or 0, Role.AGENT, _("Guichet (ligne de commande)"))
+        # the first structure as the identity's own; the command line's scope covers every structure
+        first = Desk(store, auth.system_grant(0)).query(lambda _session, actor: min(actor.structure_ids))
+        return Desk(store, auth.system_grant(first, name=_("Guichet (ligne de commande)")))
     if not args.identifiant:
         raise ValidationError(_("--detail exige --identifiant (un superviseur)."), field="identifiant")
-    with store.read() as s:
-        agent = s.exec(select(Agent).where(Agent.login == args.identifiant.strip().lower(), Agent.active == True)).first()  # noqa: E712
-        if agent is None:
-            raise ValidationError(_("Identifiant inconnu."), field="identifiant")
-        has_password = bool(agent.password_hash)
-        actor = Actor(agent.id, agent.structure_id, Role(agent.role), agent.display_name)
-    if has_password:
-        import getpass
+    screen = auth.login_screen(store)
+    wanted = args.identifiant.strip().lower()
+    agent_id = next((i for i, _name, login in screen.choices if login == wanted), None)
+    if agent_id is None:
+        raise ValidationError(_("Identifiant inconnu."), field="identifiant")
+    if not screen.passwords_on:
+        return Desk(store, auth.choose_agent(store, agent_id))  # nobody has a password yet: nor does the app
+    import getpass
 
-        from app.core.auth import login
-        actor = login(store, agent.id, getpass.getpass(_("Mot de passe : ")))
-    return actor
+    return Desk(store, auth.login(store, agent_id, getpass.getpass(_("Mot de passe : "))))
 
 
 def run(args) -> int:
@@ -62,12 +58,12 @@ def run(args) -> int:
     formats = parse_formats(args.format)
     store = open_app_store(resolve_store_path(args.db))
     try:
-        actor = _actor(store, args)
+        desk = _desk(store, args)
 
         def progress(done, total, text=""):
             print(f"\r[{done}/{total}] {text:<50}", end="", file=sys.stderr, flush=True)
-        paths = produce(store, actor, month, args.sortie, formats=formats, matricules=args.structure,
-                        detail=args.detail, progress=progress)
+        paths = desk.store_op(produce, month, args.sortie, formats=formats, matricules=args.structure,
+                              detail=args.detail, progress=progress).value
     finally:
         store.close()
     print(file=sys.stderr)
