@@ -152,6 +152,25 @@ class Startup:
             self.app.quit()
             return
         self.window.attach(Desk(store, grant), defer_features=not os.environ.get("GUICHET_SCREENSHOT"))
+        if self.exit_after_paint or os.environ.get("GUICHET_SCREENSHOT"):
+            # lists and figures load off the UI thread: measure / grab once they are on screen
+            self._when_loaded(self._after_attach)
+            return
+        self._after_attach()
+
+    def _when_loaded(self, fn) -> None:
+        if not self.window.loading:
+            fn()
+            return
+
+        def once():
+            self.window.refreshed.disconnect(once)
+            fn()
+
+        self.window.refreshed.connect(once)
+
+    def _after_attach(self) -> None:
+        store = self.store
         shot = os.environ.get("GUICHET_SCREENSHOT")
         if shot:  # documentation screenshots of the real app: grab after data is shown, then quit
             self.app.processEvents()  # let layouts settle around the loaded data
