@@ -35,6 +35,8 @@ class CaseTableModel(QAbstractTableModel):
         self._today = date.today()
         self.extra_columns: list[tuple[str, callable]] = []  # (header, fn(session, ids) -> {id: text})
         self._extra: dict[int, list[str]] = {}
+        # What to do with a failed page (the main window shows one message per refresh for all its lists).
+        self.on_failure = self._show_failure
 
     def headers(self) -> list[str]:
         return [_("Date"), _("Usager"), _("Partenaire(s)"), _("Démarche(s)"), _("Statut"), _("Relance"),
@@ -91,8 +93,12 @@ class CaseTableModel(QAbstractTableModel):
         self.loaded.emit()
 
     def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self._loading = False
+        if generation != self._generation:
+            return  # an older query: the newer one will answer (or fail) for itself
+        self._loading = False
+        self.on_failure(exc)
+
+    def _show_failure(self, exc: BaseException) -> None:
         parent = self.parent()
         show_failure(parent if parent is not None and parent.isWidgetType() else None, exc)
 

@@ -56,7 +56,8 @@ class MainWindow(QMainWindow):
         self.desk, self.ops = None, None
         self._features_installed = False
         self._waiting: set[str] = set()
-        self._today_generation = 0
+        self._today_generation = 0  # also numbers the refreshes
+        self._failure_shown = -1
         self._select_first_when_loaded = False
         self.setWindowTitle(_("Guichet — accompagnements France services"))
         self.setAccessibleName(_("Guichet"))
@@ -194,6 +195,8 @@ class MainWindow(QMainWindow):
         self.followup_model = CaseTableModel(desk, self._followup_filter(), self)
         self.case_model.loaded.connect(lambda: self._arrived("cases"))
         self.followup_model.loaded.connect(lambda: self._arrived("followups"))
+        self.case_model.on_failure = lambda exc: self._load_failed("cases", exc)
+        self.followup_model.on_failure = lambda exc: self._load_failed("followups", exc)
         self.case_view.setModel(self.case_model)
         self.followup_view.setModel(self.followup_model)
         self.refresh()
@@ -260,7 +263,7 @@ class MainWindow(QMainWindow):
         self._today_generation += 1
         generation, desk = self._today_generation, self.desk
         run_op(self, lambda _p: desk.today(), on_done=lambda summary: self._show_today(generation, summary),
-               on_error=lambda exc: show_failure(self, exc))
+               on_error=lambda exc: self._load_failed("today", exc) if generation == self._today_generation else None)
         self.apply_search()
         self.followup_model.reload(self._followup_filter())
 
@@ -284,6 +287,14 @@ class MainWindow(QMainWindow):
             self._waiting.discard(part)
             if not self._waiting:
                 self.refreshed.emit()
+
+    def _load_failed(self, part: str, exc: BaseException) -> None:
+        """One message per refresh, however many of its reads failed (e.g. the agent was
+        deactivated meanwhile: all three are refused)."""
+        if self._failure_shown != self._today_generation:
+            self._failure_shown = self._today_generation
+            show_failure(self, exc)
+        self._arrived(part)
 
     def _on_executed(self, changes, source) -> None:
         """A write committed (here or in any screen): refresh what it touched."""

@@ -198,3 +198,19 @@ def test_the_app_closes_the_store_only_after_draining_the_workers(qtbot, store, 
     assert window.actor.display_name == "Marie Curie"
     fake.aboutToQuit.emit()
     assert calls == ["drain", "close"]
+
+
+def test_an_agent_deactivated_meanwhile_gets_one_message_not_one_per_list(qtbot, window, store, actor, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.models.tables import Agent
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    with store.write() as session:
+        agent = session.get(Agent, actor.agent_id)
+        agent.active = False
+        session.add(agent)
+    window.refresh()  # today's figures and both lists are refused by the desk
+    qtbot.waitUntil(lambda: not window.loading, timeout=5000)
+    assert len(shown) == 1 and "désactivé" in shown[0]
