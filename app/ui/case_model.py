@@ -12,11 +12,17 @@ from datetime import date
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 
 from app.i18n import _, format_date, format_datetime, label
-from app.models.enums import CaseStatus
 from app.ui.workers import query_op, show_failure
 
 PAGE = 100
-_WAITING = (CaseStatus.OUVERT, CaseStatus.EN_ATTENTE_PARTENAIRE)  # a follow-up can be overdue
+
+
+def _waiting_statuses() -> tuple:
+    """Statuses whose follow-up can be overdue. Imported when rows arrive, not with the module:
+    the main window paints before the ORM (app.models) is loaded."""
+    from app.models.enums import CaseStatus
+
+    return CaseStatus.OUVERT, CaseStatus.EN_ATTENTE_PARTENAIRE
 
 
 class CaseTableModel(QAbstractTableModel):
@@ -33,6 +39,7 @@ class CaseTableModel(QAbstractTableModel):
         self._loading = False
         self._generation = 0
         self._today = date.today()
+        self._waiting: tuple = ()
         self.extra_columns: list[tuple[str, callable]] = []  # (header, fn(session, ids) -> {id: text})
         self._extra: dict[int, list[str]] = {}
         # What to do with a failed page (the main window shows one message per refresh for all its lists).
@@ -77,6 +84,7 @@ class CaseTableModel(QAbstractTableModel):
             return  # stale: a newer reload (or a clear) came after this query
         page, cursor, extra = answer
         self._loading = False
+        self._waiting = self._waiting or _waiting_statuses()
         if reset:
             self.beginResetModel()
             self.rows, self._extra = list(page), dict(extra)
@@ -131,7 +139,7 @@ class CaseTableModel(QAbstractTableModel):
             return None
         r = self.rows[index.row()]
         col = index.column()
-        overdue = bool(r.follow_up_on and r.follow_up_on < self._today and r.status in _WAITING)
+        overdue = bool(r.follow_up_on and r.follow_up_on < self._today and r.status in self._waiting)
         if role in (Qt.DisplayRole, Qt.AccessibleTextRole):
             if col >= len(self.COLUMNS):
                 extra = self._extra.get(r.id, [])

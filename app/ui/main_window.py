@@ -40,7 +40,7 @@ FEATURE_UI: list[str] = [
     "app.ui.sync_status",  # status-bar sync indicator, Outils › Synchroniser (F9), sync dialogs (issue 6)
 ]
 
-FEATURES_DELAY_MS = 150
+FEATURES_DELAY_MS = 50  # after today's work is on screen: paint it first, then fill the menus
 SEARCH_DELAY_MS = 120  # debounce: one query per pause in typing, not per keystroke
 # Tables whose changes the lists and the Today panel show (cases, their lines, usagers' names,
 # the moments de vie progress column).
@@ -180,9 +180,9 @@ class MainWindow(QMainWindow):
         return self.desk.actor if self.desk is not None else None
 
     def attach(self, desk, defer_features: bool = False) -> None:
-        """Plug in the desk, then load the lists. At start-up the feature modules install just
-        after the first paint (`defer_features`): the agent sees today's work sooner, and menus
-        fill in a fraction of a second later."""
+        """Plug in the desk, then load the lists. At start-up the feature modules install once
+        today's work is on screen (`defer_features`): the agent sees it sooner (the features'
+        own first reads do not compete with it), and menus fill in a fraction of a second later."""
         from app.core.cases import CaseFilter
 
         if self.ops is not None:  # attached again (store re-opened after a recovery)
@@ -213,7 +213,11 @@ class MainWindow(QMainWindow):
         if not self._features_installed:
             self._features_installed = True
             if defer_features:
-                QTimer.singleShot(FEATURES_DELAY_MS, self.install_features)
+                def once():
+                    self.refreshed.disconnect(once)
+                    QTimer.singleShot(FEATURES_DELAY_MS, self.install_features)
+
+                self.refreshed.connect(once)
             else:
                 self.install_features()
 
