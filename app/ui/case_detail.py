@@ -115,7 +115,8 @@ class CaseDetailDialog(QDialog):
         from app.core.counter import case_detail
 
         detail = self.desk.query(case_detail, self.accompaniment_id)
-        acc, lines, events, names = detail.view.accompaniment, detail.view.lines, detail.view.history, detail.agent_names
+        view, names = detail.view, detail.agent_names
+        acc, lines, events = view.accompaniment, view.lines, view.history
         self.usager_id = acc.usager_id
         cat = catalogue()
         demarches = "<br>".join(
@@ -123,7 +124,7 @@ class CaseDetailDialog(QDialog):
             f" — {cat.partners[l.partner_code].short_label if l.partner_code in cat.partners else l.partner_code}"
             for l in lines)
         self.summary.setText(
-            f"<b>{format_datetime(acc.occurred_at)}</b> — {detail.view.usager_name}<br>{demarches}<br>"
+            f"<b>{format_datetime(acc.occurred_at)}</b> — {view.usager_name}<br>{demarches}<br>"
             f"{label('response_type', acc.response_type)} · {label('canal', acc.canal)} · {acc.duration_min} min"
             + (f" · {label('mandate', acc.mandate)}" if acc.mandate != "aucun" else "")
             + (f"<br><i>{acc.note}</i>" if acc.note else ""))

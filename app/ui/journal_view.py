@@ -222,8 +222,8 @@ def run_retention_dialog(window) -> None:
 
     def report(done) -> None:
         QMessageBox.information(window, _("Durée de conservation"), _(
-            "{u} usager(s) anonymisé(s), {a} accompagnement(s) allégé(s), {j} entrée(s) de journal purgée(s).").format(
-                u=done.usagers, a=done.accompaniments, j=done.journal_entries))
+            "{u} usager(s) anonymisé(s), {a} accompagnement(s) allégé(s), "
+            "{j} entrée(s) de journal purgée(s).").format(u=done.usagers, a=done.accompaniments, j=done.journal_entries))
 
     query_op(window, window.desk, retention.due, on_done=confirm)
 

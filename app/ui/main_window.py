@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
             if defer_features:
                 def once():
                     self.refreshed.disconnect(once)
-                    QTimer.singleShot(FEATURES_DELAY_MS, self.install_features)
+                    QTimer.singleShot(FEATURES_DELAY_MS, self, self.install_features)
 
                 self.refreshed.connect(once)
             else:

@@ -167,7 +167,7 @@ def offer(window, case_id: int) -> None:
     if not window.desk.query(_closed, [case_id]):
         return
     if QApplication.activeModalWidget() is not None:  # the form is still closing: ask right after
-        QTimer.singleShot(100, lambda: offer(window, case_id))
+        QTimer.singleShot(100, window, lambda: offer(window, case_id))  # dropped if the window goes
         return
     box = QMessageBox(QMessageBox.Question, _("Enquête de satisfaction"),
                       _("Accompagnement clos. Proposer l'enquête de satisfaction à l'usager ?"),
