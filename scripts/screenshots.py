@@ -39,8 +39,12 @@ def main() -> int:
     window = MainWindow(desk)
     window.resize(1280, 760)
     window.show()
-    while window.loading:  # lists and figures load off the UI thread
-        app.processEvents()
+    if window.loading:  # lists and figures load off the UI thread: wait for them (no busy loop)
+        from PySide6.QtCore import QEventLoop
+
+        loop = QEventLoop()
+        window.refreshed.connect(loop.quit)
+        loop.exec()
     app.processEvents()
     window.grab().save(str(OUT / "main-window.png"))
 
