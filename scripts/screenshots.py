@@ -18,11 +18,10 @@ OUT = ROOT / "docs" / "screenshots"
 
 
 def main() -> int:
+    from app.core import auth
     from app.core.bootstrap import open_app_store
-    from app.core.context import Actor
     from app.core.demo_cli import ensure_demo_store
-    from app.core.structures import agents
-    from app.models.enums import Role
+    from app.core.desk import Desk
     from app.resources import resource_path
     from app.ui.accompaniment_form import AccompanimentForm
     from app.ui.main_window import MainWindow
@@ -35,16 +34,21 @@ def main() -> int:
     db = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp()) / "demo.db"
     ensure_demo_store(db)
     store = open_app_store(db)
-    with store.read() as session:
-        camille = next(a for a in agents(session) if a.login == "camille")
-    actor = Actor(camille.id, camille.structure_id, Role(camille.role), camille.display_name)
-    window = MainWindow(store, actor)
+    camille = next(agent_id for agent_id, _name, login in auth.login_screen(store).choices if login == "camille")
+    desk = Desk(store, auth.choose_agent(store, camille))  # the demo store has no passwords
+    window = MainWindow(desk)
     window.resize(1280, 760)
     window.show()
+    if window.loading:  # lists and figures load off the UI thread: wait for them (no busy loop)
+        from PySide6.QtCore import QEventLoop
+
+        loop = QEventLoop()
+        window.refreshed.connect(loop.quit)
+        loop.exec()
     app.processEvents()
     window.grab().save(str(OUT / "main-window.png"))
 
-    form = AccompanimentForm(store, actor, parent=window)
+    form = AccompanimentForm(desk, parent=window)
     form.show()
     app.processEvents()
     form.demarche_edit.setText("carte gr")
@@ -59,6 +63,9 @@ def main() -> int:
     popup = form.completer.popup()
     if popup.isVisible():
         popup.grab().save(str(OUT / "accompaniment-form-suggestions.png"))
+    from app.ui.workers import drain
+
+    drain()
     store.close()
     print("saved to", OUT)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests never touch the machine's keyring: a test backend is selected explicitly where needed.
@@ -22,6 +23,8 @@ from app.models.enums import Role, StructureKind  # noqa: E402
 def store(tmp_path):
     s = open_app_store(tmp_path / "guichet.db")
     yield s
+    if "app.ui.workers" in sys.modules:  # as the app does at quit: background operations first
+        sys.modules["app.ui.workers"].drain()
     s.close()
 
 
@@ -74,3 +77,11 @@ def no_keyring():
     keyring.set_keyring(FailKeyring())
     yield
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def desk(store, actor):
+    """A Desk for the `actor` fixture's agent (see tests/desks.py)."""
+    from tests.desks import desk_for
+
+    return desk_for(store, actor)

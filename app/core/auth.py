@@ -399,3 +399,26 @@ def set_autolock_minutes(session: Session, actor: Actor, minutes: int) -> None:
     actor.require("configure_security")
     minutes = config.AUTOLOCK_MINUTES.set(session, minutes)
     journal.record(session, actor, "settings_changed", "setting:autolock_minutes", str(minutes))
+
+
+# ----------------------------------------------------------------------------- before the login
+# The login dialog and the lock screen run before (or outside) any Desk: they read the store
+# through these two functions, which open their own transaction.
+
+@dataclass(frozen=True)
+class LoginScreen:
+    choices: list[tuple[int, str, str]]  # (agent id, display name, login) of active agents
+    passwords_on: bool  # once any agent has a password, everyone logs in with theirs
+
+
+def login_screen(store) -> LoginScreen:
+    """What the login dialog shows (no permission: pre-login)."""
+    with store.read() as session:
+        return LoginScreen(login_choices(session), login_required(session))
+
+
+def choose_agent(store, agent_id: int) -> Grant:
+    """`grant_without_password` in its own read transaction (the command line, the login flow).
+    Raises PermissionDenied once passwords are in use."""
+    with store.read() as session:
+        return grant_without_password(session, agent_id)

@@ -20,9 +20,11 @@ run any of them. The everyday counter use cases also have named methods below.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, TypeVar
 
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from app.core import accompaniments, cases, usagers
@@ -71,6 +73,13 @@ class Desk:
         self._last_actor = actor
         return actor
 
+    def hand_over(self, grant: Grant) -> None:
+        """Another agent takes the desk (« Changer d'agent »): same store, same listeners, and
+        every screen holding this desk acts as the new agent from the next operation on."""
+        check_grant(grant)
+        self.grant = grant
+        self._last_actor = None
+
     @property
     def actor(self) -> Actor:
         """The actor as of the last operation (re-read from the store if none ran yet).
@@ -99,6 +108,33 @@ class Desk:
             for listener in list(self._listeners):
                 listener(ch, source)
         return result
+
+    def store_op(self, fn: Callable[..., T], *args, source: object = None, **kwargs) -> OpResult[T]:
+        """Run a use case that opens its own transactions, `fn(store, actor, *args, **kwargs)`:
+        secure erasure and retention (deleted bytes zeroed, then the WAL truncated), backups,
+        reports, the national sync, journaled session events. The actor is re-read first, as for
+        any operation; the changes of every write it commits on this thread are merged and
+        announced once it returns (a write rolled back inside it is not)."""
+        with self.store.read() as session:
+            actor = self._fresh_actor(session)
+        thread, committed = threading.get_ident(), []
+
+        def track(session: Session) -> None:
+            if threading.get_ident() == thread:
+                event.listen(session, "after_commit", lambda s: committed.append(changes_of(s)))
+
+        self.store.write_hooks.append(track)
+        try:
+            value = fn(self.store, actor, *args, **kwargs)
+        finally:
+            self.store.write_hooks.remove(track)
+        ch = Changes()
+        for part in committed:
+            ch.merge(part)
+        if ch:
+            for listener in list(self._listeners):
+                listener(ch, source)
+        return OpResult(value, ch)
 
     def listen(self, listener: Listener) -> Callable[[], None]:
         """Be told `(changes, source)` after each committed write; returns the unsubscribe function."""

@@ -154,3 +154,26 @@ def set_setting(session: Session, key: str, value: str) -> None:
     row = session.get(Setting, key) or Setting(key=key)
     row.value = value
     session.add(row)
+
+
+# ----------------------------------------------------------------------------- structure settings
+# The national service's address is a store setting the « Paramètres » screen saves together with
+# the structure (one transaction). Its rule lives here, below the sync package that reads it
+# (app.sync.settings uses these two names), so core never imports sync.
+
+def validate_service_url(url: str) -> str:
+    """The cleaned address. Raises ValidationError(field="url"): the rule is declared once, with the
+    setting (app/config.py)."""
+    return config.SYNC_SERVICE_URL.validate(url or "")
+
+
+def save_structure_settings(session: Session, actor, *, matricule: str, name: str, new_stops: list[str],
+                            removed_stop_ids: list[int], service_url: str) -> Structure:
+    """« Paramètres › Enregistrer »: structure identity, stops added/withdrawn, service URL, in the
+    caller's one transaction. Raises PermissionDenied, ValidationError(field) — nothing written then."""
+    site = update_structure(session, actor, matricule=matricule, name=name, new_stops=new_stops,
+                            removed_stop_ids=removed_stop_ids)
+    url = (service_url or "").strip()
+    if url or config.SYNC_SERVICE_URL.get(session):
+        config.SYNC_SERVICE_URL.set(session, url or None)
+    return site

@@ -23,40 +23,29 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _actor(store, args):
-    from sqlmodel import select
-
-    from app.core.context import Actor
-    from app.models.enums import Role
+def _desk(store, args):
+    """The Desk the report is produced through: the command line's own identity for aggregates
+    (they hold no personal data), a supervisor's login for --detail."""
+    from app.core import auth
+    from app.core.desk import Desk
     from app.models.errors import ValidationError
-    from app.models.tables import Agent, Structure
 
     if not args.detail:
-        with store.read() as s:
-            first = s.exec(select(Structure.id).order_by(Structure.id)).first()
-        # aggregates only: any agent may produce them, and they hold no personal data
-        return Actor(0, first or 0, Role.AGENT, _("Guichet (ligne de commande)"))
+        # the first structure as the identity's own; the command line's scope covers every structure
+        first = Desk(store, auth.system_grant(0)).query(lambda _session, actor: min(actor.structure_ids))
+        return Desk(store, auth.system_grant(first, name=_("Guichet (ligne de commande)")))
     if not args.identifiant:
         raise ValidationError(_("--detail exige --identifiant (un superviseur)."), field="identifiant")
-    from app.core.auth import login, login_required
+    screen = auth.login_screen(store)
+    wanted = args.identifiant.strip().lower()
+    agent_id = next((i for i, _name, login in screen.choices if login == wanted), None)
+    if agent_id is None:
+        raise ValidationError(_("Identifiant inconnu."), field="identifiant")
+    if not screen.passwords_on:
+        return Desk(store, auth.choose_agent(store, agent_id))  # nobody has a password yet: nor does the app
+    import getpass
 
-    with store.read() as s:
-        agent = s.exec(select(Agent).where(Agent.login == args.identifiant.strip().lower(), Agent.active == True)).first()  # noqa: E712
-        if agent is None:
-            raise ValidationError(_("Identifiant inconnu."), field="identifiant")
-        # The store's rule, not the agent's: once anyone has a password, an agent without one is
-        # refused by login() (« demandez à un administrateur ») instead of passing unchecked.
-        passwords_on = login_required(s)
-        needs_prompt = agent.password_hash is not None
-        actor = Actor(agent.id, agent.structure_id, Role(agent.role), agent.display_name)
-    if not passwords_on:
-        return actor  # nobody has a password yet: the app opens without one too
-    password = ""
-    if needs_prompt:
-        import getpass
-
-        password = getpass.getpass(_("Mot de passe : "))
-    return login(store, agent.id, password)
+    return Desk(store, auth.login(store, agent_id, getpass.getpass(_("Mot de passe : "))))
 
 
 def run(args) -> int:
@@ -69,12 +58,12 @@ def run(args) -> int:
     formats = parse_formats(args.format)
     store = open_app_store(resolve_store_path(args.db))
     try:
-        actor = _actor(store, args)
+        desk = _desk(store, args)
 
         def progress(done, total, text=""):
             print(f"\r[{done}/{total}] {text:<50}", end="", file=sys.stderr, flush=True)
-        paths = produce(store, actor, month, args.sortie, formats=formats, matricules=args.structure,
-                        detail=args.detail, progress=progress)
+        paths = desk.store_op(produce, month, args.sortie, formats=formats, matricules=args.structure,
+                              detail=args.detail, progress=progress).value
     finally:
         store.close()
     print(file=sys.stderr)

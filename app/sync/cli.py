@@ -63,12 +63,13 @@ def _structure_id(session, matricule: str | None) -> int:
     return ids[0]
 
 
-def _cli_actor(structure_id: int):
+def _cli_desk(store, structure_id: int):
     # The command line acts with the rights of whoever can open the store file (like the installer).
-    from app.core.context import Actor
+    from app.core import auth
+    from app.core.desk import Desk
     from app.models.enums import Role
 
-    return Actor(0, structure_id, Role.ADMINISTRATEUR, "ligne de commande")
+    return Desk(store, auth.system_grant(structure_id, Role.ADMINISTRATEUR))
 
 
 def run_sync(args) -> int:
@@ -77,23 +78,22 @@ def run_sync(args) -> int:
 
     store = open_app_store(resolve_store_path(args.db))
     try:
-        with store.read() as session:
-            structure_id = _structure_id(session, args.structure)
+        structure_id = _cli_desk(store, 0).query(lambda session, _actor: _structure_id(session, args.structure))
+        desk = _cli_desk(store, structure_id)
         if args.adresse:
             from app.sync.settings import set_service_url
 
-            with store.write() as session:
-                url = set_service_url(session, _cli_actor(structure_id), args.adresse)
+            url = desk.op(set_service_url, args.adresse).value
             print(_("Adresse du service national enregistrée : %s") % url)
         if args.jeton:
             return _save_token()
         if args.journal:
-            return _print_journal(store, structure_id)
+            return _print_journal(desk)
         if args.apercu:
-            return _print_preflight(store, structure_id)
+            return _print_preflight(desk)
         if args.adresse:
             return 0
-        return _send(store, structure_id, args)
+        return _send(desk, args)
     finally:
         store.close()
 
@@ -117,12 +117,11 @@ def _save_token() -> int:
     return 0
 
 
-def _print_preflight(store, structure_id: int) -> int:
+def _print_preflight(desk) -> int:
     from app.i18n import format_month, format_number
     from app.sync.state import month_states
 
-    with store.read() as session:
-        rows = month_states(session, structure_id)
+    rows = desk.query(lambda session, actor: month_states(session, actor.structure_id))
     if not rows:
         print(_("Aucune activité à envoyer."))
         return 0
@@ -135,12 +134,11 @@ def _print_preflight(store, structure_id: int) -> int:
     return 0
 
 
-def _print_journal(store, structure_id: int) -> int:
+def _print_journal(desk) -> int:
     from app.i18n import format_datetime
     from app.sync.client import journal
 
-    with store.read() as session:
-        entries = journal(session, _cli_actor(structure_id), structure_id)
+    entries = desk.query(lambda session, actor: journal(session, actor, actor.structure_id))
     for e in reversed(entries):
         month = e.month.strftime("%Y-%m") if e.month else "-"
         print(f"{format_datetime(e.at)}  {month}  {e.kind:<13} {e.outcome:<10} #{e.attempt}  "
@@ -148,7 +146,7 @@ def _print_journal(store, structure_id: int) -> int:
     return 0
 
 
-def _send(store, structure_id: int, args) -> int:
+def _send(desk, args) -> int:
     from app.sync import settings
     from app.sync.client import A_JOUR, sync_structure
 
@@ -159,15 +157,15 @@ def _send(store, structure_id: int, args) -> int:
 
         transport = FileExportTransport(Path(args.export))
     else:
-        with store.read() as session:
-            transport = settings.http_transport(session, timeout=args.delai)
+        transport = desk.query(lambda session, _actor: settings.http_transport(session, timeout=args.delai))
 
     def progress(done, total, text):
         if text:
             print(_("Envoi %(n)d/%(total)d : %(month)s") % {"n": done + 1, "total": total, "month": text}, flush=True)
 
     try:
-        result = sync_structure(store, structure_id, transport, progress=progress, reconcile_all=args.rapprocher)
+        result = desk.store_op(lambda store, actor: sync_structure(
+            store, actor.structure_id, transport, progress=progress, reconcile_all=args.rapprocher)).value
     finally:
         transport.close()
     for path in result.exported:

@@ -196,6 +196,7 @@ def install(window) -> None:
     """Add « À propos de Guichet » to the Help menu."""
     action = QAction(_("À &propos de Guichet"), window)
     action.setStatusTip(_("Versions, catalogues, emplacement des données et des journaux"))
-    action.triggered.connect(lambda: AboutDialog(getattr(window, "store", None), window).exec())
+    # A store-level view (path, schema revisions): the desk's store, or none before the login.
+    action.triggered.connect(lambda: AboutDialog(getattr(getattr(window, "desk", None), "store", None), window).exec())
     window.menu_help.addAction(action)
     window.act_about = action

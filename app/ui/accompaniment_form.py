@@ -14,16 +14,18 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QDia
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from app.core import accompaniments as acc_service
-from app.core import cases, structures
 from app.core.accompaniments import AccompanimentInput, ProcedureLine
 from app.core.catalogue import ProcedureChoice, ProcedureMatcher
-from app.core.usagers import UsagerInput, display_name, get_usager, search_usagers
+from app.core.counter import form_setup
+from app.core.usagers import UsagerInput
 from app.i18n import _
 from app.models.catalogue import catalogue
-from app.models.enums import Canal, StructureKind
+from app.models.enums import Canal, CaseStatus, StructureKind
 from app.models.errors import DomainError, ValidationError
+from app.ui.usager_typeahead import UsagerTypeahead
 from app.ui.widgets import select_data, vocabulary_combo, with_error
 
+COUNTER = "counter"  # `source` of the form's and the case detail's saves (OpsHub.executed)
 _matcher: ProcedureMatcher | None = None
 
 
@@ -42,25 +44,19 @@ def matcher() -> ProcedureMatcher:
 class AccompanimentForm(QDialog):
     saved = Signal(int)
 
-    def __init__(self, store, actor, accompaniment_id: int | None = None, parent=None,
+    def __init__(self, desk, accompaniment_id: int | None = None, parent=None,
                  initial: AccompanimentInput | None = None):
         super().__init__(parent)
-        self.store, self.actor, self.accompaniment_id = store, actor, accompaniment_id
+        self.desk, self.accompaniment_id = desk, accompaniment_id
         self.saved_id: int | None = None
         self.selected: list[ProcedureChoice] = []
-        self.usager_id: int | None = None
         self.setWindowTitle(_("Modifier l'accompagnement") if accompaniment_id else _("Nouvel accompagnement"))
         self.setAccessibleName(self.windowTitle())
         self.setMinimumWidth(760)
-        with store.read() as session:
-            self.structure = structures.get_structure(session, actor.structure_id)
-            self.stops = structures.bus_stops(session, actor.structure_id)
-            self.defaults = cases.agent_defaults(session, actor)
-            self.favourites = cases.favourite_procedures(session, actor, limit=6)
-            self.boost = cases.usage_counts(session, actor)
-            existing = acc_service.input_for(session, accompaniment_id) if accompaniment_id else None
-            self.existing_usager = (display_name(get_usager(session, existing.usager_id))
-                                    if existing and existing.usager_id else "")
+        setup = desk.query(form_setup, accompaniment_id)
+        self.structure, self.stops, self.defaults = setup.structure, setup.stops, setup.defaults
+        self.favourites, self.boost, self.existing_usager = setup.favourites, setup.boost, setup.existing_usager
+        existing = setup.existing
         self._build()
         self._apply_defaults()
         if existing or initial:
@@ -157,14 +153,7 @@ class AccompanimentForm(QDialog):
         self.usager_edit = QLineEdit()
         self.usager_edit.setPlaceholderText(_("Anonyme — ou tapez le nom d'un usager déjà suivi"))
         self.usager_edit.setAccessibleName(_("Usager suivi (recherche)"))
-        self.usager_model = QStringListModel(self)
-        self.usager_completer = QCompleter(self.usager_model, self)
-        self.usager_completer.setCompletionMode(QCompleter.UnfilteredPopupCompletion)
-        self.usager_completer.popup().setAccessibleName(_("Usagers trouvés"))
-        self.usager_completer.setWidget(self.usager_edit)
-        self.usager_edit.textEdited.connect(self._suggest_usager)
-        self.usager_completer.activated[str].connect(self._pick_usager)
-        self._usager_hits: dict[str, int] = {}
+        self.usager_search = UsagerTypeahead(self.desk, self.usager_edit, self)
         box, self.errors["usager"] = with_error(self.usager_edit)
         form.addRow(self._buddy(_("&Usager :"), self.usager_edit), box)
 
@@ -255,7 +244,7 @@ class AccompanimentForm(QDialog):
         self.duration_spin.setValue(d.duration_min or 15)
         if d.response_type:
             select_data(self.response_combo, d.response_type)
-        select_data(self.status_combo, "clos")
+        select_data(self.status_combo, CaseStatus.CLOS.value)
         self._update_stop_visibility()
 
     def _load(self, data: AccompanimentInput) -> None:
@@ -281,8 +270,7 @@ class AccompanimentForm(QDialog):
         self.note_edit.setText(data.note or "")
         self.occurred_at = data.occurred_at
         if data.usager_id:
-            self.usager_id = data.usager_id
-            self.usager_edit.setText(self.existing_usager)
+            self.usager_search.set_usager(data.usager_id, self.existing_usager)
 
     # -- behaviour -----------------------------------------------------------------------
     def _suggest(self, text: str) -> None:
@@ -324,27 +312,14 @@ class AccompanimentForm(QDialog):
 
     def _on_follow_toggled(self, on: bool) -> None:
         self.follow_date.setEnabled(on)
-        if on and self.status_combo.currentData() == "clos":
-            select_data(self.status_combo, "ouvert")
-        elif not on and self.status_combo.currentData() == "ouvert":
-            select_data(self.status_combo, "clos")
+        if on and self.status_combo.currentData() == CaseStatus.CLOS:
+            select_data(self.status_combo, CaseStatus.OUVERT.value)
+        elif not on and self.status_combo.currentData() == CaseStatus.OUVERT:
+            select_data(self.status_combo, CaseStatus.CLOS.value)
 
-    def _suggest_usager(self, text: str) -> None:
-        self.usager_id = None
-        if len(text.strip()) < 2:
-            self.usager_model.setStringList([])
-            return
-        with self.store.read() as session:
-            found = search_usagers(session, self.actor, text, limit=10)
-        self._usager_hits = {f"{display_name(u)} ({u.phone or _('sans téléphone')})": u.id for u in found}
-        self.usager_model.setStringList(list(self._usager_hits))
-        if found:
-            self.usager_completer.complete()
-
-    def _pick_usager(self, text: str) -> None:
-        self.usager_id = self._usager_hits.get(text)
-        if self.usager_id is not None:
-            self.usager_edit.setText(text)
+    @property
+    def usager_id(self) -> int | None:
+        return self.usager_search.usager_id
 
     def collect(self) -> AccompanimentInput:
         follow = self.follow_date.date().toPython() if self.follow_check.isChecked() else None
@@ -373,14 +348,8 @@ class AccompanimentForm(QDialog):
             return  # Enter while choosing a suggestion picks it, it does not save
         try:
             data = self.collect()
-            with self.store.write() as session:
-                if self.accompaniment_id:
-                    acc = acc_service.update_accompaniment(session, self.actor, self.accompaniment_id, data)
-                else:
-                    if not data.thematique and data.procedures:
-                        data.thematique = _default_theme(data.procedures[0].partner_code)
-                    acc = acc_service.open_accompaniment(session, self.actor, data)
-                self.saved_id = acc.id
+            # « Autre démarche » has no thématique of its own: the core gives it the partner's usual one.
+            self.saved_id = self.desk.save_accompaniment(self.accompaniment_id, data, source=COUNTER).value.id
         except ValidationError as exc:
             self.show_error(exc)
             return
@@ -406,10 +375,3 @@ class AccompanimentForm(QDialog):
             self.general_error.setText("⚠ " + exc.message)
             self.general_error.show()
 
-
-def _default_theme(partner_code: str) -> str:
-    """Thématique for « Autre démarche »: the partner's most common one in the catalogue."""
-    from collections import Counter
-
-    themes = Counter(p.thematique for p in catalogue().procedures.values() if p.partner == partner_code)
-    return themes.most_common(1)[0][0] if themes else "papiers_citoyennete"

@@ -15,10 +15,11 @@ from app.ui.widgets import with_error
 
 
 class AgentsDialog(QDialog):
-    def __init__(self, store, actor, parent=None):
+    def __init__(self, desk, parent=None):
         super().__init__(parent)
-        actor.require("manage_agents")
-        self.store, self.actor = store, actor
+        actor = desk.actor
+        actor.require("manage_agents")  # the service checks again; this avoids an empty window
+        self.desk = desk
         self.setWindowTitle(_("Agents et sécurité"))
         self.setAccessibleName(self.windowTitle())
         self.resize(760, 620)
@@ -112,10 +113,11 @@ class AgentsDialog(QDialog):
     def reload(self) -> None:
         from app.core import auth, retention
 
-        with self.store.read() as session:
-            self.agents = auth.list_agents(session, self.actor, include_inactive=True)
-            self.lock_spin.setValue(auth.autolock_minutes(session))
-            self.retention_spin.setValue(retention.retention_months(session))
+        self.agents, minutes, months = self.desk.query(
+            lambda session, actor: (auth.list_agents(session, actor, include_inactive=True),
+                                    auth.autolock_minutes(session), retention.retention_months(session)))
+        self.lock_spin.setValue(minutes)
+        self.retention_spin.setValue(months)
         self.table.setRowCount(len(self.agents))
         for r, a in enumerate(self.agents):
             for c, value in enumerate((a.display_name, a.login, label("role", a.role), _("oui") if a.active else _("non"))):
@@ -153,16 +155,19 @@ class AgentsDialog(QDialog):
 
         self._clear_errors()
         password = self.password_edit.text()
+        editing_id, login, name = self.editing_id, self.login_edit.text(), self.name_edit.text()
+        role, active = self.role_combo.currentData(), self.active_check.isChecked()
+
+        def write(session, actor):
+            if editing_id is None:
+                auth.add_agent(session, actor, login, name, role, password or None)
+            else:
+                # the core requires a password for an active agent who has none
+                auth.update_agent(session, actor, editing_id, role=role, active=active, display_name=name,
+                                  password=password or None)
+
         try:
-            with self.store.write() as session:
-                # the core requires a password for a new agent and for an active one who has none
-                if self.editing_id is None:
-                    auth.add_agent(session, self.actor, self.login_edit.text(), self.name_edit.text(),
-                                   self.role_combo.currentData(), password or None)
-                else:
-                    auth.update_agent(session, self.actor, self.editing_id, role=self.role_combo.currentData(),
-                                      active=self.active_check.isChecked(), display_name=self.name_edit.text(),
-                                      password=password or None)
+            self.desk.op(write)
         except DomainError as exc:
             key = {"display_name": "name"}.get(exc.field, exc.field)
             if key in self.errors:
@@ -180,10 +185,14 @@ class AgentsDialog(QDialog):
         from app.core import auth, retention
         from app.models.errors import DomainError
 
+        minutes, months = self.lock_spin.value(), self.retention_spin.value()
+
+        def write(session, actor):
+            auth.set_autolock_minutes(session, actor, minutes)
+            retention.set_retention_months(session, actor, months)
+
         try:
-            with self.store.write() as session:
-                auth.set_autolock_minutes(session, self.actor, self.lock_spin.value())
-                retention.set_retention_months(session, self.actor, self.retention_spin.value())
+            self.desk.op(write)
         except DomainError as exc:
             self.settings_error.setText("⚠ " + exc.message)
             return False
@@ -196,7 +205,7 @@ def install(window) -> None:
 
     def open_dialog():
         try:
-            AgentsDialog(window.store, window.actor, window).exec()
+            AgentsDialog(window.desk, window).exec()
         except DomainError as exc:
             QMessageBox.warning(window, _("Agents"), exc.message)
 

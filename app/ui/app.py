@@ -16,31 +16,39 @@ from app.i18n import _
 from app.resources import resource_path
 from app.ui import prefs
 from app.ui.main_window import MainWindow
-from app.ui.workers import run_op
+from app.ui.workers import drain, run_op
 
 log = logging.getLogger(__name__)
 START = time.perf_counter()
 
 
 def choose_actor(store, parent=None):
-    """The agent at the desk. Returns an Actor, or None if the user cancelled."""
+    """The agent at the desk. Returns the Grant of their login, or None if the user cancelled."""
     from app.ui.login import login_flow  # passwords, throttling, journal: issue 3
 
     return login_flow(store, parent)
 
 
 def needs_setup(store) -> bool:
-    from app.core.structures import agents, structures
+    from app.core.setup import needs_setup as store_needs_setup
 
-    with store.read() as session:
-        return not structures(session) or not agents(session)
+    return store_needs_setup(store)
 
 
-def run_setup(store, parent) -> bool:
-    """First run without a structure: the set-up wizard on the (new, empty) store."""
+def run_setup(store, parent):
+    """First run without a structure: the set-up wizard on the (new, empty) store. Returns the
+    Grant of the administrator it created, or None if cancelled."""
     from app.ui.setup_wizard import run_setup_wizard
 
     return run_setup_wizard(store.path, parent, store=store)
+
+
+def close_store_after_workers(store) -> None:
+    """At quit: background operations finish first (a read or a write still running must not
+    find the store closed under it), then the store closes."""
+    if not drain():
+        log.warning("background operations still running at close")
+    store.close()
 
 
 class Startup:
@@ -128,18 +136,42 @@ class Startup:
         run_op(self.window, work, on_done=self._opened, on_error=self._fail)
 
     def _opened(self, store) -> None:
+        from app.core.desk import Desk
+
         self.store = store
-        self.app.aboutToQuit.connect(store.close)
+        self.app.aboutToQuit.connect(lambda: close_store_after_workers(store))
+        grant = None
         if needs_setup(store):
-            if self.demo or store.read_only or not run_setup(store, self.window):
+            grant = None if self.demo or store.read_only else run_setup(store, self.window)
+            if not grant:  # cancelled: nothing half set up
                 self.app.quit()
                 return
-        actor = choose_actor(store, self.window)
-        if actor is None:
+        grant = grant or choose_actor(store, self.window)
+        if not grant:
             self.app.quit()
             return
         shot = config.SCREENSHOT.get()
-        self.window.attach(store, actor, defer_features=shot is None)
+        self.window.attach(Desk(store, grant), defer_features=shot is None)
+        if self.exit_after_paint or shot is not None:
+            # lists and figures load off the UI thread: measure / grab once they are on screen
+            self._when_loaded(self._after_attach)
+            return
+        self._after_attach()
+
+    def _when_loaded(self, fn) -> None:
+        if not self.window.loading:
+            fn()
+            return
+
+        def once():
+            self.window.refreshed.disconnect(once)
+            fn()
+
+        self.window.refreshed.connect(once)
+
+    def _after_attach(self) -> None:
+        store = self.store
+        shot = config.SCREENSHOT.get()
         if shot is not None:  # documentation screenshots of the real app: grab after data is shown, then quit
             self.app.processEvents()  # let layouts settle around the loaded data
             self.window.grab().save(str(shot))
@@ -151,29 +183,27 @@ class Startup:
             print(f"painted_ms={(time.perf_counter() - START) * 1000:.1f}", flush=True)
             QTimer.singleShot(0, self.app.quit)
             return
-        self.actor = actor
         if store.read_only:
             return
         # quick_check already ran before the store was written to (app/core/bootstrap.py); what is
         # left is the journal's full chain, long on a big journal, hence in the background.
         from app.core import journal_guard
 
-        run_op(self.window, lambda _r: journal_guard.background_check(store), on_done=self._checked,
+        run_op(self.window, lambda _r: journal_guard.background_check(store), on_done=self._journal_checked,
                on_error=lambda exc: log.error("journal check failed: %s", getattr(exc, "__traceback_text__", exc)))
 
-    def _checked(self, report) -> None:
+    def _journal_checked(self, report) -> None:
         """Integrity alerts go to supervisors (once each); an agent is told one exists."""
         from app.core import journal_guard
 
-        with self.store.read() as session:
-            alerts = journal_guard.unseen_alerts(session, self.actor)
+        desk = self.window.desk
+        alerts = desk.query(journal_guard.unseen_alerts)
         if alerts:
             lines = "\n".join(f"• {a.at:%d/%m/%Y %H:%M} (UTC) — {a.detail}" for a in alerts)
             QMessageBox.warning(self.window, _("Journal des accès : alerte d'intégrité"), _(
                 "Le contrôle du journal des accès a constaté :\n{lines}\n\nCes alertes restent inscrites "
                 "dans le journal (Supervision › Journal des accès).").format(lines=lines))
-            with self.store.write() as session:
-                journal_guard.mark_alerts_seen(session, self.actor, alerts[-1].id)
+            desk.op(journal_guard.mark_alerts_seen, alerts[-1].id)
         elif not report.ok:
             self.window.statusBar().showMessage(_(
                 "Anomalie constatée dans le journal des accès : un superviseur en sera averti à sa connexion."), 30000)
@@ -257,7 +287,5 @@ def run(db: str | None = None, lang: str | None = None, demo: bool = False, rese
     QTimer.singleShot(0, startup.start)
     code = app.exec()
     # Let background jobs (backup, sync check) finish before Qt objects are torn down.
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(10000)
+    drain(10000)
     return code

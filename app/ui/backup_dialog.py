@@ -1,7 +1,10 @@
 """Fichier › Sauvegardes…: list the verified backups, back up now, test a restore, restore.
 
-install(window) also makes the automatic backups: at start-up (in a worker) and when the window
-closes, each only if the newest backup is older than the minimum interval (4 h).
+install(window) also makes the automatic backups: at start-up and when the window closes, each in
+a worker and only if the newest backup is older than the minimum interval (4 h). At close the
+window waits, with a progress box, for the verified backup before it really closes.
+Backups are store-level actions: they go through `desk.store_op` (the agent re-read, as for any
+operation) or, for the automatic ones, use the desk's store directly.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import logging
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDialog, QHBoxLayout, QLabel, QMessageBox,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
+                               QProgressDialog, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from app import config
 from app.i18n import _, format_datetime, format_number
@@ -35,9 +38,10 @@ def format_size(size: int) -> str:
 
 
 class BackupDialog(QDialog):
-    def __init__(self, store, actor, parent=None, on_restored=None):
+    def __init__(self, desk, parent=None, on_restored=None):
         super().__init__(parent)
-        self.store, self.actor, self.on_restored = store, actor, on_restored
+        self.desk, self.on_restored = desk, on_restored
+        actor = desk.actor
         self.setWindowTitle(_("Sauvegardes"))
         self.setAccessibleName(_("Sauvegardes"))
         self.resize(640, 420)
@@ -90,7 +94,7 @@ class BackupDialog(QDialog):
     def reload(self) -> None:
         from app.core import backup_service
 
-        self.items = backup_service.list_backups(self.store, self.actor)
+        self.items = self.desk.store_op(backup_service.list_backups).value
         self.table.setRowCount(len(self.items))
         for row, info in enumerate(self.items):
             for col, text in enumerate((format_datetime(info.created, "medium"), format_size(info.size),
@@ -135,8 +139,8 @@ class BackupDialog(QDialog):
             self.reload()
             self.status.setText(_("Sauvegarde vérifiée et conservée : {name}").format(name=info.path.name))
 
-        run_op(self, lambda _p: backup_service.backup_now(self.store, self.actor), on_done=done,
-               on_error=self._failed)
+        desk = self.desk
+        run_op(self, lambda _p: desk.store_op(backup_service.backup_now).value, on_done=done, on_error=self._failed)
 
     def drill(self) -> None:
         from app.core import backup_service
@@ -152,8 +156,8 @@ class BackupDialog(QDialog):
             self.status.setText(_("Essai réussi avec la sauvegarde du {date} ({counts}) : {verdict}.").format(
                 date=format_datetime(report.backup.created, "medium"), counts=counts, verdict=verdict))
 
-        run_op(self, lambda _p: backup_service.restore_drill(self.store, self.actor), on_done=done,
-               on_error=self._failed)
+        desk = self.desk
+        run_op(self, lambda _p: desk.store_op(backup_service.restore_drill).value, on_done=done, on_error=self._failed)
 
     def selected(self):
         rows = self.table.selectionModel().selectedRows()
@@ -170,7 +174,8 @@ class BackupDialog(QDialog):
             self.table.setFocus()
             return
         self._busy(True, _("Comparaison de la sauvegarde avec le fichier actuel…"))
-        run_op(self, lambda _p: backup_service.preview_restore(self.store, self.actor, info.path),
+        desk = self.desk
+        run_op(self, lambda _p: desk.store_op(backup_service.preview_restore, info.path).value,
                on_done=self._confirm_restore, on_error=self._failed)
 
     def _confirm_restore(self, preview) -> None:
@@ -190,7 +195,8 @@ class BackupDialog(QDialog):
                 self.on_restored(aside)
             self.accept()
 
-        run_op(self, lambda _p: backup_service.restore(self.store, self.actor, preview.backup.path),
+        desk = self.desk
+        run_op(self, lambda _p: desk.store_op(backup_service.restore, preview.backup.path).value,
                on_done=done, on_error=self._failed)
 
 
@@ -212,27 +218,49 @@ def restore_question(preview) -> str:
 
 
 class _CloseBackup(QObject):
-    """Event filter: a verified backup when the main window closes (if the last one is old enough)."""
+    """Event filter: a verified backup when the main window closes (if the last one is old enough).
+    The first close is held back while the backup runs in a worker, with a progress box; when it
+    is done (or failed: closing is never blocked by a backup problem) the window closes for real."""
 
     def __init__(self, window):
         super().__init__(window)
         self.window = window
         self.restored = False
+        self.state = "idle"  # → "running" → "done"
+        self.box: QProgressDialog | None = None
 
     def eventFilter(self, obj, event) -> bool:
-        if obj is self.window and event.type() == QEvent.Close and not self.restored:
-            store = getattr(self.window, "store", None)
-            if store is not None:
-                from app.core import backup_service
+        if obj is not self.window or event.type() != QEvent.Close or self.restored or self.state == "done":
+            return False
+        desk = getattr(self.window, "desk", None)
+        if desk is None:
+            return False
+        event.ignore()  # closed again by _finish once the backup is done
+        if self.state == "idle":
+            self.state = "running"
+            self._start(desk.store)
+        return True
 
-                QApplication.setOverrideCursor(Qt.WaitCursor)
-                try:
-                    backup_service.auto_backup(store)
-                except Exception:  # closing must never be blocked by a backup problem
-                    log.exception("backup at close failed")
-                finally:
-                    QApplication.restoreOverrideCursor()
-        return False
+    def _start(self, store) -> None:
+        from app.core import backup_service
+
+        self.box = QProgressDialog(_("Sauvegarde du fichier de données avant de fermer…"), None, 0, 0, self.window)
+        self.box.setWindowTitle(_("Sauvegarde"))
+        self.box.setWindowModality(Qt.WindowModal)
+        self.box.setMinimumDuration(0)
+        self.box.show()
+        run_op(self, lambda _p: backup_service.auto_backup(store), on_done=lambda _info: self._finish(),
+               on_error=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        log.error("backup at close failed:\n%s", getattr(exc, "__traceback_text__", repr(exc)))
+        self._finish()
+
+    def _finish(self) -> None:
+        self.state = "done"
+        if self.box is not None:
+            self.box.close()
+        self.window.close()
 
 
 def auto_enabled() -> bool:
@@ -253,7 +281,7 @@ def install(window) -> None:
         QApplication.quit()
 
     def open_dialog():
-        BackupDialog(window.store, window.actor, window, on_restored=restored).exec()
+        BackupDialog(window.desk, window, on_restored=restored).exec()
 
     action = QAction(_("&Sauvegardes…"), window)
     action.setStatusTip(_("Sauvegarder, tester ou restaurer le fichier de données"))
@@ -269,4 +297,5 @@ def install(window) -> None:
     if auto_enabled():
         from app.core import backup_service
 
-        run_op(window, lambda _p: backup_service.auto_backup(window.store), on_error=startup_failed)
+        store = window.desk.store
+        run_op(window, lambda _p: backup_service.auto_backup(store), on_error=startup_failed)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (QCheckBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
                                QHeaderView, QAbstractItemView)
 
-from app.core import accompaniments as acc_service
-from app.core.usagers import display_name, get_usager
 from app.i18n import _, format_datetime, label
 from app.models.catalogue import catalogue
 from app.models.errors import DomainError, ValidationError
@@ -48,11 +46,11 @@ def describe_event(kind: str, detail: str) -> str:
 
 
 class CaseDetailDialog(QDialog):
-    changed = Signal(int)
+    """Reads through the desk; its saves are announced by `OpsHub.executed` (source COUNTER)."""
 
-    def __init__(self, store, actor, accompaniment_id: int, parent=None):
+    def __init__(self, desk, accompaniment_id: int, parent=None):
         super().__init__(parent)
-        self.store, self.actor, self.accompaniment_id = store, actor, accompaniment_id
+        self.desk, self.accompaniment_id = desk, accompaniment_id
         self.setWindowTitle(_("Accompagnement n° {n}").format(n=accompaniment_id))
         self.setAccessibleName(self.windowTitle())
         self.setMinimumSize(720, 520)
@@ -111,25 +109,22 @@ class CaseDetailDialog(QDialog):
         if self.usager_id is not None:  # opening an identified usager's file is journaled
             from app.core.journal import record_usager_view
 
-            record_usager_view(store, actor, self.usager_id)
+            desk.store_op(record_usager_view, self.usager_id)
 
     def load(self) -> None:
-        from app.core.structures import agents
+        from app.core.counter import case_detail
 
-        with self.store.read() as session:
-            acc = acc_service.get_accompaniment(session, self.accompaniment_id)
-            lines = acc_service.procedure_lines(session, acc.id)
-            usager = get_usager(session, acc.usager_id) if acc.usager_id else None
-            self.usager_id = acc.usager_id
-            events = acc_service.history(session, self.actor, acc.id)
-            names = {a.id: a.display_name for a in agents(session)}
+        detail = self.desk.query(case_detail, self.accompaniment_id)
+        view, names = detail.view, detail.agent_names
+        acc, lines, events = view.accompaniment, view.lines, view.history
+        self.usager_id = acc.usager_id
         cat = catalogue()
         demarches = "<br>".join(
             f"• {cat.procedures[l.procedure_code].label if l.procedure_code in cat.procedures else _('Autre démarche')}"
             f" — {cat.partners[l.partner_code].short_label if l.partner_code in cat.partners else l.partner_code}"
             for l in lines)
         self.summary.setText(
-            f"<b>{format_datetime(acc.occurred_at)}</b> — {display_name(usager)}<br>{demarches}<br>"
+            f"<b>{format_datetime(acc.occurred_at)}</b> — {view.usager_name}<br>{demarches}<br>"
             f"{label('response_type', acc.response_type)} · {label('canal', acc.canal)} · {acc.duration_min} min"
             + (f" · {label('mandate', acc.mandate)}" if acc.mandate != "aucun" else "")
             + (f"<br><i>{acc.note}</i>" if acc.note else ""))
@@ -144,13 +139,14 @@ class CaseDetailDialog(QDialog):
                 self.history.setItem(i, j, QTableWidgetItem(text))
 
     def save(self) -> None:
+        from app.ui.accompaniment_form import COUNTER
+
         self.status_error.clear_error()
         self.follow_error.clear_error()
         follow = self.follow_date.date().toPython() if self.follow_check.isChecked() else None
         try:
-            with self.store.write() as session:
-                acc_service.change_status(session, self.actor, self.accompaniment_id,
-                                          self.status_combo.currentData(), follow_up_on=follow)
+            self.desk.change_status(self.accompaniment_id, self.status_combo.currentData(), follow,
+                                    source=COUNTER)
         except ValidationError as exc:
             target = self.follow_error if exc.field == "follow_up_on" else self.status_error
             target.show_error(exc.message)
@@ -158,13 +154,11 @@ class CaseDetailDialog(QDialog):
         except DomainError as exc:
             self.status_error.show_error(exc.message)
             return
-        self.changed.emit(self.accompaniment_id)
         self.load()
 
     def edit(self) -> None:
         from app.ui.accompaniment_form import AccompanimentForm
 
-        form = AccompanimentForm(self.store, self.actor, self.accompaniment_id, parent=self)
+        form = AccompanimentForm(self.desk, self.accompaniment_id, parent=self)
         if form.exec():
-            self.changed.emit(self.accompaniment_id)
             self.load()

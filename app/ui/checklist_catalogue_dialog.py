@@ -15,9 +15,9 @@ MAX_IMPORT_BYTES = 2_000_000
 
 
 class ChecklistCatalogueDialog(QDialog):
-    def __init__(self, store, actor, parent=None):
+    def __init__(self, desk, parent=None):
         super().__init__(parent)
-        self.store, self.actor = store, actor
+        self.desk = desk
         self.setWindowTitle(_("Catalogue des moments de vie"))
         self.setAccessibleName(_("Catalogue des moments de vie"))
         self.resize(560, 440)
@@ -32,7 +32,7 @@ class ChecklistCatalogueDialog(QDialog):
         self.export_button = QPushButton(_("&Exporter le catalogue en service…"))
         self.export_button.setAccessibleName(_("Exporter le catalogue en service"))
         self.export_button.clicked.connect(self.export_file)
-        can_import = actor.can("import_checklist_catalogue")
+        can_import = desk.actor.can("import_checklist_catalogue")
         self.import_button.setEnabled(can_import)
         self.message = QLabel("" if can_import else _("Seul un superviseur peut importer un catalogue."))
         self.message.setWordWrap(True)
@@ -49,8 +49,7 @@ class ChecklistCatalogueDialog(QDialog):
     def reload(self) -> None:
         from app.core.checklists import catalogue_info
 
-        with self.store.read() as session:
-            info = catalogue_info(session)
+        info = self.desk.query(lambda session, _actor: catalogue_info(session))
         text = _("Version en service : {version} du {day} ({origin})").format(
             version=info.version, day=format_date(info.day), origin=info.origin)
         if info.imported_at:
@@ -79,8 +78,7 @@ class ChecklistCatalogueDialog(QDialog):
             self.message.setText(_("Fichier illisible : {error}").format(error=exc))
             return False
         try:
-            with self.store.write() as session:
-                cat = import_catalogue(session, self.actor, text, path.name)
+            cat = self.desk.op(import_catalogue, text, path.name).value
         except DomainError as exc:
             self.message.setText(_("Import refusé, rien n'a changé. {reason}").format(reason=exc.message))
             self.import_button.setFocus()
@@ -102,8 +100,7 @@ class ChecklistCatalogueDialog(QDialog):
         from app.core.checklist_catalogue import to_bundle
         from app.core.checklists import current_catalogue
 
-        with self.store.read() as session:
-            bundle = to_bundle(current_catalogue(session))
+        bundle = self.desk.query(lambda session, _actor: to_bundle(current_catalogue(session)))
         try:
             path.write_text(json.dumps(bundle, ensure_ascii=False, indent=2), encoding="utf-8")
         except OSError as exc:
@@ -114,6 +111,6 @@ class ChecklistCatalogueDialog(QDialog):
 
 def install(window) -> None:
     action = QAction(_("Catalogue des &moments de vie…"), window)
-    action.triggered.connect(lambda: ChecklistCatalogueDialog(window.store, window.actor, window).exec())
+    action.triggered.connect(lambda: ChecklistCatalogueDialog(window.desk, window).exec())
     window.menu_supervision.addAction(action)
     window.checklist_catalogue_action = action

@@ -1,6 +1,7 @@
 """Moments de vie of the selected case: a side panel (QDockWidget) listing steps grouped by
-deadline with due dates and statuses, the « Démarrer un moment de vie… » dialog, and the
-handout printed in two clicks (panel button → PDF opened by the system viewer).
+deadline with due dates and statuses, the « Démarrer un moment de vie… » dialog
+(app/ui/start_moment_dialog.py), and the handout printed in two clicks (panel button → PDF
+opened by the system viewer).
 
 Overdue steps say so in words (« ⚠ En retard ») with a warning icon and bold type, not by colour alone.
 """
@@ -9,13 +10,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QFont, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QDockWidget,
-                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QStyle, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.i18n import _, format_date
+from app.ui.start_moment_dialog import StartMomentDialog
 
 STEP_ROLE = Qt.UserRole + 1
 
@@ -29,112 +30,15 @@ def _open_file(path) -> None:
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
-class StartMomentDialog(QDialog):
-    """Choose a moment de vie, its event date and (when it has some) the situations that apply."""
-
-    def __init__(self, store, actor, case_id: int, parent=None):
-        super().__init__(parent)
-        from app.core.checklists import current_catalogue
-
-        self.store, self.actor, self.case_id = store, actor, case_id
-        self.started_id: int | None = None
-        self.setWindowTitle(_("Démarrer un moment de vie"))
-        self.setAccessibleName(_("Démarrer un moment de vie"))
-        with store.read() as session:
-            cat = current_catalogue(session)
-        self.moments = sorted(cat.moments.values(), key=lambda m: (not m.priority, m.title))
-        form = QFormLayout()
-        self.moment = QComboBox()
-        self.moment.setAccessibleName(_("Moment de vie"))
-        for m in self.moments:
-            self.moment.addItem(m.title + (_(" (prioritaire)") if m.priority else ""), m.id)
-        moment_label = QLabel(_("&Moment de vie"))
-        moment_label.setBuddy(self.moment)
-        form.addRow(moment_label, self.moment)
-        self.moment_error = QLabel()
-        self.moment_error.setStyleSheet("color: #b3261e")
-        form.addRow("", self.moment_error)
-        self.date_label = QLabel()
-        self.event_date = QDateEdit(QDate.currentDate())
-        self.event_date.setCalendarPopup(True)
-        self.event_date.setDisplayFormat("dd/MM/yyyy")
-        self.date_label.setBuddy(self.event_date)
-        form.addRow(self.date_label, self.event_date)
-        self.date_error = QLabel()
-        self.date_error.setStyleSheet("color: #b3261e")
-        form.addRow("", self.date_error)
-        self.sections_box = QVBoxLayout()
-        self.sections_label = QLabel(_("Situation(s) :"))
-        form.addRow(self.sections_label, self.sections_box)
-        self.section_checks: list[QCheckBox] = []
-        self.sections_error = QLabel()
-        self.sections_error.setStyleSheet("color: #b3261e")
-        form.addRow("", self.sections_error)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText(_("Démarrer"))
-        buttons.button(QDialogButtonBox.Ok).setAccessibleName(_("Démarrer"))
-        buttons.button(QDialogButtonBox.Cancel).setText(_("Annuler"))
-        buttons.button(QDialogButtonBox.Cancel).setAccessibleName(_("Annuler"))
-        buttons.accepted.connect(self.start)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        self.moment.currentIndexChanged.connect(self._moment_changed)
-        self._moment_changed()
-
-    def _moment_changed(self) -> None:
-        m = self.moments[self.moment.currentIndex()]
-        self.date_label.setText("&" + m.date_label)
-        self.event_date.setAccessibleName(m.date_label)
-        for box in self.section_checks:
-            self.sections_box.removeWidget(box)
-            box.deleteLater()
-        self.section_checks = []
-        for sid, title in m.sections:
-            box = QCheckBox(title)
-            box.setChecked(True)
-            box.setAccessibleName(title)
-            box.setProperty("section_id", sid)
-            self.sections_box.addWidget(box)
-            self.section_checks.append(box)
-        self.sections_label.setVisible(bool(m.sections))
-
-    def select_moment(self, moment_id: str) -> None:
-        self.moment.setCurrentIndex(self.moment.findData(moment_id))
-
-    def start(self) -> None:
-        from app.core.checklists import start_moment
-        from app.models.errors import ValidationError
-
-        for label in (self.moment_error, self.date_error, self.sections_error):
-            label.clear()
-        sections = [b.property("section_id") for b in self.section_checks if b.isChecked()] \
-            if self.section_checks else None
-        try:
-            with self.store.write() as session:
-                row = start_moment(session, self.actor, self.case_id, self.moment.currentData(),
-                                   self.event_date.date().toPython(), sections)
-                self.started_id = row.id
-        except ValidationError as exc:
-            target = {"event_date": (self.date_error, self.event_date),
-                      "sections": (self.sections_error, self.section_checks[0] if self.section_checks else self.moment)
-                      }.get(exc.field, (self.moment_error, self.moment))
-            target[0].setText(exc.message)
-            target[1].setFocus()
-            return
-        self.accept()
-
-
 class ChecklistPanel(QWidget):
-    """The moments de vie of one case. Emits changed(case_id) after every write."""
+    """The moments de vie of one case. Its writes go through the desk with itself as `source`:
+    the lists refresh from OpsHub.executed, the panel reloads itself."""
 
-    changed = Signal(int)
     open_file = staticmethod(_open_file)  # tests replace it: the PDF is checked, not opened
 
-    def __init__(self, store, actor, parent=None):
+    def __init__(self, desk, parent=None):
         super().__init__(parent)
-        self.store, self.actor = store, actor
+        self.desk = desk
         self.case_id: int | None = None
         self.last_pdf = None
         self.setAccessibleName(_("Moments de vie du dossier"))
@@ -207,8 +111,7 @@ class ChecklistPanel(QWidget):
         self.tree.clear()
         self.views = []
         if self.case_id is not None:
-            with self.store.read() as session:
-                self.views = moments_for_case(session, self.actor, self.case_id, date.today())
+            self.views = self.desk.query(moments_for_case, self.case_id, date.today())
         if self.case_id is None:
             self.heading.setText(_("Sélectionnez un dossier dans la liste."))
         elif not self.views:
@@ -314,8 +217,7 @@ class ChecklistPanel(QWidget):
             return
         status = "fait" if key == "log" else key
         try:
-            with self.store.write() as session:
-                set_step_status(session, self.actor, s.id, status, log_accompaniment=key == "log")
+            self.desk.op(set_step_status, s.id, status, log_accompaniment=key == "log", source=self)
         except DomainError as exc:
             self.message.setText(exc.message)
             self.buttons[key].setFocus()
@@ -324,17 +226,15 @@ class ChecklistPanel(QWidget):
                              if key == "log" else _("« {title} » : {status}.").format(title=s.title,
                                                                                      status=status_label(status)))
         self.reload(keep_step=s.id)
-        self.changed.emit(self.case_id)
 
     def start_moment(self) -> bool:
         if self.case_id is None:
             self.message.setText(_("Sélectionnez d'abord un dossier dans la liste."))
             return False
-        dialog = StartMomentDialog(self.store, self.actor, self.case_id, self)
+        dialog = StartMomentDialog(self.desk, self.case_id, self, source=self)
         if dialog.exec() != QDialog.Accepted:
             return False
         self.reload()
-        self.changed.emit(self.case_id)
         return True
 
     def print_handout(self) -> None:
@@ -345,8 +245,7 @@ class ChecklistPanel(QWidget):
         if self.case_id is None:
             return
         try:
-            with self.store.read() as session:
-                data = handout_data(session, self.actor, self.case_id, include_first_name=self.first_name.isChecked())
+            data = self.desk.query(handout_data, self.case_id, include_first_name=self.first_name.isChecked())
         except DomainError as exc:
             self.message.setText(exc.message)
             return
@@ -380,7 +279,7 @@ def install(window) -> None:
     """Dock the panel on the right, add the menu actions and the « Moments » column."""
     from app.core.checklists import progress_for_cases, progress_text
 
-    panel = ChecklistPanel(window.store, window.actor)
+    panel = ChecklistPanel(window.desk)
     dock = QDockWidget(_("Moments de vie"), window)
     dock.setObjectName("checklistDock")
     dock.setAccessibleName(_("Moments de vie"))
@@ -425,8 +324,13 @@ def install(window) -> None:
         if view.selectionModel() is not None:
             view.selectionModel().currentRowChanged.connect(follow_selection)
     window.tabs.currentChanged.connect(follow_selection)
-    window.case_saved.connect(lambda _id: panel.reload() if dock.isVisible() else None)
-    panel.changed.connect(lambda _id: window.refresh())
+
+    def changed(changes, source):
+        # another screen's write (the form, the case detail) may have changed this case's steps
+        if source is not panel and dock.isVisible() and changes.touches("accompaniment", "case_moment", "case_step"):
+            panel.reload()
+
+    window.ops.executed.connect(changed)
 
     def progress_column(session, ids):
         return {k: progress_text(v) for k, v in progress_for_cases(session, ids).items()}

@@ -1,26 +1,43 @@
 """Supervision: the audit journal (filter, integrity check, CSV export), the retention run and
-the RGPD rights of the usager of the selected case (access export, erasure)."""
+the RGPD rights of the usager of the selected case (access export, erasure).
+
+The integrity check, the export, the retention run and the erasure read or rewrite a whole
+journal or store: they run off the UI thread (app/ui/workers.py) and report back; the lists
+refresh from `OpsHub.executed` like after any write."""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressDialog,
                                QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from app.i18n import _
+from app.ui.workers import query_op, run_op, show_failure, write_pool
+
+
+def _verify(session, actor):
+    """The journal's keyed chain and its pinned head, checked by whoever may read the journal."""
+    from app.core import journal_guard
+
+    actor.require("read_journal")
+    return journal_guard.check(session)
 
 
 class JournalDialog(QDialog):
-    def __init__(self, store, actor, parent=None):
+    verified = Signal(bool)  # the integrity check's answer (shown in the status line)
+    exported = Signal(str)  # the CSV file written
+
+    def __init__(self, desk, parent=None):
         super().__init__(parent)
         self.COLUMNS = (_("N°"), _("Date (UTC)"), _("Agent"), _("Action"), _("Objet"), _("Détail"))
         from app.core import journal, structures
 
+        actor = desk.actor
         actor.require("read_journal")  # the service checks again; this avoids an empty window
-        self.store, self.actor = store, actor
+        self.desk = desk
         self.setWindowTitle(_("Journal des accès et des actions"))
         self.setAccessibleName(self.windowTitle())
         self.resize(980, 560)
@@ -39,9 +56,8 @@ class JournalDialog(QDialog):
         self.agent_combo = QComboBox()
         self.agent_combo.setAccessibleName(_("Agent"))
         self.agent_combo.addItem(_("Tous les agents"), None)
-        with store.read() as session:
-            for agent in structures.agents(session):
-                self.agent_combo.addItem(agent.display_name, agent.id)
+        for agent in desk.query(lambda session, _actor: structures.agents(session)):
+            self.agent_combo.addItem(agent.display_name, agent.id)
         agent_label = QLabel(_("A&gent :"))
         agent_label.setBuddy(self.agent_combo)
         filters.addRow(agent_label, self.agent_combo)
@@ -101,8 +117,7 @@ class JournalDialog(QDialog):
     def reload(self) -> None:
         from app.core import journal
 
-        with self.store.read() as session:
-            rows = journal.entries(session, self.actor, self.current_filter())
+        rows = self.desk.query(journal.entries, self.current_filter())
         self.table.setRowCount(len(rows))
         for r, e in enumerate(rows):
             values = (str(e.id), e.at.strftime("%d/%m/%Y %H:%M:%S"), self.names.get(e.agent_id, str(e.agent_id or "—")),
@@ -112,13 +127,29 @@ class JournalDialog(QDialog):
         self.table.resizeColumnsToContents()
         self.status.setText(_("{n} entrée(s) affichée(s).").format(n=len(rows)))
 
-    def verify(self) -> bool:
-        from app.core import journal_guard
+    def _busy(self, text: str) -> None:
+        for button in (self.verify_button, self.export_button):
+            button.setEnabled(False)
+        self.status.setText(text)
 
-        with self.store.read() as session:
-            report = journal_guard.check(session)
+    def _idle(self) -> None:
+        self.verify_button.setEnabled(True)
+        self.export_button.setEnabled(self.desk.actor.can("export_journal"))
+
+    def _failed(self, exc: BaseException) -> None:
+        self._idle()
+        self.status.clear()
+        show_failure(self, exc)
+
+    def verify(self) -> None:
+        """Check the hash chain in the background; the answer goes to the status line and `verified`."""
+        self._busy(_("Vérification de l'intégrité du journal…"))
+        query_op(self, self.desk, _verify, on_done=self._verified, on_error=self._failed)
+
+    def _verified(self, report) -> None:
+        self._idle()
         self._show_integrity(report)
-        return report.ok
+        self.verified.emit(report.ok)
 
     def _show_integrity(self, report) -> None:
         if report.ok:
@@ -127,25 +158,63 @@ class JournalDialog(QDialog):
         else:
             self.status.setText(_("⚠ Journal altéré : {problems}.").format(problems=" ; ".join(report.problems)))
 
-    def export(self, path: str | None = None) -> str | None:
-        from app.core import journal
+    def export(self, path: str | None = None) -> None:
+        """Write the filtered journal as CSV in the background, after checking its integrity (the
+        verdict goes into the file and the export's own journal entry)."""
+        from app.core import journal_guard
 
         if path is None:
             path, _filter = QFileDialog.getSaveFileName(self, _("Exporter le journal"), "journal.csv", "CSV (*.csv)")
             if not path:
-                return None
-        with self.store.write() as session:
-            exported = journal.export_journal(session, self.actor, self.current_filter())
-        with open(path, "w", encoding="utf-8-sig", newline="") as handle:  # BOM: Excel reads UTF-8
-            handle.write(exported.text)
+                return
+        desk, wanted = self.desk, self.current_filter()
+
+        def work(_progress):
+            exported = desk.op(journal_guard.export_journal, wanted).value  # checks the chain first
+            with open(path, "w", encoding="utf-8-sig", newline="") as handle:  # BOM: Excel reads UTF-8
+                handle.write(exported.text)
+            return path, exported.integrity
+
+        self._busy(_("Export du journal…"))
+        run_op(self, work, on_done=self._exported, on_error=self._failed, pool=write_pool())  # a write: in order
+
+    def _exported(self, result) -> None:
+        path, integrity = result
+        self._idle()
         self.reload()
-        if exported.integrity.ok:
+        if integrity.ok:
             self.status.setText(_("Journal exporté (intégrité vérifiée) : {path}").format(path=path))
         else:
-            self._show_integrity(exported.integrity)
+            self._show_integrity(integrity)
             self.status.setText(self.status.text() + "\n" + _("Journal exporté malgré tout, avec ce constat : "
                                                               "{path}").format(path=path))
-        return path
+        self.exported.emit(path)
+
+
+def _busy_box(window, text: str) -> QProgressDialog:
+    """A modal « please wait » while a long supervision operation runs in the background."""
+    box = QProgressDialog(text, None, 0, 0, window)
+    box.setWindowTitle(_("Supervision"))
+    box.setWindowModality(Qt.WindowModal)
+    box.setMinimumDuration(0)
+    box.show()
+    return box
+
+
+def _run_long(window, fn, *args, text: str, on_done) -> None:
+    """`desk.store_op(fn, *args)` off the UI thread, a busy box meanwhile, failures shown."""
+    box = _busy_box(window, text)
+    desk = window.desk
+
+    def done(result):
+        box.close()
+        on_done(result.value)
+
+    def failed(exc):
+        box.close()
+        show_failure(window, exc)
+
+    run_op(window, lambda _progress: desk.store_op(fn, *args), on_done=done, on_error=failed, pool=write_pool())
 
 
 def run_retention_dialog(window) -> None:
@@ -153,25 +222,20 @@ def run_retention_dialog(window) -> None:
     from app.core import retention
     from app.i18n import format_date
 
-    with window.store.read() as session:
-        due = retention.due(session, window.actor)
-    answer = QMessageBox.question(window, _("Durée de conservation"), _(
-        "Usagers sans contact depuis le {date} : {u} fiche(s) seront anonymisées, et {a} accompagnement(s) "
-        "perdront leurs notes. Les comptages sont conservés. Continuer ?").format(
-            date=format_date(due.cutoff), u=due.usagers, a=due.accompaniments))
-    if answer != QMessageBox.Yes:
-        return
-    from app.core.rights import WalBusy
+    def confirm(due) -> None:
+        answer = QMessageBox.question(window, _("Durée de conservation"), _(
+            "Usagers sans contact depuis le {date} : {u} fiche(s) seront anonymisées, et {a} accompagnement(s) "
+            "perdront leurs notes. Les comptages sont conservés. Continuer ?").format(
+                date=format_date(due.cutoff), u=due.usagers, a=due.accompaniments))
+        if answer == QMessageBox.Yes:
+            _run_long(window, retention.run_retention, text=_("Anonymisation en cours…"), on_done=report)
 
-    try:
-        report = retention.run_retention(window.store, window.actor)
-    except WalBusy:
-        window.refresh()  # the run itself is saved
-        raise
-    QMessageBox.information(window, _("Durée de conservation"), _(
-        "{u} usager(s) anonymisé(s), {a} accompagnement(s) allégé(s), {j} entrée(s) de journal purgée(s).").format(
-            u=report.usagers, a=report.accompaniments, j=report.journal_entries))
-    window.refresh()
+    def report(done) -> None:
+        QMessageBox.information(window, _("Durée de conservation"), _(
+            "{u} usager(s) anonymisé(s), {a} accompagnement(s) allégé(s), "
+            "{j} entrée(s) de journal purgée(s).").format(u=done.usagers, a=done.accompaniments, j=done.journal_entries))
+
+    query_op(window, window.desk, retention.due, on_done=confirm)
 
 
 def _selected_usager_id(window) -> int | None:
@@ -180,8 +244,7 @@ def _selected_usager_id(window) -> int | None:
     case_id = window.current_case_id()
     if case_id is None:
         return None
-    with window.store.read() as session:
-        return get_accompaniment(session, case_id).usager_id
+    return window.desk.query(get_accompaniment, case_id).usager_id
 
 
 def export_usager_dialog(window) -> None:
@@ -195,8 +258,7 @@ def export_usager_dialog(window) -> None:
                                                 _("Texte (*.txt);;JSON (*.json)"))
     if not path:
         return
-    with window.store.write() as session:
-        data = rights.export_usager(session, window.actor, usager_id)
+    data = window.desk.op(rights.export_usager, usager_id).value
     content = rights.export_json(data) if path.endswith(".json") else rights.export_text(data)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(content)
@@ -214,13 +276,8 @@ def erase_usager_dialog(window) -> None:
                                  QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
     if answer != QMessageBox.Yes:
         return
-    try:
-        rights.erase_usager(window.store, window.actor, usager_id)
-    except rights.WalBusy:
-        window.refresh()  # the erasure itself is saved
-        raise
-    window.refresh()
-    window.statusBar().showMessage(_("Usager effacé."), 8000)
+    _run_long(window, rights.erase_usager, usager_id, text=_("Effacement en cours…"),
+              on_done=lambda _report: window.statusBar().showMessage(_("Usager effacé."), 8000))
 
 
 def erase_warning(store_path) -> str:
@@ -256,7 +313,7 @@ def _guarded(window, fn):
 def install(window) -> None:
     menu = window.menu_supervision
     entries = (
-        (_("&Journal des accès…"), lambda w: JournalDialog(w.store, w.actor, w).exec()),
+        (_("&Journal des accès…"), lambda w: JournalDialog(w.desk, w).exec()),
         (_("&Durée de conservation (anonymiser)…"), run_retention_dialog),
         (_("Données de l'usager sélectionné (droit d'&accès)…"), export_usager_dialog),
         (_("&Effacer l'usager sélectionné…"), erase_usager_dialog),

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -26,6 +27,7 @@ from shiboken6 import isValid
 from app.i18n import _
 from app.ui.widgets import FieldError
 
+log = logging.getLogger(__name__)
 _INPUT_EVENTS = {QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.MouseMove, QEvent.Wheel, QEvent.TouchBegin}
 CHECK_INTERVAL_MS = 5000
 
@@ -100,7 +102,7 @@ class LockScreen(QWidget):
 
         guard = self.guard
         try:
-            auth.login(guard.window.store, guard.window.actor.agent_id, self.password_edit.text(),
+            auth.login(guard.window.desk.store, guard.window.desk.grant.agent_id, self.password_edit.text(),
                        now=guard.now(), action="unlock")
         except DomainError as exc:
             self.password_edit.clear()
@@ -143,8 +145,18 @@ class SessionGuard(QObject):
     def passwords_on(self) -> bool:
         from app.core import auth
 
-        with self.window.store.read() as session:
-            return auth.login_required(session)
+        return auth.login_screen(self.window.desk.store).passwords_on
+
+    def journal(self, action: str) -> None:
+        """Journal a session event as the agent at the desk. A refusal (the agent was deactivated
+        meanwhile) must not stop a lock or a change of agent: it is logged instead."""
+        from app.core import auth
+        from app.models.errors import DomainError
+
+        try:
+            self.window.desk.store_op(auth.record_event, action)
+        except DomainError as exc:
+            log.warning("session event %s not journaled: %s", action, exc.message)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt naming)
         if event.type() in _INPUT_EVENTS and not self.locked:
@@ -184,10 +196,8 @@ class SessionGuard(QObject):
 
     # -- lock / unlock ----------------------------------------------------------------
     def lock(self) -> None:
-        if self.locked or self.window.actor is None:
+        if self.locked or self.window.desk is None:
             return
-        from app.core import auth
-
         self.locked = True
         window = self.window
         others = [w for w in QApplication.topLevelWidgets() if w is not window and w.isVisible()]
@@ -200,7 +210,7 @@ class SessionGuard(QObject):
             a.setEnabled(False)
         window.menuBar().setEnabled(False)
         self.screen.show_for(window.actor)
-        auth.record_event(window.store, window.actor, "lock")
+        self.journal("lock")
 
     def own_actions(self) -> list[QAction]:
         return [a for a in (getattr(self, "act_switch", None), getattr(self, "act_lock", None)) if a]
@@ -222,20 +232,17 @@ class SessionGuard(QObject):
 
     def change_agent(self) -> None:
         """Ask who comes next; on success nothing of the previous agent stays on screen."""
-        from app.core import auth
         from app.ui.login import LoginDialog
 
         window = self.window
-        previous = window.actor
-        dialog = LoginDialog(window.store, window, clock=self.wall_clock, title=_("Changer d'agent"))
+        dialog = LoginDialog(window.desk.store, window, clock=self.wall_clock, title=_("Changer d'agent"))
         self._allowed.append(dialog)
         try:
             if dialog.exec() != QDialog.Accepted or dialog.actor is None:
                 return
         finally:
             self._allowed.remove(dialog)
-        if previous is not None:
-            auth.record_event(window.store, previous, "logout")
+        self.journal("logout")  # as the previous agent: the desk is handed over below
         for w in self._hidden:  # windows hidden by the lock belong to the previous agent
             if w.isWindow():
                 w.close()
@@ -248,16 +255,15 @@ class SessionGuard(QObject):
         self.unlock()
 
 
-def switch_actor(window, actor) -> None:
-    """Re-attach the window to another agent: lists, search and today's panel are rebuilt."""
-    window.switch_actor(actor)
+def switch_actor(window, grant) -> None:
+    """Hand the window's desk to another agent: lists, search and today's panel are rebuilt."""
+    window.switch_actor(grant)
 
 
 def install(window, clock=time.monotonic, wall_clock=None) -> SessionGuard:
     from app.core import auth
 
-    with window.store.read() as session:
-        minutes = auth.autolock_minutes(session)
+    minutes = window.desk.query(lambda session, _actor: auth.autolock_minutes(session))
     guard = getattr(window, "session_guard", None)
     if guard is not None:  # already installed (MainWindow.install_features): tests re-install with their own clock
         guard.clock, guard.wall_clock, guard.timeout_s = clock, wall_clock, minutes * 60

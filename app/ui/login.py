@@ -17,7 +17,7 @@ from app.ui.widgets import FieldError
 
 
 class LoginDialog(QDialog):
-    """Pick an agent and type their password. `actor` holds the result after accept()."""
+    """Pick an agent and type their password. `actor` holds the Grant after accept()."""
 
     def __init__(self, store, parent=None, *, preselect_login: str | None = None, clock=None,
                  title: str | None = None, exclude_agent_id: int | None = None):
@@ -29,9 +29,9 @@ class LoginDialog(QDialog):
         self.setAccessibleName(self.windowTitle())
         self.setModal(True)
         self.setMinimumWidth(460)  # room for the error text and long agent names at 200 % text
-        with store.read() as session:
-            self.choices = [c for c in auth.login_choices(session) if c[0] != exclude_agent_id]
-            self.passwords_on = auth.login_required(session)
+        screen = auth.login_screen(store)
+        self.choices = [c for c in screen.choices if c[0] != exclude_agent_id]
+        self.passwords_on = screen.passwords_on
 
         layout = QVBoxLayout(self)
         intro = QLabel(_("Qui est au guichet ?") if not self.passwords_on
@@ -94,26 +94,24 @@ class LoginDialog(QDialog):
 
 
 def login_flow(store, parent=None, *, clock=None):
-    """Start-up login. Returns an Actor, or None if cancelled. While no agent has a password,
-    GUICHET_AGENT (or a lone agent) logs in without a dialog, still journaled; once passwords are
-    on it only preselects that agent in the dialog. No password is ever read from the environment:
-    a scripted run types it into the dialog, as tests/ui/test_login_lock.py does."""
+    """Start-up login. Returns the Grant a Desk is opened with, or None if cancelled. While no agent
+    has a password, GUICHET_AGENT (or a lone agent) logs in without a dialog, still journaled; once
+    passwords are on it only preselects that agent in the dialog. No password is ever read from the
+    environment: a scripted run types it into the dialog, as tests/ui/test_login_lock.py does."""
     from app.core import auth
     from app.models.errors import DomainError
-    from app.core.structures import agents
     from app.ui import prefs
 
-    with store.read() as session:
-        people = agents(session)
-        passwords_on = auth.login_required(session)
+    screen = auth.login_screen(store)
+    people, passwords_on = screen.choices, screen.passwords_on
     if not people:
         return None
     wanted = config.AGENT.get()
     actor = None
     if not passwords_on and (wanted or len(people) == 1):
-        chosen = next((a for a in people if a.login == wanted), people[0])
+        chosen = next((a for a in people if a[2] == wanted), min(people))  # else the first agent created
         try:
-            actor = auth.login(store, chosen.id, "", now=clock() if clock else None)
+            actor = auth.login(store, chosen[0], "", now=clock() if clock else None)
         except DomainError:
             actor = None  # refused (throttled, deactivated meanwhile): the dialog says why
     if actor is None:
@@ -121,8 +119,5 @@ def login_flow(store, parent=None, *, clock=None):
         if dialog.exec() != QDialog.Accepted or dialog.actor is None:
             return None
         actor = dialog.actor
-    from app.models.tables import Agent
-
-    with store.read() as session:
-        prefs.put(config.LAST_AGENT_LOGIN, session.get(Agent, actor.agent_id).login)
+    prefs.put(config.LAST_AGENT_LOGIN, next(login for agent_id, _name, login in people if agent_id == actor.agent_id))
     return actor

@@ -1,8 +1,11 @@
 """Main window: today's activity, search-as-you-type, the case list and the follow-ups list.
 
 The window paints before the store is open (no ORM import at module level); `attach()` then
-plugs in the store and the agent. The feature modules of `install_features` add their own
-actions, panels and status-bar widgets through `install(window)`, after the first paint.
+plugs in the `Desk` (app/core/desk.py: the store and the logged-in agent). Every read and write
+goes through it; `self.ops.executed(changes, source)` is told about every committed write, and
+the lists, the Today panel and the other screens refresh from it when the changes touch them.
+Lists and figures are read off the UI thread. The feature modules of `install_features` add
+their own actions, panels and status-bar widgets through `install(window)`, after the first paint.
 """
 
 from __future__ import annotations
@@ -18,21 +21,29 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit
 from app.i18n import _, format_number
 from app.ui.case_model import CaseTableModel
 from app.ui.today_panel import TodayPanel
+from app.ui.workers import OpsHub, run_op, show_failure
 
 log = logging.getLogger(__name__)
 
-FEATURES_DELAY_MS = 150
+FEATURES_DELAY_MS = 50  # after today's work is on screen: paint it first, then fill the menus
 SEARCH_DELAY_MS = 120  # debounce: one query per pause in typing, not per keystroke
+# Tables whose changes the lists and the Today panel show (cases, their lines, usagers' names,
+# the moments de vie progress column).
+LIST_TABLES = ("accompaniment", "accompaniment_procedure", "usager", "case_moment", "case_step")
 
 
 class MainWindow(QMainWindow):
-    case_saved = Signal(int)
     actor_changed = Signal(object)  # features that cache per-agent state listen to this
+    refreshed = Signal()  # the lists and the Today panel show the store as of the last refresh()
 
-    def __init__(self, store=None, actor=None, parent=None):
+    def __init__(self, desk=None, parent=None):
         super().__init__(parent)
-        self.store, self.actor = None, None
+        self.desk, self.ops = None, None
         self._features_installed = False
+        self._waiting: set[str] = set()
+        self._today_generation = 0  # also numbers the refreshes
+        self._failure_shown = -1
+        self._select_first_when_loaded = False
         self.setWindowTitle(_("Guichet — accompagnements France services"))
         self.setAccessibleName(_("Guichet"))
         self.resize(1200, 760)
@@ -45,8 +56,8 @@ class MainWindow(QMainWindow):
         self.status_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.statusBar().addWidget(self.status_label, 1)
         self._set_enabled(False)
-        if store is not None:
-            self.attach(store, actor)
+        if desk is not None:
+            self.attach(desk)
 
     # -- construction ----------------------------------------------------------------
     def _action(self, text: str, shortcut: str | None, slot, tip: str = "") -> QAction:
@@ -147,16 +158,30 @@ class MainWindow(QMainWindow):
             a.setEnabled(on)
         self.search_edit.setEnabled(on)
 
-    # -- store ------------------------------------------------------------------------
-    def attach(self, store, actor, defer_features: bool = False) -> None:
-        """Plug in the open store and the acting agent, then load the lists. At start-up the
-        feature modules install just after the first paint (`defer_features`): the agent sees
-        today's work sooner, and menus fill in a fraction of a second later."""
+    # -- desk -------------------------------------------------------------------------
+    @property
+    def actor(self):
+        """The agent at the desk, for display and menus (every operation re-reads it anyway)."""
+        return self.desk.actor if self.desk is not None else None
+
+    def attach(self, desk, defer_features: bool = False) -> None:
+        """Plug in the desk, then load the lists. At start-up the feature modules install once
+        today's work is on screen (`defer_features`): the agent sees it sooner (the features'
+        own first reads do not compete with it), and menus fill in a fraction of a second later."""
         from app.core.cases import CaseFilter
 
-        self.store, self.actor = store, actor
-        self.case_model = CaseTableModel(store, actor, CaseFilter(structure_id=actor.structure_id), self)
-        self.followup_model = CaseTableModel(store, actor, self._followup_filter(), self)
+        if self.ops is not None:  # attached again (store re-opened after a recovery)
+            self.ops.detach()
+        self.desk = desk
+        self.ops = OpsHub(desk, self)
+        self.ops.executed.connect(self._on_executed)
+        actor = desk.actor
+        self.case_model = CaseTableModel(desk, CaseFilter(structure_id=actor.structure_id), self)
+        self.followup_model = CaseTableModel(desk, self._followup_filter(), self)
+        self.case_model.loaded.connect(lambda: self._arrived("cases"))
+        self.followup_model.loaded.connect(lambda: self._arrived("followups"))
+        self.case_model.on_failure = lambda exc: self._load_failed("cases", exc)
+        self.followup_model.on_failure = lambda exc: self._load_failed("followups", exc)
         self.case_view.setModel(self.case_model)
         self.followup_view.setModel(self.followup_model)
         self.refresh()
@@ -169,22 +194,35 @@ class MainWindow(QMainWindow):
             for col in range(7, view.model().columnCount()):
                 view.setColumnWidth(col, 150)
         self._set_enabled(True)
-        self.status_label.setText(self._status_text())
-        self.status_label.setToolTip(self.status_label.text())
+        self._show_status()
         if not self._features_installed:
             self._features_installed = True
             if defer_features:
-                QTimer.singleShot(FEATURES_DELAY_MS, self.install_features)
+                def once():
+                    self.refreshed.disconnect(once)
+                    QTimer.singleShot(FEATURES_DELAY_MS, self, self.install_features)
+
+                self.refreshed.connect(once)
             else:
                 self.install_features()
 
-    def switch_actor(self, actor) -> None:
-        """Another agent takes the desk: every list and figure is rebuilt for them, and nothing
-        typed by the previous agent (search text) stays on screen."""
+    def switch_actor(self, grant) -> None:
+        """Another agent takes the desk: every list and figure is emptied at once and rebuilt for
+        them, and nothing typed by the previous agent (search text) stays on screen."""
+        from app.core.cases import CaseFilter
+
         self.search_edit.clear()
-        self.attach(self.store, actor)
+        self._search_timer.stop()
+        self.desk.hand_over(grant)
+        for model in (self.case_model, self.followup_model):
+            model.clear()
+        self.today_panel.clear()
+        self.case_model.case_filter = CaseFilter(structure_id=self.actor.structure_id)
+        self.followup_model.case_filter = self._followup_filter()
+        self.refresh()
+        self._show_status()
         self.statusBar().clearMessage()
-        self.actor_changed.emit(actor)
+        self.actor_changed.emit(self.actor)
 
     def install_features(self) -> None:
         # Imported here, not at module level: they pull in the ORM, reportlab's callers, the sync…
@@ -215,27 +253,63 @@ class MainWindow(QMainWindow):
 
         return CaseFilter(follow_up_due_by=date.today(), structure_id=self.actor.structure_id)
 
-    def _status_text(self) -> str:
-        from app.core.structures import get_structure
+    def _show_status(self) -> None:
+        from app.core.counter import status_bar_text
 
-        with self.store.read() as session:
-            structure = get_structure(session, self.actor.structure_id)
-        return _("Agent : {agent} — {structure} (matricule {matricule}) — {path}").format(
-            agent=self.actor.display_name, structure=structure.name, matricule=structure.matricule,
-            path=self.store.path)
+        agent, structure, matricule = self.desk.query(status_bar_text)
+        self.status_label.setText(_("Agent : {agent} — {structure} (matricule {matricule}) — {path}").format(
+            agent=agent, structure=structure, matricule=matricule, path=self.desk.store.path))
+        self.status_label.setToolTip(self.status_label.text())
 
     def refresh(self) -> None:
-        from app.core.cases import count_cases, today_activity
-
-        if self.store is None:
+        """Reload the lists and today's figures in the background; `refreshed` when all are on screen."""
+        if self.desk is None:
             return
-        with self.store.read() as session:
-            summary = today_activity(session, self.actor)
-            due = count_cases(session, self.actor, self._followup_filter())
-        self.today_panel.show_summary(summary)
+        self._waiting = {"today", "cases", "followups"}
+        self._today_generation += 1
+        generation, desk = self._today_generation, self.desk
+        run_op(self, lambda _p: desk.today(), on_done=lambda summary: self._show_today(generation, summary),
+               on_error=lambda exc: self._load_failed("today", exc) if generation == self._today_generation else None)
         self.apply_search()
         self.followup_model.reload(self._followup_filter())
-        self.tabs.setTabText(1, _("À relancer ({n})").format(n=format_number(due)))
+
+    @property
+    def loading(self) -> bool:
+        """True until the answers of the last refresh() are all on screen."""
+        return bool(self._waiting)
+
+    def _show_today(self, generation: int, summary) -> None:
+        if generation != self._today_generation:
+            return  # an older answer: a newer refresh is on its way
+        self.today_panel.show_summary(summary)
+        self.tabs.setTabText(1, _("À relancer ({n})").format(n=format_number(summary.follow_ups_due)))
+        self._arrived("today")
+
+    def _arrived(self, part: str) -> None:
+        if part == "cases" and self._select_first_when_loaded:
+            self._select_first_when_loaded = False
+            self._select_first()
+        if part in self._waiting:
+            self._waiting.discard(part)
+            if not self._waiting:
+                self.refreshed.emit()
+
+    def _load_failed(self, part: str, exc: BaseException) -> None:
+        """One message per refresh, however many of its reads failed (e.g. the agent was
+        deactivated meanwhile: all three are refused)."""
+        if self._failure_shown != self._today_generation:
+            self._failure_shown = self._today_generation
+            show_failure(self, exc)
+        self._arrived(part)
+
+    def _on_executed(self, changes, source) -> None:
+        """A write committed (here or in any screen): refresh what it touched."""
+        from app.ui.accompaniment_form import COUNTER
+
+        if changes.touches(*LIST_TABLES):
+            self.refresh()
+        if source == COUNTER:
+            self.statusBar().showMessage(_("Accompagnement enregistré."), 4000)
 
     def current_case_id(self) -> int | None:
         view = self.tabs.currentWidget()
@@ -251,15 +325,25 @@ class MainWindow(QMainWindow):
     def apply_search(self) -> None:
         from app.core.cases import CaseFilter
 
-        if self.store is None:
+        if self.desk is None:
             return
         self.case_model.reload(CaseFilter(text=self.search_edit.text(), structure_id=self.actor.structure_id))
 
     def _search_enter(self) -> None:
-        self._search_timer.stop()
-        self.apply_search()
+        """Enter in the search field: to the list, first row selected — at once when the list
+        already shows this search, else as soon as its answer arrives."""
+        shown = self.case_model.case_filter
+        if self._search_timer.isActive() or self.case_model.loading or shown is None \
+                or shown.text != self.search_edit.text():
+            self._search_timer.stop()
+            self._select_first_when_loaded = True
+            self.apply_search()
         self.tabs.setCurrentWidget(self.case_view)
         self.case_view.setFocus()
+        if not self._select_first_when_loaded:
+            self._select_first()
+
+    def _select_first(self) -> None:
         if self.case_model.rowCount():
             self.case_view.selectRow(0)
 
@@ -274,18 +358,16 @@ class MainWindow(QMainWindow):
     def new_accompaniment(self, initial=None) -> int | None:
         from app.ui.accompaniment_form import AccompanimentForm
 
-        if self.store is None:
+        if self.desk is None:
             return None
-        form = AccompanimentForm(self.store, self.actor, parent=self, initial=initial)
-        form.saved.connect(self._on_saved)
+        form = AccompanimentForm(self.desk, parent=self, initial=initial)
         form.exec()
         return form.saved_id
 
     def repeat_last(self) -> None:
         from app.core.accompaniments import last_input
 
-        with self.store.read() as session:
-            data = last_input(session, self.actor)
+        data = self.desk.query(last_input)
         if data is None:
             self.statusBar().showMessage(_("Aucun accompagnement précédent à répéter."), 5000)
             return
@@ -298,14 +380,8 @@ class MainWindow(QMainWindow):
         if case_id is None:
             self.statusBar().showMessage(_("Sélectionnez d'abord un accompagnement dans la liste."), 5000)
             return
-        dialog = CaseDetailDialog(self.store, self.actor, case_id, parent=self)
-        dialog.changed.connect(self._on_saved)
+        dialog = CaseDetailDialog(self.desk, case_id, parent=self)
         dialog.exec()
-
-    def _on_saved(self, accompaniment_id: int) -> None:
-        self.refresh()
-        self.statusBar().showMessage(_("Accompagnement enregistré."), 4000)
-        self.case_saved.emit(accompaniment_id)
 
     def set_language(self, code: str) -> None:
         from app import config

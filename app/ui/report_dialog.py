@@ -37,9 +37,10 @@ def open_with_system(path: Path) -> bool:
 
 
 class ReportDialog(QDialog):
-    def __init__(self, store, actor, parent=None, today: date | None = None):
+    def __init__(self, desk, parent=None, today: date | None = None):
         super().__init__(parent)
-        self.store, self.actor = store, actor
+        self.desk = desk
+        actor = desk.actor
         self.open_file = open_with_system  # tests replace it
         self.result_paths: list[Path] = []
         self.setWindowTitle(_("Rapport d'activité mensuel"))
@@ -159,13 +160,12 @@ class ReportDialog(QDialog):
     def _load_structures(self) -> None:
         from app.core.structures import structures
 
-        with self.store.read() as session:
-            rows = [(s.id, s.matricule, s.name) for s in structures(session)]
+        rows = self.desk.query(lambda session, _actor: [(s.id, s.matricule, s.name) for s in structures(session)])
         for sid, matricule, name in rows:
             item = QListWidgetItem(f"{matricule} — {name}")
             item.setData(Qt.UserRole, sid)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked if sid == self.actor.structure_id else Qt.Unchecked)
+            item.setCheckState(Qt.Checked if sid == self.desk.actor.structure_id else Qt.Unchecked)
             self.structures.addItem(item)
 
     def _browse(self) -> None:
@@ -208,12 +208,12 @@ class ReportDialog(QDialog):
             return self._show_error("folder", _("Indiquez le dossier où enregistrer le rapport."))
         month, folder, detail = self.month.currentData(), Path(self.folder.text().strip()), self.detail.isChecked()
         self._set_running(True)
-        store, actor = self.store, self.actor
+        desk = self.desk
 
         def work(progress):
             from app.reports.export import produce
-            return produce(store, actor, month, folder, formats=formats, structure_ids=ids, detail=detail,
-                           progress=progress)
+            return desk.store_op(produce, month, folder, formats=formats, structure_ids=ids, detail=detail,
+                                 progress=progress).value
         run_op(self, work, on_done=self._done, on_error=self._failed, on_progress=self._progress)
 
     def _set_running(self, running: bool) -> None:
@@ -221,7 +221,7 @@ class ReportDialog(QDialog):
             widget.setEnabled(not running)
         if not running:
             self.structures.setEnabled(not self.all_structures.isChecked())
-            self.detail.setEnabled(self.actor.can("export_raw_report"))
+            self.detail.setEnabled(self.desk.actor.can("export_raw_report"))
         self.create_button.setEnabled(not running)
         self.progress.setRange(0, 0 if running else 1)  # busy until the first step arrives
         if running:
@@ -258,7 +258,7 @@ class ReportDialog(QDialog):
 
 
 def show_report_dialog(window) -> ReportDialog:
-    dialog = ReportDialog(window.store, window.actor, window)
+    dialog = ReportDialog(window.desk, window)
     dialog.setAttribute(Qt.WA_DeleteOnClose)
     dialog.open()
     return dialog

@@ -4,7 +4,8 @@ Tabs: the structure (matricule, name, bus stops), the agents (a view; accounts a
 the agents screen), the national service (URL in the store, token in the OS keyring) and the
 language (a per-user preference). « Enregistrer » writes the structure, its stops and the URL in
 one transaction; the token has its own button because a keyring is not transactional.
-Only an administrator may change anything here; others see the values read-only.
+Only an administrator may change anything here; others see the values read-only. The writer
+is app.core.structures.save_structure_settings, run through the desk.
 """
 
 from __future__ import annotations
@@ -28,30 +29,13 @@ log = logging.getLogger(__name__)
 _TAB_OF_FIELD = {"matricule": 0, "name": 0, "stop": 0, "url": 2, "token": 2}
 
 
-# ---------------------------------------------------------------- writing (no Qt)
-
-def save_structure_settings(store, actor, *, matricule: str, name: str, new_stops: list[str],
-                            removed_stop_ids: list[int], service_url: str) -> None:
-    """One transaction: structure identity, stops added/withdrawn, service URL.
-    Raises PermissionDenied, ValidationError(field) — nothing written then."""
-    from app.core import structures
-    from app.sync import settings as sync_settings
-
-    with store.write() as session:
-        structures.update_structure(session, actor, matricule=matricule, name=name, new_stops=new_stops,
-                                    removed_stop_ids=removed_stop_ids)
-        url = (service_url or "").strip()
-        if url or structures.get_setting(session, sync_settings.URL_KEY):
-            structures.set_setting(session, sync_settings.URL_KEY, sync_settings.validate_url(url) if url else "")
-
-
 # ---------------------------------------------------------------- dialog
 
 class SettingsDialog(QDialog):
-    def __init__(self, store, actor, parent: QWidget | None = None):
+    def __init__(self, desk, parent: QWidget | None = None):
         super().__init__(parent)
-        self.store, self.actor = store, actor
-        self.editable = actor.can("setup_structure")
+        self.desk = desk
+        self.editable = desk.actor.can("setup_structure")
         self.removed_stop_ids: list[int] = []
         self.setWindowTitle(_("Paramètres"))
         self.setWindowIcon(app_icon())
@@ -185,11 +169,13 @@ class SettingsDialog(QDialog):
         from app.core import auth, structures
         from app.sync import settings as sync_settings
 
-        with self.store.read() as session:
-            site = structures.get_structure(session, self.actor.structure_id)
+        def read(session, actor):
+            site = structures.get_structure(session, actor.structure_id)
             stops = structures.bus_stops(session, site.id) if site.kind == StructureKind.BUS.value else []
-            url = sync_settings.service_url(session)
-            people = auth.list_agents(session, self.actor) if self.actor.can("manage_agents") else None
+            people = auth.list_agents(session, actor) if actor.can("manage_agents") else None
+            return site, stops, sync_settings.service_url(session), people
+
+        site, stops, url, people = self.desk.query(read)
         self.matricule.setText(site.matricule)
         self.name.setText(site.name)
         self.kind.setText(label("structure_kind", site.kind))
@@ -250,10 +236,12 @@ class SettingsDialog(QDialog):
 
         self.structure_form.clear_errors()
         self.service_form.clear_errors()
+        from app.core.structures import save_structure_settings
+
         try:
-            save_structure_settings(self.store, self.actor, matricule=self.matricule.text(), name=self.name.text(),
-                                    new_stops=self.new_stop_names(), removed_stop_ids=self.removed_stop_ids,
-                                    service_url=self.url.text())
+            self.desk.op(save_structure_settings, matricule=self.matricule.text(), name=self.name.text(),
+                         new_stops=self.new_stop_names(), removed_stop_ids=self.removed_stop_ids,
+                         service_url=self.url.text())
         except DomainError as exc:
             tab = _TAB_OF_FIELD.get(exc.field or "", None)
             if tab is None:
@@ -287,6 +275,6 @@ def install(window) -> None:
     """Add « Paramètres… » to the Tools menu."""
     action = QAction(_("&Paramètres…"), window)
     action.setStatusTip(_("Structure, arrêts du bus, agents, service national, langue"))
-    action.triggered.connect(lambda: SettingsDialog(window.store, window.actor, window).exec())
+    action.triggered.connect(lambda: SettingsDialog(window.desk, window).exec())
     window.menu_tools.addAction(action)
     window.act_settings = action

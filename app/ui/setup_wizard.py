@@ -10,7 +10,6 @@ transaction commits, never into the store; without a secure keyring the token ca
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtGui import QIcon, QPixmap
@@ -19,91 +18,25 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget, QWizard, QWizardPage,
 )
 
+from app.core import setup
+from app.core.setup import SetupAnswers
 from app.i18n import _
-from app.models.enums import Role, StructureKind
+from app.models.enums import StructureKind
 from app.models.errors import DomainError, ValidationError
 from app.resources import resource_path
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class SetupAnswers:
-    matricule: str = ""
-    name: str = ""
-    kind: str = StructureKind.FIXE.value
-    stops: list[str] = field(default_factory=list)
-    login: str = ""
-    display_name: str = ""
-    password: str = ""
-    service_url: str = ""
-    token: str = ""
-    language: str = "fr"
+# The writes (no Qt) are app.core.setup's; the pages call them through these names.
+check_service_url, dry_run = setup.check_service_url, setup.dry_run
 
 
-# ---------------------------------------------------------------- writing (no Qt below)
+def apply_setup(store, answers: SetupAnswers) -> setup.SetupResult:
+    """app.core.setup.apply_setup with the sync's keyring writer for the token."""
+    from app.sync.settings import save_token
 
-def check_service_url(url: str) -> str:
-    """Empty (set later in Settings) or the sync's own rule (https; http only for 127.0.0.1)."""
-    from app.sync.settings import validate_url
-
-    return validate_url(url) if (url or "").strip() else ""
-
-
-def set_agent_password(session, agent, password: str) -> None:
-    """Hash and store the password through app.core.auth (policy errors: field='password')."""
-    from app.core import auth
-
-    auth.set_password(session, agent.id, password)  # no actor: nobody exists yet
-
-
-def _write(session, answers: SetupAnswers, upto: str = "all") -> None:
-    from app.core import structures
-    from app.sync import settings as sync_settings
-
-    stops = structures.check_stops(answers.kind, answers.stops)
-    structure = structures.create_structure(session, answers.matricule, answers.name, answers.kind, stops=stops)
-    if upto == "structure":
-        return
-    agent = structures.create_agent(session, structure.id, answers.login, answers.display_name,
-                                    Role.ADMINISTRATEUR)
-    set_agent_password(session, agent, answers.password)
-    if upto == "admin":
-        return
-    structures.set_setting(session, structures.CURRENT_STRUCTURE_KEY, str(structure.id))
-    url = check_service_url(answers.service_url)
-    if url:
-        # Written directly, as create_agent above: there is no actor yet to hold configure_sync.
-        structures.set_setting(session, sync_settings.URL_KEY, url)
-
-
-class _Rollback(Exception):
-    pass
-
-
-def dry_run(store, answers: SetupAnswers, upto: str) -> None:
-    """Run the writes up to a page, then roll back: the core use cases validate, nothing stays."""
-    try:
-        with store.write() as session:
-            _write(session, answers, upto)
-            raise _Rollback
-    except _Rollback:
-        pass
-
-
-def apply_setup(store, answers: SetupAnswers) -> bool:
-    """Create structure, stops, administrator and settings in one transaction, and put the token
-    in the keyring before that transaction commits: a refused token (too short, keyring locked)
-    rolls everything back. Returns whether a token was saved. Raises ValidationError with the
-    field (nothing written), SecretStoreUnavailable, StoreError."""
-    token = answers.token.strip()
-    with store.write() as session:
-        _write(session, answers)
-        if token:
-            from app.sync.settings import save_token
-
-            save_token(token)
-    return bool(token)
+    return setup.apply_setup(store, answers, save_token=save_token)
 
 
 def keyring_status() -> tuple[bool, str]:
@@ -326,6 +259,7 @@ class SetupWizard(QWizard):
         self.store = store
         self.answers = SetupAnswers()
         self.token_saved = False
+        self.grant = None  # the new administrator, logged in, once « Terminer » succeeded
         self.setWindowTitle(_("Mise en service de Guichet"))
         self.setWindowIcon(app_icon())
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
@@ -346,7 +280,7 @@ class SetupWizard(QWizard):
         for page in self.pages:
             page.collect(self.answers)
         try:
-            self.token_saved = apply_setup(self.store, self.answers)
+            result = apply_setup(self.store, self.answers)
         except ValidationError as exc:  # e.g. a matricule taken meanwhile: back to its page
             index = _PAGE_OF_FIELD.get(exc.field or "", 0)
             while self.currentId() > index:
@@ -369,18 +303,21 @@ class SetupWizard(QWizard):
         # Per-user preference read at start-up. Not switched now: the main window behind the
         # wizard is already built, and half-translated screens are worse than one restart.
         prefs.put(config.LANGUAGE, self.answers.language)
+        self.grant, self.token_saved = result.grant, result.token_saved
         super().accept()
 
 
-def run_setup_wizard(store_path: Path, parent: QWidget | None = None, store=None) -> bool:
-    """Show the wizard on the store at `store_path` (opened here unless given). True when done."""
+def run_setup_wizard(store_path: Path, parent: QWidget | None = None, store=None):
+    """Show the wizard on the store at `store_path` (opened here unless given). Returns the Grant
+    of the administrator it created (they just typed their password twice), or None if cancelled."""
     own = store is None
     if own:
         from app.core.bootstrap import open_app_store
 
         store = open_app_store(Path(store_path))
     try:
-        return SetupWizard(store, parent).exec() == QWizard.DialogCode.Accepted
+        wizard = SetupWizard(store, parent)
+        return wizard.grant if wizard.exec() == QWizard.DialogCode.Accepted else None
     finally:
         if own:
             store.close()

@@ -125,14 +125,15 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
 class IndicatorsView(QWidget):
     refreshed = Signal()
 
-    def __init__(self, store, actor, parent=None, today: date | None = None):
+    def __init__(self, desk, parent=None, today: date | None = None):
         super().__init__(parent)
         from app.core import structures
         from app.models.catalogue import catalogue
         from app.models.enums import Canal
 
-        actor.require("read_survey_indicators")
-        self.store, self.actor = store, actor
+        actor = desk.actor
+        actor.require("read_survey_indicators")  # the reads check again; this avoids an empty window
+        self.desk = desk
         today = today or date.today()
         self.setAccessibleName(_("Indicateurs de satisfaction"))
         self.start = QDateEdit(QDate(today.year, today.month, 1))
@@ -144,8 +145,7 @@ class IndicatorsView(QWidget):
             w.dateChanged.connect(self.refresh)
         self.structure = QComboBox()
         self.structure.setAccessibleName(_("Structure"))
-        with store.read() as session:
-            sites = structures.structures(session)
+        sites = desk.query(lambda session, _actor: structures.structures(session))
         self.structure.addItem(_("Toutes les structures"), None)
         for s in sites:
             self.structure.addItem(f"{s.name} ({s.matricule})", s.id)
@@ -209,12 +209,17 @@ class IndicatorsView(QWidget):
 
         start, end = self.period()
         sid = self.structure.currentData()
-        ids = [sid] if sid is not None else None
-        with self.store.read() as session:
-            result = indicators(session, start=start, end=end, structure_ids=ids,
-                                canal=self.canal.currentData(), partner_code=self.partner.currentData())
-            canal_rows = indicator_rows(session, start=start, end=end, structure_ids=ids, group_by="canal")
-            partner_rows = indicator_rows(session, start=start, end=end, structure_ids=ids, group_by="partner")
+        wanted = [sid] if sid is not None else None
+        canal, partner = self.canal.currentData(), self.partner.currentData()
+
+        def read(session, actor):
+            actor.require("read_survey_indicators")
+            ids = [i for i in (wanted or sorted(actor.structure_ids)) if actor.sees(i)]  # the actor's scope only
+            return (indicators(session, start=start, end=end, structure_ids=ids, canal=canal, partner_code=partner),
+                    indicator_rows(session, start=start, end=end, structure_ids=ids, group_by="canal"),
+                    indicator_rows(session, start=start, end=end, structure_ids=ids, group_by="partner"))
+
+        result, canal_rows, partner_rows = self.desk.query(read)
         self.result = result
         if start >= end:
             self.summary.setText("⚠ " + _("La fin de la période précède son début."))
@@ -249,7 +254,7 @@ def show_indicators(window) -> QDialog:
     dialog.setAccessibleName(_("Indicateurs de satisfaction"))
     dialog.resize(980, 720)
     layout = QVBoxLayout(dialog)
-    view = IndicatorsView(window.store, window.actor, dialog)
+    view = IndicatorsView(window.desk, dialog)
     layout.addWidget(view)
     survey = getattr(window, "survey_screen", None)
     if survey is not None:

@@ -94,10 +94,10 @@ def target_screen(agent_window: QWidget | None):
     return (others[0], True) if others else (agent, False)
 
 
-def start_usager_mode(store, actor, context, agent_window: QWidget | None = None, **kw) -> SurveyScreen:
+def start_usager_mode(desk, context, agent_window: QWidget | None = None, **kw) -> SurveyScreen:
     """Show the survey full screen (on a second screen if one exists) with the guard engaged."""
     screen_obj, second = target_screen(agent_window)
-    survey = SurveyScreen(store, actor, context, **kw)
+    survey = SurveyScreen(desk, context, **kw)
     survey.guard = UsagerGuard(survey, cover_agent=not second)
     survey.left.connect(survey.guard.release)
     survey.setWindowFlag(Qt.WindowStaysOnTopHint, True)
@@ -115,26 +115,43 @@ def start_usager_mode(store, actor, context, agent_window: QWidget | None = None
 OFFER_PREF = config.SURVEY_OFFER
 
 
-def survey_context(store, actor, case_id: int | None):
-    """The survey's context: that of the accompaniment when there is one, else the desk's."""
+def survey_context(session, actor, case_id: int | None):
+    """The survey's context: that of the accompaniment when there is one (in the actor's scope),
+    else the desk's. A read use case: `desk.query(survey_context, case_id)`."""
+    from app.core.accompaniments import get_accompaniment
     from app.core.structures import get_structure
     from app.core.surveys import SurveyInput, input_for_accompaniment
     from app.models.enums import Canal, StructureKind
 
-    with store.read() as session:
-        if case_id is not None:
-            return input_for_accompaniment(session, case_id)
-        kind = get_structure(session, actor.structure_id).kind
+    if case_id is not None:
+        get_accompaniment(session, actor, case_id)  # scope: NotFound for another structure's case
+        return input_for_accompaniment(session, case_id)
+    kind = get_structure(session, actor.structure_id).kind
     canal = Canal.ITINERANT_BUS if kind == StructureKind.BUS else Canal.GUICHET
     return SurveyInput(structure_id=actor.structure_id, canal=str(canal))
+
+
+def _closed(session, actor, case_ids) -> list[int]:
+    """Those of `case_ids` in the actor's scope whose case is closed."""
+    from app.core.accompaniments import get_accompaniment
+    from app.models.enums import CaseStatus
+    from app.models.errors import NotFound
+
+    closed = []
+    for case_id in case_ids:
+        try:
+            if get_accompaniment(session, actor, case_id).status == CaseStatus.CLOS:
+                closed.append(case_id)
+        except NotFound:
+            continue
+    return closed
 
 
 def launch(window, case_id: int | None = None) -> SurveyScreen:
     current = getattr(window, "survey_screen", None)
     if current is not None and current.isVisible():
         return current
-    survey = start_usager_mode(window.store, window.actor, survey_context(window.store, window.actor, case_id),
-                               agent_window=window)
+    survey = start_usager_mode(window.desk, window.desk.query(survey_context, case_id), agent_window=window)
     survey.response_recorded.connect(lambda: window.statusBar().showMessage(_("Avis de l'usager enregistré."), 4000))
     survey.left.connect(lambda: window.activateWindow())
     window.survey_screen = survey
@@ -145,22 +162,14 @@ def offer(window, case_id: int) -> None:
     """After a case is saved: if it is now closed, propose the survey (non-blocking box)."""
     from PySide6.QtWidgets import QCheckBox, QMessageBox
 
-    from app.core.accompaniments import get_accompaniment
-    from app.models.enums import CaseStatus
-    from app.models.errors import NotFound
     from app.ui import prefs
 
     if not prefs.get(OFFER_PREF):
         return
-    try:
-        with window.store.read() as session:
-            closed = get_accompaniment(session, case_id).status == CaseStatus.CLOS
-    except NotFound:
-        return
-    if not closed:
+    if not window.desk.query(_closed, [case_id]):
         return
     if QApplication.activeModalWidget() is not None:  # the form is still closing: ask right after
-        QTimer.singleShot(100, lambda: offer(window, case_id))
+        QTimer.singleShot(100, window, lambda: offer(window, case_id))  # dropped if the window goes
         return
     box = QMessageBox(QMessageBox.Question, _("Enquête de satisfaction"),
                       _("Accompagnement clos. Proposer l'enquête de satisfaction à l'usager ?"),
@@ -207,20 +216,21 @@ def install(window) -> None:
     stats.triggered.connect(lambda: show_indicators(window))
     window.menu_supervision.addAction(stats)
     window.survey_actions = (act, paper, stats)
-    window.case_saved.connect(lambda case_id: offer(window, case_id))
+    window.ops.executed.connect(lambda changes, source: offer_after_save(window, changes, source))
+
+
+def offer_after_save(window, changes, source) -> None:
+    """A case saved at the counter (the form, the case detail) and now closed: offer the survey."""
+    from app.ui.accompaniment_form import COUNTER
+
+    saved = sorted(changes.accompaniments - changes.deleted_accompaniments)
+    if source == COUNTER and len(saved) == 1:
+        offer(window, saved[0])
 
 
 def _closed_selection(window) -> int | None:
     """The selected case gives the context only if it is closed (the visit that just ended)."""
-    from app.core.accompaniments import get_accompaniment
-    from app.models.enums import CaseStatus
-    from app.models.errors import NotFound
-
     case_id = window.current_case_id()
     if case_id is None:
         return None
-    try:
-        with window.store.read() as session:
-            return case_id if get_accompaniment(session, case_id).status == CaseStatus.CLOS else None
-    except NotFound:
-        return None
+    return case_id if window.desk.query(_closed, [case_id]) else None

@@ -63,9 +63,9 @@ class SurveyScreen(QWidget):
     response_recorded = Signal()
     left = Signal()
 
-    def __init__(self, store, actor, context, idle_s: float = IDLE_S, thanks_s: float = THANKS_S):
+    def __init__(self, desk, context, idle_s: float = IDLE_S, thanks_s: float = THANKS_S):
         super().__init__(None, Qt.Window)
-        self.store, self.actor = store, actor
+        self.desk = desk
         # the next usagers share the desk (structure, canal, stop) but not this visit's démarche
         self.context = context
         self.next_context = dataclasses.replace(context, partner_code=None, thematique=None)
@@ -364,8 +364,7 @@ class SurveyScreen(QWidget):
                                    answered_on=None, **self.scores)
         if any(v is not None for v in self.scores.values()) or self.aboutie is not None:
             try:
-                with self.store.write() as session:
-                    record_response(session, self.actor, data)
+                self.desk.op(record_response, data, source=self)
             except DomainError as exc:  # the usager sees thanks anyway; the agent finds it in the log
                 log.warning("survey response not saved: %s", exc)
             else:
@@ -413,9 +412,7 @@ class SurveyScreen(QWidget):
     def request_exit(self) -> None:
         from app.core.surveys import exit_needs_password
 
-        with self.store.read() as session:
-            needs = exit_needs_password(session, self.actor)
-        if not needs:
+        if not self.desk.query(exit_needs_password):
             self.leave()
             return
         self.password_edit.clear()
@@ -427,7 +424,7 @@ class SurveyScreen(QWidget):
         from app.models.errors import ValidationError
 
         try:
-            auth.login(self.store, self.actor.agent_id, self.password_edit.text(), action="survey_exit")
+            auth.login(self.desk.store, self.desk.grant.agent_id, self.password_edit.text(), action="survey_exit")
         except ValidationError as exc:
             self.password_error.setText("⚠ " + exc.message)
             self.password_edit.setAccessibleDescription(_("Erreur : ") + exc.message)

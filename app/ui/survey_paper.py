@@ -46,9 +46,9 @@ def parse_date(text: str, today: date) -> date | None | str:
 class PaperModel(QAbstractTableModel):
     """Rows of raw text as typed; `inputs()` turns them into SurveyInput for the service."""
 
-    def __init__(self, store, actor, default_canal: str = "guichet", today: date | None = None, parent=None):
+    def __init__(self, desk, default_canal: str = "guichet", today: date | None = None, parent=None):
         super().__init__(parent)
-        self.store, self.actor = store, actor
+        self.desk = desk
         self.today = today or date.today()
         self.default_canal = default_canal
         self.rows: list[dict] = [self._blank()]
@@ -123,7 +123,7 @@ class PaperModel(QAbstractTableModel):
         return SurveyInput(answered_on=day or self.today, canal=r.get("canal") or self.default_canal,
                            partner_code=r.get("partner_code") or None, source="papier",
                            demarche_aboutie=(aboutie in _YES) if aboutie else None,
-                           comment=r.get("comment", ""), structure_id=self.actor.structure_id,
+                           comment=r.get("comment", ""), structure_id=self.desk.actor.structure_id,
                            **{d: r.get(d) or None for d in DIMENSIONS})
 
     def check_row(self, row: int) -> bool:
@@ -132,8 +132,7 @@ class PaperModel(QAbstractTableModel):
 
         try:
             data = self.to_input(row)
-            with self.store.read() as session:
-                validate(session, self.actor, data, self.today)
+            self.desk.query(validate, data, self.today)
         except ValidationError as exc:
             self.errors[row] = exc.message
             return False
@@ -155,8 +154,7 @@ class PaperModel(QAbstractTableModel):
 
             raise ValidationError(_("Ligne {n} : {message}").format(n=bad[0] + 1, message=self.errors[bad[0]]),
                                   field=str(bad[0]))
-        with self.store.write() as session:
-            record_batch(session, self.actor, [self.to_input(i) for i in rows], self.today)
+        self.desk.op(record_batch, [self.to_input(i) for i in rows], self.today, source=self)
         self.beginResetModel()
         self.rows, self.errors = [self._blank()], [""]
         self.endResetModel()
@@ -185,12 +183,12 @@ def _match_canal(text: str) -> str:
 class PaperEntryDialog(QDialog):
     saved = Signal(int)
 
-    def __init__(self, store, actor, parent=None, today: date | None = None, default_canal: str = "guichet"):
+    def __init__(self, desk, parent=None, today: date | None = None, default_canal: str = "guichet"):
         super().__init__(parent)
         self.setWindowTitle(_("Enquêtes papier"))
         self.setAccessibleName(_("Saisie des enquêtes papier"))
         self.resize(1200, 520)
-        self.model = PaperModel(store, actor, default_canal, today, self)
+        self.model = PaperModel(desk, default_canal, today, self)
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setAccessibleName(_("Questionnaires papier, une ligne par questionnaire"))
@@ -251,9 +249,10 @@ class PaperEntryDialog(QDialog):
 
 def show_paper_entry(window) -> PaperEntryDialog:
     from app.core.structures import get_structure
+    from app.models.enums import StructureKind
 
-    with window.store.read() as session:
-        bus = get_structure(session, window.actor.structure_id).kind == "bus"
-    dialog = PaperEntryDialog(window.store, window.actor, window, default_canal="itinerant_bus" if bus else "guichet")
+    kind = window.desk.query(lambda session, actor: get_structure(session, actor.structure_id).kind)
+    bus = kind == StructureKind.BUS
+    dialog = PaperEntryDialog(window.desk, window, default_canal="itinerant_bus" if bus else "guichet")
     dialog.open()
     return dialog

@@ -55,9 +55,10 @@ class PreflightDialog(QDialog):
 
     send_requested = Signal()
 
-    def __init__(self, store, actor, parent=None):
+    def __init__(self, desk, parent=None):
         super().__init__(parent)
-        self.store, self.actor = store, actor
+        self.desk = desk
+        actor = desk.actor
         self.setWindowTitle(_("Envoi national — aperçu"))
         self.setAccessibleName(_("Aperçu de l'envoi national"))
         self.resize(980, 600)
@@ -93,8 +94,7 @@ class PreflightDialog(QDialog):
     def reload(self) -> None:
         from app.sync.state import month_states
 
-        with self.store.read() as session:
-            self.rows = month_states(session, self.actor.structure_id)
+        self.rows = self.desk.query(lambda session, actor: month_states(session, actor.structure_id))
         _fill(self.months, [[("→ " if s.pending else "") + format_month(s.month), s.label,
                              _("oui") if s.closed else _("non"), s.total, snap.payload["totals"]["usagers"],
                              len(snap.payload["cube"]), snap.hash[:12], s.reason] for s, snap in self.rows])
@@ -123,7 +123,7 @@ class PreflightDialog(QDialog):
         chosen = self.selected()
         if chosen is None:
             return
-        dialog = CloseMonthDialog(self.store, self.actor, chosen[0].month, self)
+        dialog = CloseMonthDialog(self.desk, chosen[0].month, self)
         if dialog.exec():
             self.reload()
 
@@ -131,13 +131,12 @@ class PreflightDialog(QDialog):
 class CloseMonthDialog(QDialog):
     """Supervisor validation of a month; once closed, a change needs a correction reason."""
 
-    def __init__(self, store, actor, month, parent=None):
+    def __init__(self, desk, month, parent=None):
         super().__init__(parent)
         from app.sync.state import month_state
 
-        self.store, self.actor, self.month = store, actor, month
-        with store.read() as session:
-            self.state = month_state(session, actor.structure_id, month)
+        self.desk, self.month = desk, month
+        self.state = desk.query(lambda session, actor: month_state(session, actor.structure_id, month))
         self.correction = self.state.closed
         self.setWindowTitle(_("Clôture du mois de %s") % format_month(month))
         self.setMinimumWidth(560)
@@ -182,11 +181,12 @@ class CloseMonthDialog(QDialog):
         from app.sync.state import close_month, record_correction
 
         try:
-            with self.store.write() as session:
-                if self.correction:
-                    record_correction(session, self.actor, self.actor.structure_id, self.month, self.reason.text())
-                else:
-                    close_month(session, self.actor, self.actor.structure_id, self.month)
+            if self.correction:
+                reason = self.reason.text()
+                self.desk.op(lambda session, actor: record_correction(session, actor, actor.structure_id,
+                                                                      self.month, reason))
+            else:
+                self.desk.op(lambda session, actor: close_month(session, actor, actor.structure_id, self.month))
         except ValidationError as exc:
             widget = self.reason if exc.field == "reason" else None
             self.error.show_error(exc.message, widget)
@@ -201,15 +201,14 @@ class CloseMonthDialog(QDialog):
 class JournalDialog(QDialog):
     """Every attempt, closing, correction and reconciliation, newest first (supervisors)."""
 
-    def __init__(self, store, actor, parent=None):
+    def __init__(self, desk, parent=None):
         super().__init__(parent)
         from app.sync.client import journal
 
         self.setWindowTitle(_("Journal de l'envoi national"))
         self.setAccessibleName(self.windowTitle())
         self.resize(1000, 520)
-        with store.read() as session:
-            self.entries = journal(session, actor, actor.structure_id)
+        self.entries = desk.query(lambda session, actor: journal(session, actor, actor.structure_id))
         layout = QVBoxLayout(self)
         self.table = _table([_("Date"), _("Mois"), _("Opération"), _("Résultat"), _("Tentative"), _("HTTP"),
                              _("Empreinte"), _("Réponse du serveur")], _("Journal de l'envoi national"))
@@ -233,18 +232,17 @@ class JournalDialog(QDialog):
 class ServiceDialog(QDialog):
     """Service address (store settings) and token (OS keyring only; refused clearly without one)."""
 
-    def __init__(self, store, actor, parent=None, token_only: bool = False):
+    def __init__(self, desk, parent=None, token_only: bool = False):
         super().__init__(parent)
         from app.sync import settings
 
-        self.store, self.actor = store, actor
+        self.desk = desk
         self.setWindowTitle(_("Service national : adresse et jeton"))
         self.setMinimumWidth(640)
         self.setAccessibleName(self.windowTitle())
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        with store.read() as session:
-            current = settings.service_url(session)
+        current = desk.query(lambda session, _actor: settings.service_url(session))
         self.url = QLineEdit(current)
         self.url.setAccessibleName(_("Adresse du service national"))
         self.url.setPlaceholderText("https://…")
@@ -288,10 +286,14 @@ class ServiceDialog(QDialog):
             settings.validate_url(self.url.text())
             if self.token.text():
                 settings.save_token(self.token.text())  # before the URL: one failure, nothing written
-            with self.store.write() as session:
-                settings.set_service_url(session, self.actor, self.url.text())
-                if self.token.text():
+            url, new_token = self.url.text(), bool(self.token.text())
+
+            def write(session, actor):
+                settings.set_service_url(session, actor, url)
+                if new_token:
                     settings.set_needs_token(session, False)
+
+            self.desk.op(write)
         except ValidationError as exc:
             target, error = (self.url, self.url_error) if exc.field == "url" else (self.token, self.token_error)
             error.show_error(exc.message, target)
@@ -309,7 +311,7 @@ def install_actions(window, controller) -> None:
     from PySide6.QtGui import QAction
 
     def preflight():
-        dialog = PreflightDialog(window.store, window.actor, window)
+        dialog = PreflightDialog(window.desk, window)
         dialog.send_requested.connect(controller.sync_now)
         dialog.exec()
         controller.refresh_state()
@@ -323,14 +325,14 @@ def install_actions(window, controller) -> None:
     add(window.menu_tools, _("Envoi national : aperçu…"), preflight)
     if window.actor.can("read_sync_journal"):
         add(window.menu_supervision, _("Journal de l'envoi national…"),
-            lambda: JournalDialog(window.store, window.actor, window).exec())
+            lambda: JournalDialog(window.desk, window).exec())
     if window.actor.can("configure_sync"):
         add(window.menu_supervision, _("Service national : adresse et jeton…"),
-            lambda: ServiceDialog(window.store, window.actor, window).exec() and controller.refresh_state())
+            lambda: ServiceDialog(window.desk, window).exec() and controller.refresh_state())
 
     def ask_token():
         if window.actor.can("configure_sync"):
-            if ServiceDialog(window.store, window.actor, window, token_only=True).exec():
+            if ServiceDialog(window.desk, window, token_only=True).exec():
                 controller.sync_now()
         else:
             window.statusBar().showMessage(_("Le service national refuse le jeton : prévenez un superviseur."), 10000)

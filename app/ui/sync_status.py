@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QToolButton, QWidget
 
 from app.i18n import _, ngettext
-from app.ui.workers import run_op
+from app.ui.workers import query_op, run_op
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +21,28 @@ A_JOUR, EN_ATTENTE, HORS_LIGNE, JETON, ERREUR, NON_CONFIGURE = (
     "a_jour", "en_attente", "hors_ligne", "jeton", "erreur", "non_configure")
 
 
-def _default_transport(store):
+def _default_transport(desk):
     from app.sync import settings
 
-    with store.read() as session:
-        return settings.http_transport(session)
+    return desk.query(lambda session, _actor: settings.http_transport(session))
+
+
+def _overview(session, actor):
+    """What the indicator shows: the months' states, whether the token was refused, whether an
+    address is configured (the sync's own reads, for the actor's structure)."""
+    from app.sync import settings
+    from app.sync.state import overview
+
+    return overview(session, actor.structure_id), settings.needs_token(session), bool(settings.service_url(session))
+
+
+def _send(store, actor, transport, progress, policy):
+    """The sync of the actor's structure (it opens its own transactions, month by month)."""
+    from app.sync.client import sync_structure
+
+    actor.require("sync_send")
+    return sync_structure(store, actor.structure_id, transport, agent_id=actor.agent_id or None,
+                          progress=progress, policy=policy)
 
 
 class SyncController(QObject):
@@ -36,10 +53,10 @@ class SyncController(QObject):
     finished = Signal(object)  # SyncResult, or the exception
     token_needed = Signal()
 
-    def __init__(self, store, actor, parent=None, transport_factory=None, policy_factory=None,
+    def __init__(self, desk, parent=None, transport_factory=None, policy_factory=None,
                  probe_ms: int = 60_000, probe_max_ms: int = 600_000):
         super().__init__(parent)
-        self.store, self.actor = store, actor
+        self.desk = desk
         self.transport_factory = transport_factory or _default_transport
         self.policy_factory = policy_factory
         self.running = False
@@ -58,16 +75,7 @@ class SyncController(QObject):
 
     def refresh_state(self) -> None:
         """Recompute pending months in the background (e.g. after a save)."""
-        store, sid = self.store, self.actor.structure_id
-
-        def work(_progress):
-            from app.sync import settings
-            from app.sync.state import overview
-
-            with store.read() as session:
-                return overview(session, sid), settings.needs_token(session), bool(settings.service_url(session))
-
-        run_op(self, work, on_done=self._on_overview, on_error=self._on_error)
+        query_op(self, self.desk, _overview, on_done=self._on_overview, on_error=self._on_error)
 
     def _on_overview(self, result) -> None:
         view, needs_token, configured = result
@@ -94,16 +102,12 @@ class SyncController(QObject):
         if self.running:
             return False
         self.running = True
-        store, actor, factory, policy_factory = self.store, self.actor, self.transport_factory, self.policy_factory
+        desk, factory, policy_factory = self.desk, self.transport_factory, self.policy_factory
 
         def work(progress):
-            from app.sync.client import sync_structure
-
-            actor.require("sync_send")
-            transport = factory(store)
+            transport = factory(desk)
             try:
-                return sync_structure(store, actor.structure_id, transport, agent_id=actor.agent_id or None,
-                                      progress=progress, policy=policy_factory() if policy_factory else None)
+                return desk.store_op(_send, transport, progress, policy_factory() if policy_factory else None).value
             finally:
                 transport.close()
 
@@ -141,11 +145,11 @@ class SyncController(QObject):
         if self._probing:
             return
         self._probing = True
-        store, factory = self.store, self.transport_factory
+        desk, factory = self.desk, self.transport_factory
 
         def work(_progress):
             try:
-                transport = factory(store)
+                transport = factory(desk)
             except Exception:  # not configured / no token: not "online" for us
                 return None
             try:
@@ -232,14 +236,16 @@ def install(window) -> None:
     """Status-bar indicator, Outils › Synchroniser (F9), automatic sync when the network is back."""
     from PySide6.QtGui import QAction, QKeySequence
 
-    controller = SyncController(window.store, window.actor, window)
+    controller = SyncController(window.desk, window)
     widget = SyncStatusWidget(controller)
     window.statusBar().addPermanentWidget(widget)
     action = QAction(_("Synchroniser avec le service national"), window)
     action.setShortcut(QKeySequence("F9"))
     action.triggered.connect(controller.sync_now)
     window.menu_tools.addAction(action)
-    window.case_saved.connect(lambda _id: controller.refresh_state())
+    # Months touched by a write (marked on commit, app/core/changes.py): the indicator re-reads
+    # the marked months only, not every month's snapshot.
+    window.ops.executed.connect(lambda changes, _source: controller.refresh_state() if changes.months else None)
     window.sync_controller = controller
     controller.refresh_state()
     controller.start_watching()

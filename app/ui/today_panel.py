@@ -1,4 +1,5 @@
-"""Today's activity at a glance: counts the agent sees all day, refreshed after each save."""
+"""Today's activity at a glance: counts the agent sees all day, refreshed after each save.
+The figures come from `Desk.today()` (app/core/cases.today_activity, counted by app/core/activity)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,14 @@ class TodayPanel(QFrame):
         self.partners.setObjectName("todayPartners")
         layout.addWidget(self.partners)
         self.setAccessibleName(_("Activité du jour"))
+
+    def clear(self) -> None:
+        """Nothing shown (another agent takes the desk; their figures are on their way)."""
+        self.title.setText(_("Aujourd'hui"))
+        for label in self.figures.values():
+            label.setText("—")
+        self.partners.setText("")
+        self.setAccessibleDescription("")
 
     def show_summary(self, s) -> None:
         self.title.setText(_("Aujourd'hui, {day}").format(day=format_date(s.day, "full")))

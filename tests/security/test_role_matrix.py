@@ -60,10 +60,11 @@ def _raw_rows(session, actor, ctx):
 
 
 def _settings_call(store, actor, ctx):
-    from app.ui.settings_dialog import save_structure_settings  # writer with no Qt in it
+    from app.core.structures import save_structure_settings
 
-    return save_structure_settings(store, actor, matricule="100001", name="France services de Testville",
-                                   new_stops=[], removed_stop_ids=[], service_url="")
+    with store.write() as session:
+        return save_structure_settings(session, actor, matricule="100001", name="France services de Testville",
+                                       new_stops=[], removed_stop_ids=[], service_url="")
 
 
 def _first_moment() -> str:

@@ -14,6 +14,7 @@ from app.models.errors import PermissionDenied
 from app.ui.agents_dialog import AgentsDialog
 from app.ui.journal_view import JournalDialog
 from tests.ui.helpers import focusable_widgets_without_name
+from tests.desks import desk_for
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +38,7 @@ def test_journal_view_lists_filters_verifies_and_exports_with_escaping(qtbot, st
     with store.write() as session:
         journal.record(session, site["agent"], "usager_viewed", "usager:abc")
         journal.record(session, sup, "login", "=cmd|' /C calc'!A0")
-    dialog = JournalDialog(store, sup)
+    dialog = JournalDialog(desk_for(store, sup))
     qtbot.addWidget(dialog)
     dialog.show()
     assert focusable_widgets_without_name(dialog) == []
@@ -45,20 +46,24 @@ def test_journal_view_lists_filters_verifies_and_exports_with_escaping(qtbot, st
     dialog.agent_combo.setCurrentIndex(dialog.agent_combo.findData(site["agent"].agent_id))
     dialog.reload()
     assert dialog.table.rowCount() == 1 and dialog.table.item(0, 3).text() == "Fiche usager consultée"
-    assert dialog.verify() and "intacte" in dialog.status.text()
+    with qtbot.waitSignal(dialog.verified, timeout=10000) as checked:  # off the UI thread
+        dialog.verify()
+    assert checked.args == [True] and "intacte" in dialog.status.text()
     dialog.agent_combo.setCurrentIndex(0)
-    path = dialog.export(str(tmp_path / "journal.csv"))
+    with qtbot.waitSignal(dialog.exported, timeout=10000) as written:
+        dialog.export(str(tmp_path / "journal.csv"))
+    path = written.args[0]
     rows = list(csv.reader(open(path, encoding="utf-8-sig"), delimiter=";"))
     assert any(r[4] == "'=cmd|' /C calc'!A0" for r in rows[1:-1])
 
 
 def test_journal_view_refuses_agents(qtbot, store, site):
     with pytest.raises(PermissionDenied):
-        JournalDialog(store, site["agent"])
+        JournalDialog(desk_for(store, site["agent"]))
 
 
 def test_agents_dialog_creates_an_agent_and_shows_policy_errors_next_to_the_field(qtbot, store, site, admin):
-    dialog = AgentsDialog(store, admin)
+    dialog = AgentsDialog(desk_for(store, admin))
     qtbot.addWidget(dialog)
     dialog.show()
     assert focusable_widgets_without_name(dialog) == []
@@ -111,7 +116,7 @@ def test_agents_dialog_asks_a_password_when_editing_an_agent_who_has_none(qtbot,
 
 def test_agents_dialog_is_for_administrators_only(qtbot, store, site):
     with pytest.raises(PermissionDenied):
-        AgentsDialog(store, site["supervisor"])
+        AgentsDialog(desk_for(store, site["supervisor"]))
 
 
 def _id(store, login):

@@ -9,11 +9,14 @@ def _isolated_prefs(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def window(qtbot, store, actor):
+def window(qtbot, desk):
     from app.ui.main_window import MainWindow
+    from tests.ui.helpers import wait_refreshed
 
-    w = MainWindow(store, actor)
+    w = MainWindow(desk)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
+    wait_refreshed(qtbot, w)
     return w
+

@@ -44,3 +44,14 @@ def focusable_widgets_without_name(root: QWidget) -> list[str]:
         if not name:
             missing.append(f"{type(w).__name__} {w.objectName()!r}")
     return missing
+
+
+def wait_refreshed(qtbot, window, timeout: int = 5000) -> None:
+    """Until the lists and the Today panel show the store (they load off the UI thread)."""
+    qtbot.waitUntil(lambda: not window.loading, timeout=timeout)
+
+
+def refresh(qtbot, window, timeout: int = 5000) -> None:
+    """What F5 does, then wait for the answers (for tests that wrote to the store directly)."""
+    with qtbot.waitSignal(window.refreshed, timeout=timeout):
+        window.refresh()

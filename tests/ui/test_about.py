@@ -59,10 +59,10 @@ def test_log_folder_button_creates_and_opens_the_folder(qtbot, store, tmp_path, 
     assert (tmp_path / "journaux").is_dir()
 
 
-def test_install_adds_the_entry_to_the_help_menu(qtbot, store):
+def test_install_adds_the_entry_to_the_help_menu(qtbot, desk):
     window = QMainWindow()
     qtbot.addWidget(window)
-    window.store = store
+    window.desk = desk
     window.menu_help = QMenu("Aide", window)
     about.install(window)
     assert [a.text() for a in window.menu_help.actions()] == ["À &propos de Guichet"]

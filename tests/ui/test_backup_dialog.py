@@ -13,6 +13,7 @@ from app.store.engine import open_store
 from tests.ui.helpers import focusable_widgets_without_name
 
 from tests.ui.shots import SHOTS_DIR as SHOTS  # noqa: E402
+from tests.desks import desk_for
 
 
 def _shot(widget, name):
@@ -29,7 +30,7 @@ def test_backup_dialog_lists_backs_up_and_restricts_restore(qtbot, store, site):
 
     backups.create_backup(store, now=datetime(2026, 3, 2, 8, 45))
     backups.create_backup(store, now=datetime(2026, 3, 2, 17, 30))
-    agent_view = BackupDialog(store, site["agent"])
+    agent_view = BackupDialog(desk_for(store, site["agent"]))
     qtbot.addWidget(agent_view)
     agent_view.show()
     assert agent_view.table.rowCount() == 2
@@ -42,7 +43,7 @@ def test_backup_dialog_lists_backs_up_and_restricts_restore(qtbot, store, site):
     assert agent_view.items[0].created.date() == datetime.now().date()
     assert agent_view.table.rowCount() == 2  # thinning: the 8:45 backup of 2 March gave way
 
-    sup_view = BackupDialog(store, site["supervisor"])
+    sup_view = BackupDialog(desk_for(store, site["supervisor"]))
     qtbot.addWidget(sup_view)
     sup_view.show()
     assert sup_view.restore_button.isVisible() and sup_view.drill_button.isEnabled()
@@ -61,7 +62,7 @@ def test_restore_from_dialog_swaps_file_and_reports(qtbot, store, site, monkeypa
         create_usager(session, site["agent"], UsagerInput(first_name="Apres", last_name="Sauvegarde"))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
     seen = []
-    dialog = BackupDialog(store, site["supervisor"], on_restored=seen.append)
+    dialog = BackupDialog(desk_for(store, site["supervisor"]), on_restored=seen.append)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.table.selectRow([i.path for i in dialog.items].index(first.path))
@@ -145,16 +146,18 @@ def test_recovery_code_dialog_requires_confirmation(qtbot):
     _shot(dialog, "recovery_code.png")
 
 
-def test_install_adds_menu_action_and_automatic_backups(qtbot, store, actor, monkeypatch):
+def test_install_adds_menu_action_and_automatic_backups(qtbot, store, desk, monkeypatch):
     from app.ui.main_window import MainWindow
 
     monkeypatch.setenv("GUICHET_AUTO_BACKUP", "1")
-    window = MainWindow(store, actor)  # installs every feature, this one included
+    window = MainWindow(desk)  # installs every feature, this one included
     qtbot.addWidget(window)
     window.show()
     assert window.action_backups in window.menu_file.actions()
     qtbot.waitUntil(lambda: bool(backups.list_backups(store.path)), timeout=10000)  # at start-up
     for info in backups.list_backups(store.path):
         info.path.unlink()
-    window.close()  # at close (none left, so one is due)
+    window.close()  # at close (none left, so one is due): made off the UI thread, the window waits for it
+    assert window.isVisible()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10000)
     assert len(backups.list_backups(store.path)) == 1

@@ -13,6 +13,7 @@ from app.ui.official_site_dialog import OfficialSiteDialog
 from tests.ui.helpers import focusable_widgets_without_name
 
 from tests.ui.shots import SHOTS_DIR as SCREENSHOTS  # noqa: E402
+from tests.desks import desk_for
 
 
 def test_site_officiel_refuses_a_lookalike_and_names_the_official_site(qtbot):
@@ -50,7 +51,7 @@ def _write_bundle(tmp_path, version, spoil=False):
 
 
 def test_a_supervisor_imports_a_catalogue_after_validation(qtbot, store, site, tmp_path):
-    dialog = ChecklistCatalogueDialog(store, site["supervisor"])
+    dialog = ChecklistCatalogueDialog(desk_for(store, site["supervisor"]))
     qtbot.addWidget(dialog)
     dialog.show()
     assert "2026.1" in dialog.version.text() and dialog.moments.count() == 10
@@ -67,7 +68,7 @@ def test_a_supervisor_imports_a_catalogue_after_validation(qtbot, store, site, t
 
 
 def test_an_agent_sees_the_version_but_cannot_import(qtbot, store, actor):
-    dialog = ChecklistCatalogueDialog(store, actor)
+    dialog = ChecklistCatalogueDialog(desk_for(store, actor))
     qtbot.addWidget(dialog)
     assert not dialog.import_button.isEnabled()
     assert "superviseur" in dialog.message.text()

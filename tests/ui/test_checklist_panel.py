@@ -17,19 +17,19 @@ from app.core.accompaniments import AccompanimentInput, ProcedureLine, open_acco
 from app.core.usagers import UsagerInput
 from app.models.month import Month
 from app.ui.checklist_panel import StartMomentDialog
-from tests.ui.helpers import focusable_widgets_without_name, on_modal
+from tests.ui.helpers import focusable_widgets_without_name, on_modal, refresh, wait_refreshed
 
 from tests.ui.shots import SHOTS_DIR as SCREENSHOTS  # noqa: E402
 
 
 @pytest.fixture
-def case_in_list(window, store, actor):
+def case_in_list(qtbot, window, store, actor):
     with store.write() as session:
         acc = open_accompaniment(session, actor, AccompanimentInput(
             procedures=[ProcedureLine("MAIRIE", "MAIRIE-DECLARATION-DECES")], status="ouvert",
             occurred_at=datetime.now() - timedelta(minutes=30),
             new_usager=UsagerInput(first_name="Jeanne", last_name="Martin")))
-    window.refresh()
+    refresh(qtbot, window)
     window.tabs.setCurrentWidget(window.case_view)
     window.case_view.selectRow(0)
     assert window.current_case_id() == acc.id
@@ -85,6 +85,7 @@ def test_je_perds_un_proche_from_a_case_to_the_printed_handout(qtbot, window, st
     qtbot.mouseClick(panel.buttons["sans_objet"], Qt.LeftButton)
     assert _counted_this_month(store) == before + 1
     assert "2/21 étapes faites" in panel.heading.text()
+    wait_refreshed(qtbot, window)  # the panel's writes refreshed the lists (OpsHub.executed)
     window.tabs.setCurrentWidget(window.case_view)
     window.case_view.selectRow(window.case_model.rowCount() - 1)
     progress_col = window.case_model.columnCount() - 1

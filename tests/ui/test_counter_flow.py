@@ -12,7 +12,7 @@ from app.core.accompaniments import AccompanimentInput, ProcedureLine
 from app.models.tables import Accompaniment
 from app.ui.accompaniment_form import AccompanimentForm
 from app.ui.case_detail import CaseDetailDialog
-from tests.ui.helpers import focusable_widgets_without_name, on_modal
+from tests.ui.helpers import focusable_widgets_without_name, on_modal, refresh, wait_refreshed
 
 
 def test_simple_information_request_logged_by_keyboard_in_four_keystroke_groups(qtbot, window, store):
@@ -40,6 +40,7 @@ def test_simple_information_request_logged_by_keyboard_in_four_keystroke_groups(
     assert lines[0].procedure_code == "ANTS-CG-CHANGEMENT-TITULAIRE"
     assert saved.status == "clos"
     assert len(groups) <= 8 and elapsed < 30
+    wait_refreshed(qtbot, window)  # the save refreshed the lists (OpsHub.executed), off the UI thread
     assert window.case_model.rowCount() == 1
     assert "1" in window.today_panel.figures["total"].text()
 
@@ -81,7 +82,7 @@ def _log(store, actor, **kw):
 def test_find_by_search_change_status_and_see_it_in_follow_ups(qtbot, window, store, actor):
     _log(store, actor)
     target = _log(store, actor, note="attestation employeur manquante", follow_up_on=date.today())
-    window.refresh()
+    refresh(qtbot, window)
     assert window.tabs.tabText(1).endswith("(1)")
 
     qtbot.keyClick(window, Qt.Key_F, Qt.ControlModifier)
@@ -109,20 +110,23 @@ def test_find_by_search_change_status_and_see_it_in_follow_ups(qtbot, window, st
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
     qtbot.keyClick(window.case_view, Qt.Key_L, Qt.ControlModifier)
     assert window.tabs.currentWidget() is window.followup_view
+    wait_refreshed(qtbot, window)
     assert window.followup_model.rowCount() == 1
     assert window.followup_model.row_at(0).id == target
 
 
-def test_case_list_is_lazy(qtbot, store, actor):
+def test_case_list_is_lazy(qtbot, store, actor, desk):
     from app.ui.case_model import PAGE, CaseTableModel
     from app.core.cases import CaseFilter
 
     for _ in range(PAGE + 5):
         _log(store, actor)
-    model = CaseTableModel(store, actor, CaseFilter())
-    model.reload()
+    model = CaseTableModel(desk, CaseFilter())
+    with qtbot.waitSignal(model.loaded):
+        model.reload()
     assert model.rowCount() == PAGE and model.canFetchMore()
-    model.fetchMore()
+    with qtbot.waitSignal(model.loaded):
+        model.fetchMore()
     assert model.rowCount() == PAGE + 5 and not model.canFetchMore()
 
 
@@ -133,28 +137,28 @@ def test_overdue_follow_up_is_said_in_words_not_only_colour(qtbot, window, store
         acc.open_accompaniment(s, actor, AccompanimentInput(
             [ProcedureLine("CAF", "CAF-RSA")], occurred_at=datetime.now() - timedelta(days=5),
             follow_up_on=date.today() - timedelta(days=2)))
-    window.refresh()
+    refresh(qtbot, window)
     text = window.followup_model.index(0, 5).data()
     assert "en retard" in text and "⚠" in text
 
 
-def test_every_focusable_control_has_an_accessible_name(qtbot, window, store, actor):
+def test_every_focusable_control_has_an_accessible_name(qtbot, window, store, actor, desk):
     assert focusable_widgets_without_name(window) == []
-    form = AccompanimentForm(store, actor, parent=window)
+    form = AccompanimentForm(desk, parent=window)
     qtbot.addWidget(form)
     form.show()
     form.new_usager_box.setChecked(True)
     form.follow_check.setChecked(True)
     assert focusable_widgets_without_name(form) == []
     case_id = _log(store, actor)
-    detail = CaseDetailDialog(store, actor, case_id, parent=window)
+    detail = CaseDetailDialog(desk, case_id, parent=window)
     qtbot.addWidget(detail)
     detail.show()
     assert focusable_widgets_without_name(detail) == []
 
 
-def test_tab_order_follows_the_visual_order_of_the_form(qtbot, window, store, actor):
-    form = AccompanimentForm(store, actor, parent=window)
+def test_tab_order_follows_the_visual_order_of_the_form(qtbot, window, desk):
+    form = AccompanimentForm(desk, parent=window)
     qtbot.addWidget(form)
     form.show()
     qtbot.waitExposed(form)

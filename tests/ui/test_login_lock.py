@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QLabel, 
 
 from app.core import auth
 from app.ui.login import LoginDialog, login_flow
-from tests.ui.helpers import focusable_widgets_without_name, on_modal
+from tests.desks import desk_for
+from tests.ui.helpers import focusable_widgets_without_name, on_modal, refresh, wait_refreshed
 
 PASSWORDS = {"marie": "Tournesol-Bleu-2026", "paul": "Girafe-Verte-2031", "lea": "Horloge-Rouge-1999"}
 CANARY = "Zzcanaryzz"
@@ -44,10 +45,11 @@ def guarded(qtbot, store, passwords):
     from app.ui import lock
     from app.ui.main_window import MainWindow
 
-    window = MainWindow(store, passwords["agent"])
+    window = MainWindow(desk_for(store, passwords["agent"], PASSWORDS["marie"]))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    wait_refreshed(qtbot, window)
     clock = FakeClock()
     guard = lock.install(window, clock=clock)
     return window, guard, clock
@@ -180,9 +182,10 @@ def test_changer_d_agent_leaves_nothing_of_the_previous_agent_on_screen(qtbot, s
         open_accompaniment(session, window.actor, AccompanimentInput(
             [ProcedureLine("CAF")], thematique="social_sante", occurred_at=datetime.now().replace(microsecond=0),
             new_usager=UsagerInput(first_name="Ana", last_name=CANARY)))
-    window.refresh()
+    refresh(qtbot, window)
     window.search_edit.setText(CANARY)
-    window.apply_search()
+    with qtbot.waitSignal(window.case_model.loaded):
+        window.apply_search()
     draft = QDialog(window)
     field = QLineEdit(CANARY, draft)
     field.setAccessibleName("brouillon")
@@ -198,8 +201,10 @@ def test_changer_d_agent_leaves_nothing_of_the_previous_agent_on_screen(qtbot, s
     guard.change_agent()
     assert state["error"] is None
     assert window.actor.display_name == "Léa Bus"
-    assert not any(CANARY.upper() in t.upper() for t in _visible_texts())
+    assert not any(CANARY.upper() in t.upper() for t in _visible_texts())  # emptied at once
     assert window.search_edit.text() == ""
+    wait_refreshed(qtbot, window)  # and the bus agent's own lists, once loaded, do not show it either
+    assert not any(CANARY.upper() in t.upper() for t in _visible_texts())
 
 
 def test_ctrl_shift_l_is_the_switch_shortcut_and_menu_entries_exist(guarded):
@@ -215,7 +220,7 @@ def test_the_timeout_comes_from_the_store_setting(qtbot, store, passwords):
 
     with store.write() as session:
         set_setting(session, auth.AUTOLOCK_KEY, "2")
-    window = MainWindow(store, passwords["agent"])
+    window = MainWindow(desk_for(store, passwords["agent"], PASSWORDS["marie"]))
     qtbot.addWidget(window)
     clock = FakeClock()
     guard = lock.install(window, clock=clock)

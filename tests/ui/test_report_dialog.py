@@ -13,12 +13,13 @@ from PySide6.QtWidgets import QWidget
 
 from app.ui.report_dialog import ReportDialog
 from tests.reports.conftest import october  # noqa: F401  (fixture)
+from tests.desks import desk_for
 
 TODAY = date(2026, 11, 23)
 
 
 def _dialog(qtbot, store, actor, tmp_path):
-    d = ReportDialog(store, actor, today=TODAY)
+    d = ReportDialog(desk_for(store, actor), today=TODAY)
     qtbot.addWidget(d)
     d.folder.setText(str(tmp_path / "rapports"))
     opened = []

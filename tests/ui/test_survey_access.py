@@ -32,9 +32,9 @@ def focusable_without_name(root: QWidget) -> list[str]:
     return missing
 
 
-def test_every_control_has_an_accessible_name(qtbot, store, actor):
-    survey = SurveyScreen(store, actor, SurveyInput(structure_id=actor.structure_id))
-    paper = PaperEntryDialog(store, actor)
+def test_every_control_has_an_accessible_name(qtbot, store, actor, desk):
+    survey = SurveyScreen(desk, SurveyInput(structure_id=actor.structure_id))
+    paper = PaperEntryDialog(desk)
     for w in (survey, paper):
         qtbot.addWidget(w)
         assert focusable_without_name(w) == []
@@ -50,8 +50,8 @@ def test_both_themes_meet_the_contrast_ratios():
     assert contrast(THEMES["high"]["text"], THEMES["high"]["window"]) >= 7
 
 
-def test_high_contrast_toggle_and_system_preference(qtbot, store, actor):
-    survey = SurveyScreen(store, actor, SurveyInput(structure_id=actor.structure_id))
+def test_high_contrast_toggle_and_system_preference(qtbot, store, actor, desk):
+    survey = SurveyScreen(desk, SurveyInput(structure_id=actor.structure_id))
     qtbot.addWidget(survey)
     assert survey.theme == "normal"  # offscreen platform reports no preference
     toggle = survey._contrast_buttons[0]
@@ -65,10 +65,10 @@ def test_high_contrast_toggle_and_system_preference(qtbot, store, actor):
     assert survey.theme == "high"
 
 
-def test_text_follows_the_application_font(qtbot, store, actor):
+def test_text_follows_the_application_font(qtbot, store, actor, desk):
     app = QApplication.instance()
     original = app.font()
-    survey = SurveyScreen(store, actor, SurveyInput(structure_id=actor.structure_id))
+    survey = SurveyScreen(desk, SurveyInput(structure_id=actor.structure_id))
     qtbot.addWidget(survey)
     question = survey.question_pages[0].findChildren(type(survey.password_error))[1]
     before = question.font().pointSizeF()

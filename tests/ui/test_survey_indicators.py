@@ -9,10 +9,11 @@ from PySide6.QtCore import QDate
 from app.ui.survey_indicators import PARTS, IndicatorsView
 from tests.surveys.factories import answer, visit
 from tests.ui.test_survey_access import contrast
+from tests.desks import desk_for
 
 
 def test_empty_period_says_pas_de_reponse(qtbot, store, actor):
-    view = IndicatorsView(store, actor, today=date(2026, 10, 20))
+    view = IndicatorsView(desk_for(store, actor), today=date(2026, 10, 20))
     qtbot.addWidget(view)
     assert "pas de réponse" in view.summary.text()
     assert view.dims.item(0, 2).text() == "pas de réponse"
@@ -29,7 +30,7 @@ def test_figures_follow_the_filters(qtbot, store, site, actor):
     answer(store, actor, globale=5, aboutie=True)
     answer(store, actor, globale=4)
     answer(store, actor, globale=1, canal="telephone", partner="CPAM")
-    view = IndicatorsView(store, actor, today=date(2026, 10, 20))
+    view = IndicatorsView(desk_for(store, actor), today=date(2026, 10, 20))
     qtbot.addWidget(view)
     assert view.result.responses == 3 and view.result.accompaniments == 5
     assert view.dims.item(0, 1).text() == "3"

@@ -11,10 +11,11 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from sqlalchemy import inspect
 from sqlmodel import select
 
-from app.core.accompaniments import AccompanimentInput, ProcedureLine, change_status, open_accompaniment
+from app.core.accompaniments import AccompanimentInput, ProcedureLine, open_accompaniment
 from app.core.surveys import SurveyInput, indicators
 from app.models.surveys import SurveyResponse
 from app.ui import survey_launch
+from app.ui.accompaniment_form import COUNTER
 from app.ui.survey_launch import start_usager_mode
 from app.ui.survey_mode import SurveyScreen
 
@@ -58,9 +59,7 @@ def key(qtbot, survey, text_or_key, modifier=Qt.NoModifier):
 def test_closing_a_case_offers_the_survey_answered_by_keyboard_only(qtbot, installed, store, actor):
     window = installed
     case_id = open_case(store, actor)
-    with store.write() as s:
-        change_status(s, actor, case_id, "clos", follow_up_on=None)
-    window.case_saved.emit(case_id)  # what the case dialog does after saving
+    window.desk.change_status(case_id, "clos", None, source=COUNTER)  # what the case dialog does
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "surveyOffer") is not None
                     and window.findChild(QMessageBox, "surveyOffer").isVisible())
     box = window.findChild(QMessageBox, "surveyOffer")
@@ -104,7 +103,7 @@ def test_closing_a_case_offers_the_survey_answered_by_keyboard_only(qtbot, insta
     assert all(a.isEnabled() for a in (window.act_new, window.act_quit))
 
 
-def test_usager_mode_cannot_reach_agent_screens(qtbot, installed, store, actor):
+def test_usager_mode_cannot_reach_agent_screens(qtbot, installed, store, actor, desk):
     window = installed
     fired = []
     probe = QAction("probe", window)  # an agent action reachable from any window of the app
@@ -113,7 +112,7 @@ def test_usager_mode_cannot_reach_agent_screens(qtbot, installed, store, actor):
     probe.triggered.connect(lambda: fired.append("probe"))
     window.addAction(probe)
     window.act_new.triggered.connect(lambda: fired.append("new"))
-    survey = start_usager_mode(store, actor, SurveyInput(structure_id=actor.structure_id), agent_window=window)
+    survey = start_usager_mode(desk, SurveyInput(structure_id=actor.structure_id), agent_window=window)
     qtbot.addWidget(survey)
     qtbot.waitUntil(survey.isVisible)
     survey.activateWindow()
@@ -147,7 +146,7 @@ def test_usager_mode_cannot_reach_agent_screens(qtbot, installed, store, actor):
     assert fired == ["probe"]
 
 
-def test_leaving_needs_the_agent_password_once_there_is_one(qtbot, installed, store, actor, monkeypatch):
+def test_leaving_needs_the_agent_password_once_there_is_one(qtbot, installed, store, actor, monkeypatch, desk):
     from argon2 import profiles
 
     from app.core import auth
@@ -156,7 +155,7 @@ def test_leaving_needs_the_agent_password_once_there_is_one(qtbot, installed, st
     with store.write() as s:
         auth.set_password(s, actor.agent_id, "Correct-Horse-42!")
     window = installed
-    survey = start_usager_mode(store, actor, SurveyInput(structure_id=actor.structure_id), agent_window=window)
+    survey = start_usager_mode(desk, SurveyInput(structure_id=actor.structure_id), agent_window=window)
     qtbot.addWidget(survey)
     key(qtbot, survey, Qt.Key_Q, Qt.ControlModifier | Qt.AltModifier | Qt.ShiftModifier)
     assert survey.stack.currentWidget() is survey.unlock_page
@@ -172,7 +171,7 @@ def test_leaving_needs_the_agent_password_once_there_is_one(qtbot, installed, st
 
 
 def test_an_agent_without_a_password_cannot_leave_once_another_agent_has_one(qtbot, installed, store, site,
-                                                                              actor, monkeypatch):
+                                                                              actor, desk, monkeypatch):
     """Issue 12, finding 1: leaving usager mode used to need no password for an agent who had none."""
     from argon2 import profiles
 
@@ -182,7 +181,7 @@ def test_an_agent_without_a_password_cannot_leave_once_another_agent_has_one(qtb
     with store.write() as s:
         auth.set_password(s, site["supervisor"].agent_id, "Correct-Horse-42!")
     window = installed
-    survey = start_usager_mode(store, actor, SurveyInput(structure_id=actor.structure_id), agent_window=window)
+    survey = start_usager_mode(desk, SurveyInput(structure_id=actor.structure_id), agent_window=window)
     qtbot.addWidget(survey)
     key(qtbot, survey, Qt.Key_Q, Qt.ControlModifier | Qt.AltModifier | Qt.ShiftModifier)
     assert survey.stack.currentWidget() is survey.unlock_page
@@ -195,8 +194,8 @@ def test_an_agent_without_a_password_cannot_leave_once_another_agent_has_one(qtb
     qtbot.waitUntil(window.isVisible)
 
 
-def test_idle_usager_gets_thanks_then_the_welcome_screen(qtbot, store, actor):
-    survey = SurveyScreen(store, actor, SurveyInput(structure_id=actor.structure_id, partner_code="CAF"),
+def test_idle_usager_gets_thanks_then_the_welcome_screen(qtbot, store, actor, desk):
+    survey = SurveyScreen(desk, SurveyInput(structure_id=actor.structure_id, partner_code="CAF"),
                           idle_s=0.3, thanks_s=0.3)
     qtbot.addWidget(survey)
     survey.show()
@@ -212,8 +211,8 @@ def test_idle_usager_gets_thanks_then_the_welcome_screen(qtbot, store, actor):
     assert survey.current_index() == 0
 
 
-def test_mouse_and_touch_sized_buttons_answer_too(qtbot, store, actor):
-    survey = SurveyScreen(store, actor, SurveyInput(structure_id=actor.structure_id))
+def test_mouse_and_touch_sized_buttons_answer_too(qtbot, store, actor, desk):
+    survey = SurveyScreen(desk, SurveyInput(structure_id=actor.structure_id))
     qtbot.addWidget(survey)
     survey.resize(1600, 900)
     survey.show()

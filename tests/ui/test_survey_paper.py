@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from app.models.surveys import SurveyResponse
 from app.ui.survey_paper import PaperEntryDialog, parse_date
+from tests.desks import desk_for
 
 TODAY = date(2026, 11, 23)
 
@@ -45,7 +46,7 @@ def start_at(dialog, row, col):
 
 
 def test_a_batch_typed_with_the_keyboard_is_saved_in_one_go(qtbot, store, actor):
-    dialog = PaperEntryDialog(store, actor, today=TODAY)
+    dialog = PaperEntryDialog(desk_for(store, actor), today=TODAY)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.activateWindow()
@@ -67,7 +68,7 @@ def test_a_batch_typed_with_the_keyboard_is_saved_in_one_go(qtbot, store, actor)
 
 
 def test_a_bad_row_is_reported_next_to_it_and_nothing_is_saved(qtbot, store, actor):
-    dialog = PaperEntryDialog(store, actor, today=TODAY)
+    dialog = PaperEntryDialog(desk_for(store, actor), today=TODAY)
     qtbot.addWidget(dialog)
     dialog.show()
     start_at(dialog, 0, 3)

@@ -17,6 +17,7 @@ from app.ui.sync_dialogs import CloseMonthDialog, JournalDialog, PreflightDialog
 from tests.sync.helpers import add_activity, months_back
 
 from tests.ui.shots import SHOTS_DIR as SHOTS  # noqa: E402
+from tests.desks import desk_for
 TOKEN = "jeton-de-test-ui"
 
 
@@ -30,7 +31,7 @@ def data(store, site):
 
 
 def test_preflight_shows_each_month_and_its_lines_before_sending(qtbot, store, site, data):
-    dialog = PreflightDialog(store, site["agent"])
+    dialog = PreflightDialog(desk_for(store, site["agent"]))
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.months.rowCount() == 3
@@ -48,7 +49,7 @@ def test_preflight_shows_each_month_and_its_lines_before_sending(qtbot, store, s
 
 def test_supervisor_closes_a_month_then_a_correction_needs_a_reason(qtbot, store, site, data):
     sup, month = site["supervisor"], data[0]
-    dialog = CloseMonthDialog(store, sup, month)
+    dialog = CloseMonthDialog(desk_for(store, sup), month)
     qtbot.addWidget(dialog)
     dialog.save()
     with store.read() as session:
@@ -58,7 +59,7 @@ def test_supervisor_closes_a_month_then_a_correction_needs_a_reason(qtbot, store
         add_activity(session, site["agent"], month, 1, random.Random(99))
     with store.read() as session:
         assert month_state(session, sup.structure_id, month).needs_correction
-    dialog = CloseMonthDialog(store, sup, month)
+    dialog = CloseMonthDialog(desk_for(store, sup), month)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.save()  # no reason: refused, message next to the field
@@ -85,7 +86,7 @@ def test_journal_view_lists_every_attempt_for_supervisors_only(qtbot, tmp_path, 
     finally:
         transport.close()
         server.stop()
-    dialog = JournalDialog(store, site["supervisor"])
+    dialog = JournalDialog(desk_for(store, site["supervisor"]))
     qtbot.addWidget(dialog)
     dialog.show()
     texts = [[dialog.table.item(r, c).text() for c in range(dialog.table.columnCount())]
@@ -95,11 +96,11 @@ def test_journal_view_lists_every_attempt_for_supervisors_only(qtbot, tmp_path, 
     assert any(row[5] == "503" for row in texts)
     dialog.grab().save(str(SHOTS / "sync_journal.png"))
     with pytest.raises(PermissionDenied):
-        JournalDialog(store, site["agent"])
+        JournalDialog(desk_for(store, site["agent"]))
 
 
 def test_service_dialog_says_clearly_there_is_no_secure_keyring(qtbot, store, site, no_keyring):
-    dialog = ServiceDialog(store, site["supervisor"])
+    dialog = ServiceDialog(desk_for(store, site["supervisor"]))
     qtbot.addWidget(dialog)
     dialog.show()
     assert not dialog.token.isEnabled()
@@ -111,7 +112,7 @@ def test_service_dialog_says_clearly_there_is_no_secure_keyring(qtbot, store, si
 
 
 def test_service_dialog_stores_the_token_in_the_keyring_only(qtbot, store, site, secure_keyring):
-    dialog = ServiceDialog(store, site["supervisor"])
+    dialog = ServiceDialog(desk_for(store, site["supervisor"]))
     qtbot.addWidget(dialog)
     dialog.url.setText("https://activite.example.gouv.fr/api")
     dialog.token.setText("un-jeton-secret-42")

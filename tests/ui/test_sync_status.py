@@ -18,6 +18,7 @@ from tests.sync.helpers import add_activity, months_back
 
 TOKEN = "jeton-de-test-ui"
 from tests.ui.shots import SHOTS_DIR as SHOTS  # noqa: E402
+from tests.desks import desk_for
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def setup(qtbot, store, site, server):
             add_activity(session, site["agent"], m, 3, random.Random(m.month))
         set_setting(session, URL_KEY, server.url)
     net = Network(server)
-    controller = SyncController(store, site["agent"], transport_factory=net, probe_ms=50, probe_max_ms=200,
+    controller = SyncController(desk_for(store, site["agent"]), transport_factory=net, probe_ms=50, probe_max_ms=200,
                                 policy_factory=lambda: RetryPolicy(sleep=lambda s: None, rng=random.Random(1)))
     widget = SyncStatusWidget(controller)
     qtbot.addWidget(widget)
@@ -112,7 +113,7 @@ def test_indicator_shows_error_when_the_server_refuses_a_month(qtbot, setup, ser
 
 
 def test_indicator_without_configuration_says_so(qtbot, store, site):
-    controller = SyncController(store, site["agent"])
+    controller = SyncController(desk_for(store, site["agent"]))
     widget = SyncStatusWidget(controller)
     qtbot.addWidget(widget)
     controller.refresh_state()
@@ -125,7 +126,7 @@ def test_indicator_without_configuration_says_so(qtbot, store, site):
 def test_main_window_gets_the_indicator_and_sync_actions(qtbot, store, site):
     from app.ui.main_window import MainWindow
 
-    w = MainWindow(store, site["supervisor"])
+    w = MainWindow(desk_for(store, site["supervisor"]))
     qtbot.addWidget(w)
     w.show()
     controller = w.sync_controller

@@ -6,10 +6,12 @@ import pytest
 
 from app.core import structures
 from app.core.context import Actor
+from app.core.structures import save_structure_settings
 from app.models.enums import Role
 from app.models.errors import PermissionDenied
 from app.sync.settings import TOKEN_NAME, URL_KEY
-from app.ui.settings_dialog import SettingsDialog, save_structure_settings
+from app.ui.settings_dialog import SettingsDialog
+from tests.desks import desk_for
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +36,7 @@ def bus_admin(store, site):
 
 
 def dialog_for(qtbot, store, actor):
-    dialog = SettingsDialog(store, actor)
+    dialog = SettingsDialog(desk_for(store, actor))
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
@@ -138,5 +140,6 @@ def test_an_agent_sees_but_cannot_change(qtbot, store, site, no_keyring):
     assert dialog.matricule.isReadOnly()
     assert dialog.agents_table.isHidden()
     with pytest.raises(PermissionDenied):
-        save_structure_settings(store, agent, matricule="100001", name="X", new_stops=[], removed_stop_ids=[],
-                                service_url="")
+        with store.write() as session:
+            save_structure_settings(session, agent, matricule="100001", name="X", new_stops=[], removed_stop_ids=[],
+                                    service_url="")
