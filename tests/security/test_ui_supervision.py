@@ -25,11 +25,15 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setattr(auth, "HASH_PARAMETERS", profiles.CHEAPEST)
 
 
+ADMIN_PW = "Grand-Chef-Gouverne-2026"
+
+
 @pytest.fixture
 def admin(store, site):
+    """The administrator, with the password the set-up wizard gave them (log in with ADMIN_PW)."""
     with store.write() as session:
         agent = create_agent(session, site["fixed"].id, "admin", "Ada Admin", Role.ADMINISTRATEUR)
-        auth.set_password(session, agent.id, "Grand-Chef-Gouverne-2026")  # as the set-up wizard does
+        auth.set_password(session, agent.id, ADMIN_PW)  # as the set-up wizard does
     return Actor(agent.id, site["fixed"].id, Role.ADMINISTRATEUR, "Ada Admin")
 
 
@@ -63,7 +67,7 @@ def test_journal_view_refuses_agents(qtbot, store, site):
 
 
 def test_agents_dialog_creates_an_agent_and_shows_policy_errors_next_to_the_field(qtbot, store, site, admin):
-    dialog = AgentsDialog(desk_for(store, admin))
+    dialog = AgentsDialog(desk_for(store, admin, ADMIN_PW))
     qtbot.addWidget(dialog)
     dialog.show()
     assert focusable_widgets_without_name(dialog) == []
@@ -86,7 +90,7 @@ def test_agents_dialog_creates_an_agent_and_shows_policy_errors_next_to_the_fiel
 
 def test_agents_dialog_refuses_a_new_agent_without_a_password_next_to_the_field(qtbot, store, site, admin):
     """Issue 12, finding 1: the dialog used to create a supervisor with a blank password."""
-    dialog = AgentsDialog(store, admin)
+    dialog = AgentsDialog(desk_for(store, admin, ADMIN_PW))
     qtbot.addWidget(dialog)
     dialog.show()
     before = dialog.table.rowCount()
@@ -101,7 +105,7 @@ def test_agents_dialog_refuses_a_new_agent_without_a_password_next_to_the_field(
 
 
 def test_agents_dialog_asks_a_password_when_editing_an_agent_who_has_none(qtbot, store, site, admin):
-    dialog = AgentsDialog(store, admin)
+    dialog = AgentsDialog(desk_for(store, admin, ADMIN_PW))
     qtbot.addWidget(dialog)
     dialog.show()
     row = next(r for r, a in enumerate(dialog.agents) if a.login == "paul")
