@@ -14,13 +14,17 @@ from app.core.usagers import UsagerInput, create_usager
 from app.models.security import journal_guard_ddl_v2
 from app.store import backups
 from app.store.engine import raw_connect
+from tests.desks import desk_for
 
 
 def _start(monkeypatch, qtbot, store, actor):
     import app.ui.app as app_module
     from app.ui.main_window import MainWindow
 
-    monkeypatch.setattr(app_module, "choose_actor", lambda store, parent=None: actor)
+    from tests.desks import grant_for
+
+    grant = grant_for(store, actor)  # what the login would issue for this agent
+    monkeypatch.setattr(app_module, "choose_actor", lambda store, parent=None: grant)
     window = MainWindow()
     qtbot.addWidget(window)
     startup = app_module.Startup(QApplication.instance(), window, str(store.path), demo=False, reset_demo=False)
@@ -95,7 +99,7 @@ def test_the_restore_confirmation_lists_the_rows_that_would_be_lost(qtbot, store
             create_usager(session, site["agent"], UsagerInput(first_name="Zoé", last_name=name))
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda parent, title, body, *a: asked.append(body) or QMessageBox.No)
-    dialog = BackupDialog(store, site["supervisor"])
+    dialog = BackupDialog(desk_for(store, site["supervisor"]))
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.table.selectRow([i.path for i in dialog.items].index(first.path))

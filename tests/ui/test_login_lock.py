@@ -237,7 +237,7 @@ def test_the_lock_screen_does_not_open_for_an_agent_without_a_password_once_othe
     from app.ui import lock
     from app.ui.main_window import MainWindow
 
-    window = MainWindow(store, site["agent"])
+    window = MainWindow(desk_for(store, site["agent"]))
     qtbot.addWidget(window)
     window.show()
     guard = lock.install(window, clock=FakeClock())
