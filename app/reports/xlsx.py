@@ -5,13 +5,16 @@ instead of building every cell in memory."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterable
 
 from app.i18n import _, format_month, format_number
+from app.reports.cells import neutralise
 from app.reports.monthly import MonthlyReport, Progress
 from app.reports.tables import raw_sheet, sheets, typed_rows
 
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FORMATS = {"int": "#,##0", "ratio": "0.0 %", "date": "dd/mm/yyyy", "month": "mmmm yyyy",
            "datetime": "dd/mm/yyyy hh:mm"}
 
@@ -28,8 +31,8 @@ def write_xlsx(report: MonthlyReport, path: Path | str, raw: Iterable[tuple] | N
     path = Path(path)
     wb = Workbook(write_only=True)
     wb.properties.title = _("Rapport d'activité — {month}").format(month=format_month(report.month))
-    wb.properties.creator = report.author or "Guichet"
-    wb.properties.subject = report.scope_label
+    wb.properties.creator = _ILLEGAL.sub("", report.author or "Guichet")  # metadata: XML-safe, not a cell
+    wb.properties.subject = _ILLEGAL.sub("", report.scope_label)
     wb.properties.language = "fr-FR"
     header_font = Font(bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor="000091")
@@ -45,11 +48,11 @@ def write_xlsx(report: MonthlyReport, path: Path | str, raw: Iterable[tuple] | N
         ws.freeze_panes = "A2"
         header = []
         for text in sheet.headers:
-            cell = WriteOnlyCell(ws, value=text)
+            cell = WriteOnlyCell(ws, value=_text(text))
             cell.font, cell.fill, cell.border, cell.alignment = header_font, header_fill, header_border, wrap
             header.append(cell)
         ws.append(header)
-        # only dates, numbers and ratios get a styled cell; plain text stays a bare value (fast)
+        # only dates, numbers and ratios get a styled cell; plain text stays a bare (neutralised) value
         for n, row in enumerate(typed_rows(sheet), start=1):
             ws.append([_cell(ws, value, kind, WriteOnlyCell) for value, kind in row])
             if n % 5000 == 0:  # the detail sheet of a big month takes a while: keep the bar moving
@@ -60,9 +63,16 @@ def write_xlsx(report: MonthlyReport, path: Path | str, raw: Iterable[tuple] | N
     return path
 
 
+def _text(value: str) -> str:
+    # XML cannot hold most control characters (openpyxl refuses them): drop them, then neutralise
+    return neutralise(_ILLEGAL.sub("", value))
+
+
 def _cell(ws, value, kind, cell_type):
+    if isinstance(value, str):
+        return _text(value)
     fmt = FORMATS.get(kind)
-    if value is None or fmt is None or isinstance(value, str):
+    if value is None or fmt is None:
         return value
     cell = cell_type(ws, value=value)
     cell.number_format = fmt
