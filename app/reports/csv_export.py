@@ -16,7 +16,7 @@ from typing import Iterable
 from app.i18n import _
 from app.reports.cells import neutralise
 from app.reports.monthly import MonthlyReport, Progress
-from app.reports.tables import raw_sheet, sheets, typed_rows
+from app.reports.tables import csv_header, raw_sheet, sheets, typed_rows
 
 def format_value(value, kind: str) -> str:
     if value is None:
@@ -25,6 +25,8 @@ def format_value(value, kind: str) -> str:
         return neutralise(value)
     if kind == "ratio":
         return f"{100 * value:.1f}".replace(".", ",")
+    if kind == "points":
+        return f"{value:.1f}".replace(".", ",")
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
@@ -59,8 +61,11 @@ def write_csv(report: MonthlyReport, base: Path | str, raw: Iterable[tuple] | No
 
         def long_rows():
             for sheet in sheets(report):
-                yield [(sheet.name, "text")] + [(h, "text") for h in sheet.headers]
+                yield [(sheet.name, "text")] + [(csv_header(h, k), "text") for h, k in zip(sheet.headers, sheet.kinds)]
                 for row in typed_rows(sheet):
+                    if "mixed" in sheet.kinds:  # a summary row: its name carries its unit
+                        (name, _k), (value, kind) = row
+                        row = [(csv_header(name, kind), "text"), (value, kind)]
                     yield [(sheet.name, "text")] + row
         write_rows(handle, header, long_rows())
     paths = [tables_path]

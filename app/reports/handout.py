@@ -48,9 +48,9 @@ def _esc(text: str | None) -> str:
 
 
 def _long(day: date) -> str:
-    from babel.dates import format_date as babel_date
+    from app.i18n import format_long_date
 
-    return babel_date(day, format="long", locale="fr_FR")  # French on paper, whatever the UI language
+    return format_long_date(day, "fr")  # French on paper, whatever the UI language; « 1er décembre »
 
 
 def _site(url: str | None) -> str:

@@ -38,6 +38,7 @@ class Line:
     count: int
     share: float | None
     details: tuple[tuple[str, int], ...] = ()  # e.g. a partner's most frequent démarches
+    group: str = ""  # what the line belongs to: a stop's bus (stops of two buses may share a name)
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,15 @@ def _partners(session: Session, cube: list[activity.CubeRow], ids, start, end, t
     return lines
 
 
+def _stops(session: Session, counts: dict, total: int) -> list[Line]:
+    """One line per stop, qualified by its bus (code: the bus's matricule, never an internal id)."""
+    q = select(BusStop.id, BusStop.name, Structure.matricule, Structure.name).join(
+        Structure, Structure.id == BusStop.structure_id)
+    lines = [Line(matricule, name, counts[stop_id], _share(counts[stop_id], total), group=bus)
+             for stop_id, name, matricule, bus in session.exec(q) if counts.get(stop_id)]
+    return sorted(lines, key=lambda line: (-line.count, line.group, line.label))
+
+
 def _follow_ups(session: Session, ids, start, end, as_of: date) -> FollowUps:
     def count(lo: date, hi: date) -> tuple[int, int]:
         # activity.counted() keeps the shared rules (status, structures); one query gives both
@@ -301,8 +311,7 @@ def build_report(session: Session, actor: Actor, month: date, *, matricules: lis
     current = _period(session, ids, month)
     total = current.accompaniments
     cube = activity.activity_cube(session, ids, start, end)
-    stops = {s.id: s.name for s in session.exec(select(BusStop))}
-    by_stop = {k: n for k, n in activity.count_by(session, Accompaniment.bus_stop_id, ids, start, end).items() if k}
+    by_stop = activity.count_by(session, Accompaniment.bus_stop_id, ids, start, end)
 
     step(1, 6, _("Répartitions"))
     day_counts = activity.count_by(session, func.date(Accompaniment.occurred_at), ids, start, end)
@@ -323,7 +332,7 @@ def build_report(session: Session, actor: Actor, month: date, *, matricules: lis
         by_partner=_partners(session, cube, ids, start, end, total),
         by_response_type=_lines(activity.count_by(session, Accompaniment.response_type, ids, start, end), total, "response_type"),
         by_canal=_lines(activity.count_by(session, Accompaniment.canal, ids, start, end), total, "canal"),
-        by_bus_stop=_lines(by_stop, total, labels=stops),
+        by_bus_stop=_stops(session, by_stop, total),
         by_thematique=_lines(activity.count_by(session, Accompaniment.thematique, ids, start, end), total, "thematique"),
         by_autonomy=_lines(activity.count_by(session, Accompaniment.autonomy, ids, start, end), total, "autonomy"),
         by_finalisation=_lines(activity.count_by(session, Accompaniment.finalisation, ids, start, end), total, "finalisation"),

@@ -3,10 +3,13 @@ Imported only by app.reports.pdf.write_pdf, after reportlab."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
-from app.i18n import _, current_language, format_date, format_month, format_number, format_percent, label, ngettext
+from app.i18n import (_, format_date, format_long_date, format_month, format_number, format_percent, label,
+                      ngettext)
 from app.reports.pdf import _esc, evolution
 
 
@@ -22,17 +25,21 @@ def cover(b) -> list:
 
     prev, ly = format_month(r.previous.month), format_month(r.last_year.month)
     tiles = [
-        tile(format_number(c.accompaniments), _("accompagnements"),
+        tile(format_number(c.accompaniments), ngettext("accompagnement", "accompagnements", c.accompaniments),
              _("{e} par rapport à {m}").format(e=evolution(c.accompaniments, r.previous.accompaniments), m=prev)),
-        tile(format_number(c.usagers), _("usagers accompagnés"),
+        tile(format_number(c.usagers), ngettext("usager accompagné", "usagers accompagnés", c.usagers),
              _("{e} par rapport à {m}").format(e=evolution(c.usagers, r.previous.usagers), m=prev)),
-        tile(format_number(r.last_year.accompaniments), _("accompagnements en {m}").format(m=ly),
+        tile(format_number(r.last_year.accompaniments),
+             ngettext("accompagnement en {m}", "accompagnements en {m}", r.last_year.accompaniments).format(m=ly),
              _("évolution sur un an : {e}").format(e=evolution(c.accompaniments, r.last_year.accompaniments))),
         tile(_esc(top.label) if top else "—", _("premier partenaire"),
-             _("{n} accompagnements ({p})").format(n=format_number(top.count), p=format_percent(top.share)) if top else "",
+             ngettext("{n} accompagnement ({p})", "{n} accompagnements ({p})", top.count).format(
+                 n=format_number(top.count), p=format_percent(top.share)) if top else "",
              "bigtext" if top and len(top.label) > 8 else "big"),
-        tile(format_number(r.follow_ups.month_overdue), _("relances en retard"),
-             _("sur {n} relances encore ouvertes ce mois-ci").format(n=format_number(r.follow_ups.month_open))),
+        tile(format_number(r.follow_ups.month_overdue),
+             ngettext("relance en retard", "relances en retard", r.follow_ups.month_overdue),
+             ngettext("sur {n} relance encore ouverte ce mois-ci", "sur {n} relances encore ouvertes ce mois-ci",
+                      r.follow_ups.month_open).format(n=format_number(r.follow_ups.month_open))),
         tile(format_percent(sat_main) if sat_main is not None else _("pas de données"), _("usagers satisfaits"),
              ngettext("{n} réponse à l'enquête", "{n} réponses à l'enquête", sat.responses).format(n=format_number(sat.responses)) if sat else _("enquête de satisfaction non disponible"),
              "big" if sat_main is not None else "bigtext"),
@@ -59,10 +66,8 @@ def cover(b) -> list:
 
 
 def long_date(d) -> str:
-    """« 1er octobre 2026 », « 23 novembre 2026 » (French writes the first of the month 1er)."""
-    if d.day == 1 and current_language() == "fr":
-        return "1er " + format_date(d, "MMMM y")
-    return format_date(d, "d MMMM y")
+    """« 1er octobre 2026 », « 23 novembre 2026 »."""
+    return format_long_date(d)
 
 
 def _overall(sat):
@@ -156,9 +161,17 @@ def _nature(b) -> list:
     else:
         right2 = b.breakdown(_("Moment de vie"), r.by_moment, half, with_total=False,
                              empty=_("Aucun accompagnement rattaché à un moment de vie."))
-    stops = b.breakdown(_("Arrêt du bus"), r.by_bus_stop, half, empty=_("Aucun accompagnement en itinérance ce mois-ci."))
+    stops = b.breakdown(_("Arrêt du bus"), qualified_stops(r.by_bus_stop), half,
+                        empty=_("Aucun accompagnement en itinérance ce mois-ci."))
     return [b.h1(_("Nature des accompagnements")), b.side_by_side(left, right), Spacer(1, 3 * mm),
             b.side_by_side(left2, right2), Spacer(1, 3 * mm), b.side_by_side(stops, [])]
+
+
+def qualified_stops(lines) -> list:
+    """« Arrêt 2 — Bus du Val » once several buses are in scope: stops of two buses may share a name."""
+    if len({line.group for line in lines}) <= 1:
+        return lines
+    return [replace(line, label=f"{line.label} — {line.group}") for line in lines]
 
 
 def _outcomes(b) -> list:
@@ -183,20 +196,24 @@ def _satisfaction(b) -> list:
                        if s is not None else _("Pas de données : l’enquête de satisfaction n’est pas installée.")))
         out.append(b.charts.satisfaction_bars([], b.width))
         return out
-    out += [b.p(_("{n} réponses ; taux de réponse : {rate}.").format(n=format_number(s.responses),
-                                                                   rate=format_percent(s.response_rate))),
+    out += [b.p(ngettext("{n} réponse ; taux de réponse : {rate}.", "{n} réponses ; taux de réponse : {rate}.",
+                         s.responses).format(n=format_number(s.responses), rate=format_percent(s.response_rate))),
             Spacer(1, 2 * mm), b.charts.satisfaction_bars(s.dimensions, b.width), Spacer(1, 2 * mm)]
     rows = [[_esc(d.label), format_percent(d.pct_satisfied), format_percent(d.pct_neutral),
-             format_percent(d.pct_dissatisfied), _signed(d.net_rate)] for d in s.dimensions]
+             format_percent(d.pct_dissatisfied), net_points(d.net_rate)] for d in s.dimensions]
     out.append(b.table([_("Dimension"), _("Satisfaits"), _("Neutres"), _("Insatisfaits"), _("Taux net")], rows,
                        [b.width - 100 * mm, 25 * mm, 25 * mm, 25 * mm, 25 * mm]))
     return out
 
 
-def _signed(ratio) -> str:
+def net_points(ratio) -> str:
+    """A net rate is a difference of two percentages: « +70,9 pts », « −3,0 pts », « 0,0 pt »."""
     if ratio is None:
         return "—"
-    return ("+" if ratio > 0 else "−" if ratio < 0 else "") + format_percent(abs(ratio))
+    points = 100 * ratio
+    sign = "+" if points >= 0.05 else "−" if points <= -0.05 else ""
+    value = format_number(abs(points), 1)
+    return sign + ngettext("{v}\u00a0pt", "{v}\u00a0pts", int(abs(round(points, 1)))).format(v=value)
 
 
 def _days(b) -> list:
@@ -224,7 +241,7 @@ def _definitions(b) -> list:
         (_("Taux de réponse"), _("Nombre de réponses à l’enquête de satisfaction rapporté au nombre d’accompagnements "
                                  "de la même période et des mêmes structures.")),
         (_("Satisfaits, neutres, insatisfaits ; taux net"), _("Réponses 4 ou 5, 3, et 1 ou 2 sur une échelle de 1 à 5 ; le "
-                                                               "taux net est la part de satisfaits moins la part d’insatisfaits.")),
+                                                               "taux net est la part de satisfaits moins la part d’insatisfaits, en points de pourcentage (pts).")),
         (_("Évolution"), _("Écart relatif entre le mois du rapport et la période comparée ; « — » quand la période comparée "
                            "ne compte aucun accompagnement.")),
         (_("Empreinte"), _("Condensé (SHA-256) des chiffres transmis à l’outil national pour ce mois ; identique d’un "

@@ -2,7 +2,8 @@
 
 Values keep their type (int, float ratio, date, datetime, str); each writer formats them.
 Column kinds tell the writer how: "text", "int", "ratio" (0–1, shown as a percentage),
-"date", "month", "datetime".
+"points" (a difference of percentages, already × 100: « +70,9 pts »), "date", "month", "datetime".
+The CSV has no cell formats, so its headers name the unit: « (%) », « (points) ».
 """
 
 from __future__ import annotations
@@ -83,7 +84,11 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
                        row.bus_stop, row.count) for row in r.cube], [14, 40, 22, 26, 16]))
     out.append(_breakdown(_("Types de réponse"), _("Type de réponse"), r.by_response_type))
     out.append(_breakdown(_("Canaux"), _("Canal"), r.by_canal))
-    out.append(_breakdown(_("Arrêts du bus"), _("Arrêt"), r.by_bus_stop))
+    out.append(Sheet(_("Arrêts du bus"), [_("Bus"), _("Matricule du bus"), _("Arrêt"), _("Accompagnements"),
+                                          _("Part des accompagnements")],
+                     ["text", "text", "text", "int", "ratio"],
+                     [(line.group, line.code, line.label, line.count, line.share) for line in r.by_bus_stop],
+                     [34, 14, 30, 16, 14]))
     out.append(_breakdown(_("Thématiques"), _("Thématique"), r.by_thematique))
     if r.by_moment is not None:
         out.append(_breakdown(_("Moments de vie"), _("Moment de vie"), r.by_moment))
@@ -91,9 +96,10 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
     out.append(_breakdown(_("Finalisation"), _("Finalisation"), r.by_finalisation))
     if r.satisfaction is not None:
         out.append(Sheet(_("Satisfaction"), [_("Dimension"), _("Satisfaits"), _("Neutres"), _("Insatisfaits"), _("Taux net")],
-                         ["text", "ratio", "ratio", "ratio", "ratio"],
-                         [(d.label, d.pct_satisfied, d.pct_neutral, d.pct_dissatisfied, d.net_rate)
-                          for d in r.satisfaction.dimensions], [30, 12, 12, 12, 12]))
+                         ["text", "ratio", "ratio", "ratio", "points"],
+                         [(d.label, d.pct_satisfied, d.pct_neutral, d.pct_dissatisfied,
+                           None if d.net_rate is None else round(100 * d.net_rate, 1))
+                          for d in r.satisfaction.dimensions], [30, 12, 12, 12, 14]))
     out.append(Sheet(_("Évolution 12 mois"), [_("Mois"), _("Accompagnements"), _("Usagers")], ["month", "int", "int"],
                      [(p.month, p.accompaniments, p.usagers) for p in r.trend], [16, 16, 12]))
     out.append(Sheet(_("Jours"), [_("Date"), _("Jour"), _("Accompagnements")], ["date", "text", "int"],
@@ -122,3 +128,9 @@ def typed_rows(sheet: Sheet):
     else:
         for row in sheet.rows:
             yield list(zip(row, sheet.kinds))
+
+
+def csv_header(text: str, kind: str) -> str:
+    """A column (or summary row) name with the unit the CSV's bare numbers are in."""
+    unit = {"ratio": " (%)", "points": _(" (points)")}.get(kind, "")
+    return text + unit
