@@ -20,8 +20,9 @@ from sqlmodel import Session, select
 from app.core import activity
 from app.core.context import Actor
 from app.i18n import _, label
-from app.models.errors import DomainError, ValidationError
+from app.models.errors import ValidationError
 from app.models.tables import Accompaniment, BusStop, Partner, Procedure, Structure
+from app.reports.network import CubeLine, StructureFigures, SyncInfo, cube_lines, per_structure, sync_infos
 from app.reports.raw import RAW_COLUMNS, pseudonym, raw_rows  # noqa: F401  (re-exported)
 
 Progress = Callable[[int, int, str], None]
@@ -75,16 +76,6 @@ class Satisfaction:
 
 
 @dataclass(frozen=True)
-class SyncInfo:
-    matricule: str
-    name: str
-    snapshot_hash: str | None
-    state: str | None
-    state_label: str = ""
-    reason: str = ""
-
-
-@dataclass(frozen=True)
 class StructureInfo:
     id: int
     matricule: str
@@ -103,7 +94,7 @@ class MonthlyReport:
     previous: PeriodFigures
     last_year: PeriodFigures
     trend: list[PeriodFigures]
-    cube: list[activity.CubeRow]
+    cube: list[CubeLine]
     by_partner: list[Line]
     by_response_type: list[Line]
     by_canal: list[Line]
@@ -117,6 +108,7 @@ class MonthlyReport:
     follow_ups: FollowUps
     satisfaction: Satisfaction | None
     sync: list[SyncInfo] | None  # None: the sync feature is not installed
+    per_structure: list[StructureFigures] = field(default_factory=list)  # the busiest first
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -199,14 +191,13 @@ def _optional(module: str):
         raise
 
 
-def _partners(session: Session, cube: list[activity.CubeRow], ids, start, end, total) -> list[Line]:
+def _partners(session: Session, cube: list[CubeLine], scan: activity.MonthScan, names: dict, total) -> list[Line]:
     per_partner: dict[str, int] = defaultdict(int)
-    for row in cube:  # one response type, canal and stop per accompaniment: the sum is exact
+    for row in cube:  # one structure, response type, canal and stop per accompaniment: the sum is exact
         per_partner[row.partner_code] += row.count
-    names = {p.code: p.short_label for p in session.exec(select(Partner))}
     procedure_names = dict(session.exec(select(Procedure.code, Procedure.label)).all())
     top: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for (partner, code), n in activity.count_procedures(session, ids, start, end).items():
+    for (partner, code), n in scan.procedures().items():
         top[partner].append((procedure_names.get(code, _("Démarche hors catalogue")) if code else _("Démarche hors catalogue"), n))
     lines = []
     for line in _lines(per_partner, total, labels=names):
@@ -224,18 +215,16 @@ def _stops(session: Session, counts: dict, total: int) -> list[Line]:
     return sorted(lines, key=lambda line: (-line.count, line.group, line.label))
 
 
-def _follow_ups(session: Session, ids, start, end, as_of: date) -> FollowUps:
-    def count(lo: date, hi: date) -> tuple[int, int]:
-        # activity.counted() keeps the shared rules (status, structures); one query gives both
-        # the open follow-ups and those whose date has passed.
-        q = (select(func.count(), func.coalesce(func.sum(case((Accompaniment.follow_up_on < as_of, 1), else_=0)), 0))
-             .select_from(Accompaniment)
-             .where(activity.counted(ids, lo, hi), Accompaniment.status.in_(OPEN_STATUSES),
-                    Accompaniment.follow_up_on.is_not(None)))
-        return tuple(session.exec(q).one())
-    month_open, month_overdue = count(start, end)
-    backlog_open, backlog_overdue = count(date(1900, 1, 1), date(9999, 1, 1))  # every month of the scope
-    return FollowUps(as_of, month_open, month_overdue, backlog_open, backlog_overdue)
+def _follow_ups(session: Session, ids, scan: activity.MonthScan, as_of: date) -> FollowUps:
+    # the month's cases from the scan; the backlog (every month of the scope) in one query.
+    # activity.counted() keeps the shared rules (status, structures).
+    due = [row[11] for row in scan.rows if row[10] in OPEN_STATUSES and row[11] is not None]
+    q = (select(func.count(), func.coalesce(func.sum(case((Accompaniment.follow_up_on < as_of, 1), else_=0)), 0))
+         .select_from(Accompaniment)
+         .where(activity.counted(ids, date(1900, 1, 1), date(9999, 1, 1)), Accompaniment.status.in_(OPEN_STATUSES),
+                Accompaniment.follow_up_on.is_not(None)))
+    backlog_open, backlog_overdue = session.exec(q).one()
+    return FollowUps(as_of, len(due), sum(1 for d in due if d < as_of.isoformat()), backlog_open, backlog_overdue)
 
 
 def _satisfaction(session: Session, ids, start, end) -> Satisfaction | None:
@@ -277,24 +266,6 @@ def _moments(session: Session, ids, start, end, total) -> list[Line] | None:
     return _lines({m: n for m, _t, n in rows}, total, labels={m: t for m, t, _n in rows})
 
 
-def _sync(session: Session, structures: list[StructureInfo], month: date) -> list[SyncInfo] | None:
-    """The hash of the snapshot the national sync would send for each structure, and its state."""
-    snapshot = _optional("app.sync.snapshot")
-    state = _optional("app.sync.state")
-    if snapshot is None or state is None:
-        return None
-    infos = []
-    for s in structures:
-        try:
-            snap = snapshot.build_snapshot(session, s.id, month)
-            st = state.derive(snap, state.get_row(session, s.id, month))  # = month_state, one build
-        except DomainError as exc:  # shown on the report, never hidden
-            infos.append(SyncInfo(s.matricule, s.name, None, None, "", str(exc)))
-            continue
-        infos.append(SyncInfo(s.matricule, s.name, snap.hash, st.state, st.label, st.reason or ""))
-    return infos
-
-
 def build_report(session: Session, actor: Actor, month: date, *, matricules: list[str] | None = None,
                  structure_ids: list[int] | None = None, today: date | None = None,
                  progress: Progress | None = None) -> MonthlyReport:
@@ -307,14 +278,15 @@ def build_report(session: Session, actor: Actor, month: date, *, matricules: lis
     ids = None if everything else [s.id for s in structures]
     start, end = activity.month_bounds(month)
 
-    step(0, 6, _("Comptage des accompagnements"))
-    current = _period(session, ids, month)
-    total = current.accompaniments
-    cube = activity.activity_cube(session, ids, start, end)
-    by_stop = activity.count_by(session, Accompaniment.bus_stop_id, ids, start, end)
+    step(0, 6, _("Lecture des accompagnements du mois"))
+    scan = activity.scan_month(session, ids, start, end)  # every figure of the month comes from this one read
+    total = scan.total
+    current = PeriodFigures(month, total, scan.usagers())
+    cube = cube_lines(session, scan, structures)
+    partner_names = {p.code: p.short_label for p in session.exec(select(Partner))}
 
     step(1, 6, _("Répartitions"))
-    day_counts = activity.count_by(session, func.date(Accompaniment.occurred_at), ids, start, end)
+    day_counts = scan.count_by("day")
     by_day = [(start + timedelta(days=i), 0) for i in range((end - start).days)]
     by_day = [(d, day_counts.get(d.isoformat(), 0)) for d, _n in by_day]
     weekday = [0] * 7
@@ -322,27 +294,30 @@ def build_report(session: Session, actor: Actor, month: date, *, matricules: lis
         weekday[d.weekday()] += n
 
     step(2, 6, _("Évolution sur douze mois"))
-    trend = [_period(session, ids, add_months(month, -i)) for i in range(TREND_MONTHS - 1, -1, -1)]
+    trend = [_period(session, ids, add_months(month, -i)) for i in range(TREND_MONTHS - 1, 0, -1)] + [current]
 
     step(3, 6, _("Relances et satisfaction"))
     report = MonthlyReport(
         month=month, structures=structures, all_structures=everything, generated_at=datetime.now(),
         author=actor.display_name, current=current, previous=trend[-2],
         last_year=_period(session, ids, add_months(month, -12)), trend=trend, cube=cube,
-        by_partner=_partners(session, cube, ids, start, end, total),
-        by_response_type=_lines(activity.count_by(session, Accompaniment.response_type, ids, start, end), total, "response_type"),
-        by_canal=_lines(activity.count_by(session, Accompaniment.canal, ids, start, end), total, "canal"),
-        by_bus_stop=_stops(session, by_stop, total),
-        by_thematique=_lines(activity.count_by(session, Accompaniment.thematique, ids, start, end), total, "thematique"),
-        by_autonomy=_lines(activity.count_by(session, Accompaniment.autonomy, ids, start, end), total, "autonomy"),
-        by_finalisation=_lines(activity.count_by(session, Accompaniment.finalisation, ids, start, end), total, "finalisation"),
+        by_partner=_partners(session, cube, scan, partner_names, total),
+        by_response_type=_lines(scan.count_by("response_type"), total, "response_type"),
+        by_canal=_lines(scan.count_by("canal"), total, "canal"),
+        by_bus_stop=_stops(session, scan.count_by("bus_stop_id"), total),
+        by_thematique=_lines(scan.count_by("thematique"), total, "thematique"),
+        by_autonomy=_lines(scan.count_by("autonomy"), total, "autonomy"),
+        by_finalisation=_lines(scan.count_by("finalisation"), total, "finalisation"),
         by_moment=_moments(session, ids, start, end, total),
         by_day=by_day, by_weekday=weekday,
-        follow_ups=_follow_ups(session, ids, start, end, today),
+        follow_ups=_follow_ups(session, ids, scan, today),
         satisfaction=_satisfaction(session, ids, start, end),
         sync=None)
     step(4, 6, _("État de la transmission nationale"))
-    report.sync = _sync(session, structures, month)
+    infos = sync_infos(session, structures, month, scan)
+    report.sync = None if infos is None else [infos[s.id] for s in structures]
+    report.per_structure = per_structure(session, structures, scan, activity.month_bounds(add_months(month, -1)),
+                                         partner_names, infos)
     step(5, 6, _("Calculs terminés"))
     return report
 

@@ -54,9 +54,10 @@ def summary(report: MonthlyReport) -> Sheet:
         (_("Édité le"), r.generated_at, "datetime"),
         (_("Édité par"), r.author, "text"),
     ]
-    for s in r.sync or []:
-        rows.append((_("Transmission {m} : état").format(m=s.matricule), s.state_label or s.state or _("inconnu"), "text"))
-        rows.append((_("Transmission {m} : empreinte").format(m=s.matricule), s.snapshot_hash or "", "text"))
+    if len(r.structures) == 1 and r.sync:  # several structures: see the « Structures » sheet
+        s = r.sync[0]
+        rows.append((_("Transmission : état"), s.state_label or s.state or _("inconnu"), "text"))
+        rows.append((_("Transmission : empreinte"), s.snapshot_hash or "", "text"))
     if r.sync is None:
         rows.append((_("Transmission nationale"), _("pas de données (module non installé)"), "text"))
     # one value column whose kind varies by row: the writer reads kinds per row here
@@ -67,7 +68,7 @@ def summary(report: MonthlyReport) -> Sheet:
 def sheets(report: MonthlyReport) -> list[Sheet]:
     """Every table of the report, in the PDF's order (the raw sheet is separate: permission)."""
     r = report
-    out = [summary(r)]
+    out = [summary(r), structures(r)]
     partners = Sheet(_("Partenaires"), [_("Partenaire"), _("Code"), _("Accompagnements"), _("Part des accompagnements"),
                                         _("Démarche la plus fréquente"), _("Nombre"), _("2e démarche"), _("Nombre"),
                                         _("3e démarche"), _("Nombre")],
@@ -77,11 +78,12 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
         details += [None] * (6 - len(details))
         partners.rows.append((line.label, line.code, line.count, line.share, *details))
     out.append(partners)
-    out.append(Sheet(_("Partenaire x type x canal"), [_("Partenaire"), _("Type de réponse"), _("Canal"), _("Arrêt du bus"),
-                                                       _("Accompagnements")],
-                     ["text", "text", "text", "text", "int"],
-                     [(row.partner_code, label("response_type", row.response_type), label("canal", row.canal),
-                       row.bus_stop, row.count) for row in r.cube], [14, 40, 22, 26, 16]))
+    out.append(Sheet(_("Partenaire x type x canal"), [_("Matricule"), _("Structure"), _("Partenaire"), _("Type de réponse"),
+                                                       _("Canal"), _("Arrêt du bus"), _("Accompagnements")],
+                     ["text", "text", "text", "text", "text", "text", "int"],
+                     [(row.matricule, row.structure, row.partner_code, label("response_type", row.response_type),
+                       label("canal", row.canal), row.bus_stop, row.count) for row in r.cube],
+                     [11, 34, 14, 40, 22, 26, 16]))
     out.append(_breakdown(_("Types de réponse"), _("Type de réponse"), r.by_response_type))
     out.append(_breakdown(_("Canaux"), _("Canal"), r.by_canal))
     out.append(Sheet(_("Arrêts du bus"), [_("Bus"), _("Matricule du bus"), _("Arrêt"), _("Accompagnements"),
@@ -105,6 +107,25 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
     out.append(Sheet(_("Jours"), [_("Date"), _("Jour"), _("Accompagnements")], ["date", "text", "int"],
                      [(d, _weekday(d), n) for d, n in r.by_day], [12, 12, 16]))
     return out
+
+
+def structures(report: MonthlyReport) -> Sheet:
+    """One row per structure, the busiest first: what a departmental coordinator reconciles."""
+    rows = []
+    for rank, f in enumerate(report.per_structure, start=1):
+        sync = f.sync
+        rows.append((rank, f.matricule, f.name, label("structure_kind", f.kind), f.accompaniments, f.usagers,
+                     f.previous, (f.accompaniments / f.previous - 1) if f.previous else None,
+                     f.top_partner, f.top_partner_count or None, f.stops if f.kind == "bus" else None,
+                     _("aucun accompagnement saisi") if f.silent else "",
+                     (sync.state_label or sync.state or "") if sync else "", sync.reason if sync else "",
+                     (sync.snapshot_hash or "") if sync else ""))
+    return Sheet(_("Structures"), [_("Rang"), _("Matricule"), _("Structure"), _("Type"), _("Accompagnements"), _("Usagers"),
+                                   _("Accompagnements, mois précédent"), _("Évolution"), _("Premier partenaire"),
+                                   _("Accompagnements, premier partenaire"), _("Arrêts desservis"), _("Alerte"),
+                                   _("Transmission : état"), _("Transmission : motif"), _("Empreinte des chiffres transmis")],
+                 ["int", "text", "text", "text", "int", "int", "int", "ratio", "text", "int", "int", "text", "text", "text", "text"],
+                 rows, [6, 11, 36, 12, 16, 10, 16, 11, 22, 14, 10, 24, 14, 30, 66])
 
 
 def raw_sheet(rows) -> Sheet:
