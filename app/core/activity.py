@@ -12,7 +12,8 @@ Rules
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func
@@ -78,6 +79,16 @@ def total_usagers(session: Session, structure_ids: list[int] | None, start: date
     return identified + anonymous
 
 
+def totals_by_month(session: Session, structure_ids: list[int] | None, start: date, end: date) -> dict[date, tuple[int, int]]:
+    """(accompaniments, usagers) of each month of [start, end) that has any, in one pass: the same
+    as total_accompaniments and total_usagers month by month (usagers counted within each month)."""
+    month = func.substr(Accompaniment.occurred_at, 1, 7)
+    q = (select(month, func.count(), func.count(func.distinct(Accompaniment.usager_id)), func.count(Accompaniment.usager_id))
+         .where(counted(structure_ids, start, end)).group_by(month))
+    return {date(int(m[:4]), int(m[5:7]), 1): (n, identified + n - with_usager)
+            for m, n, identified, with_usager in session.exec(q)}
+
+
 def count_by(session: Session, column, structure_ids: list[int] | None, start: date, end: date) -> dict:
     """Accompaniments grouped by one Accompaniment column (canal, response_type, autonomy…)."""
     q = (select(column, func.count()).select_from(Accompaniment)
@@ -106,10 +117,12 @@ class MonthScan:
 
     rows:  (id, structure_id, usager_id, "AAAA-MM-JJ", bus_stop_id, canal, response_type,
             thematique, autonomy, finalisation, status, follow_up_on "AAAA-MM-JJ" or None)
-    lines: (accompaniment_id, partner_code, procedure_code), each démarche of those rows
+    lines: (accompaniment_id, partner_code, procedure_code, structure_id, response_type, canal,
+            bus_stop_id), each démarche of those rows with what the cube needs of its visit
     """
     rows: list[tuple]
     lines: list[tuple]
+    _memo: dict = field(default_factory=dict, repr=False)
 
     FIELDS = ("id", "structure_id", "usager_id", "day", "bus_stop_id", "canal", "response_type",
               "thematique", "autonomy", "finalisation", "status", "follow_up_on")
@@ -118,66 +131,60 @@ class MonthScan:
     def total(self) -> int:
         return len(self.rows)
 
+    def _columns(self) -> list[tuple]:
+        if "columns" not in self._memo:
+            self._memo["columns"] = list(zip(*self.rows)) or [()] * len(self.FIELDS)
+        return self._memo["columns"]
+
     def count_by(self, field: str, structure_id: int | None = None) -> dict:
         """Accompaniments by one field (as count_by), optionally for one structure."""
         i = self.FIELDS.index(field)
-        counts: dict = {}
-        for row in self.rows:
-            if structure_id is None or row[1] == structure_id:
-                counts[row[i]] = counts.get(row[i], 0) + 1
-        return counts
+        if structure_id is None:
+            return dict(Counter(self._columns()[i]))
+        return dict(Counter(row[i] for row in self.rows if row[1] == structure_id))
 
     def usagers(self) -> int:
         """Identified usagers once each, each anonymous visit as one (as total_usagers)."""
-        identified = {row[2] for row in self.rows if row[2] is not None}
-        return len(identified) + sum(1 for row in self.rows if row[2] is None)
+        people = self._columns()[2]
+        return len(set(people) - {None}) + people.count(None)
 
     def per_structure(self) -> dict[int, tuple[int, int]]:
         """structure_id → (accompaniments, usagers), each structure counted on its own."""
-        visits: dict[int, int] = {}
-        anonymous: dict[int, int] = {}
-        people: dict[int, set] = {}
-        for row in self.rows:
-            sid = row[1]
-            visits[sid] = visits.get(sid, 0) + 1
-            if row[2] is None:
-                anonymous[sid] = anonymous.get(sid, 0) + 1
-            else:
-                people.setdefault(sid, set()).add(row[2])
-        return {sid: (n, anonymous.get(sid, 0) + len(people.get(sid, ()))) for sid, n in visits.items()}
+        if "per_structure" not in self._memo:
+            columns = self._columns()
+            visits = Counter(columns[1])
+            anonymous = Counter(sid for sid, person in zip(columns[1], columns[2]) if person is None)
+            people = Counter(sid for sid, _person in set(zip(columns[1], columns[2])) if _person is not None)
+            self._memo["per_structure"] = {sid: (n, anonymous[sid] + people[sid]) for sid, n in visits.items()}
+        return self._memo["per_structure"]
 
     def cube(self) -> dict[tuple, int]:
         """(structure_id, partner, response_type, canal, bus_stop_id) → accompaniments, each counted
         once per partner it involved (as activity_cube, with the structure and the stop's id)."""
-        by_id = {row[0]: row for row in self.rows}
-        seen: set[tuple] = set()
-        counts: dict[tuple, int] = {}
-        for acc_id, partner, _code in self.lines:
-            if (acc_id, partner) in seen:
-                continue
-            seen.add((acc_id, partner))
-            row = by_id[acc_id]
-            key = (row[1], partner, row[6], row[5], row[4])
-            counts[key] = counts.get(key, 0) + 1
-        return counts
+        if "cube" not in self._memo:
+            once = {(line[0], line[1]): (line[3], line[1], line[4], line[5], line[6]) for line in self.lines}
+            self._memo["cube"] = dict(Counter(once.values()))
+        return self._memo["cube"]
 
     def procedures(self) -> dict[tuple[str, str | None], int]:
         """(partner, démarche code or None) → accompaniments, once per démarche (as count_procedures)."""
-        seen = set(self.lines)
-        counts: dict = {}
-        for _acc, partner, code in seen:
-            counts[(partner, code)] = counts.get((partner, code), 0) + 1
-        return counts
+        return dict(Counter((partner, code) for _acc, partner, code in {line[:3] for line in self.lines}))
 
 
 def scan_month(session: Session, structure_ids: list[int] | None, start: date, end: date) -> MonthScan:
-    """Read the counted accompaniments of [start, end) and their démarches, once."""
+    """Read the counted accompaniments of [start, end) and their démarches, in one query."""
     A, P = Accompaniment, AccompanimentProcedure
-    where = counted(structure_ids, start, end)
-    # dates as text (substr): no per-row date objects, and the day is the local date as stored
-    q = select(A.id, A.structure_id, A.usager_id, func.substr(A.occurred_at, 1, 10), A.bus_stop_id, A.canal,
-               A.response_type, A.thematique, A.autonomy, A.finalisation, A.status,
-               func.substr(A.follow_up_on, 1, 10)).where(where)
-    lines = select(P.accompaniment_id, P.partner_code, P.procedure_code).join(A, A.id == P.accompaniment_id).where(where)
-    connection = session.connection()
-    return MonthScan([tuple(r) for r in connection.execute(q)], [tuple(r) for r in connection.execute(lines)])
+    # one row per démarche (or one for a visit without any): the month's range is walked once.
+    # Dates as text (substr): no per-row date objects, and the day is the local date as stored.
+    q = (select(A.id, A.structure_id, A.usager_id, func.substr(A.occurred_at, 1, 10), A.bus_stop_id, A.canal,
+                A.response_type, A.thematique, A.autonomy, A.finalisation, A.status,
+                func.substr(A.follow_up_on, 1, 10), P.partner_code, P.procedure_code)
+         .join(P, P.accompaniment_id == A.id, isouter=True).where(counted(structure_ids, start, end)))
+    rows: dict[int, tuple] = {}
+    lines = []
+    for r in session.connection().execute(q).all():
+        if r[0] not in rows:
+            rows[r[0]] = tuple(r[:12])
+        if r[12] is not None:
+            lines.append((r[0], r[12], r[13], r[1], r[6], r[5], r[4]))
+    return MonthScan(list(rows.values()), lines)

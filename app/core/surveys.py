@@ -296,12 +296,16 @@ def _indicators_from(row, accompaniments: int) -> SurveyIndicators:
 
 
 def indicators(session: Session, *, start: date, end: date, structure_ids: list[int] | None = None,
-               canal: str | None = None, partner_code: str | None = None) -> SurveyIndicators:
+               canal: str | None = None, partner_code: str | None = None,
+               accompaniments: int | None = None) -> SurveyIndicators:
     """Survey indicators over [start, end) (end exclusive). partner_code="" selects responses
-    without a partner. Never divides by zero: rates are None when there is nothing to divide."""
+    without a partner. Never divides by zero: rates are None when there is nothing to divide.
+    `accompaniments`: the caller's own count by the same rules (the monthly report has it), saving a pass."""
     row = session.exec(select(*_indicator_columns())
                        .where(*_response_filter(start, end, structure_ids, canal, partner_code))).one()
-    return _indicators_from(row, _accompaniments(session, start, end, structure_ids, canal, partner_code))
+    if accompaniments is None:
+        accompaniments = _accompaniments(session, start, end, structure_ids, canal, partner_code)
+    return _indicators_from(row, accompaniments)
 
 
 def indicators_by_structure(session: Session, *, start: date, end: date, structure_ids: list[int],

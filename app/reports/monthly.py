@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, text
 from sqlmodel import Session, select
 
 from app.core import activity
@@ -219,19 +219,24 @@ def _follow_ups(session: Session, ids, scan: activity.MonthScan, as_of: date) ->
     # the month's cases from the scan; the backlog (every month of the scope) in one query.
     # activity.counted() keeps the shared rules (status, structures).
     due = [row[11] for row in scan.rows if row[10] in OPEN_STATUSES and row[11] is not None]
+    # Open statuses are counted ones and the backlog has no date range, so the only rules left are
+    # the status and the structures; the status test is written out so that SQLite can use the
+    # partial index ix_accompaniment_open_follow_up (it cannot match a bound parameter against it).
     q = (select(func.count(), func.coalesce(func.sum(case((Accompaniment.follow_up_on < as_of, 1), else_=0)), 0))
          .select_from(Accompaniment)
-         .where(activity.counted(ids, date(1900, 1, 1), date(9999, 1, 1)), Accompaniment.status.in_(OPEN_STATUSES),
+         .where(text("accompaniment.status IN ('ouvert', 'en_attente_partenaire')"),
                 Accompaniment.follow_up_on.is_not(None)))
+    if ids is not None:
+        q = q.where(Accompaniment.structure_id.in_(ids))
     backlog_open, backlog_overdue = session.exec(q).one()
     return FollowUps(as_of, len(due), sum(1 for d in due if d < as_of.isoformat()), backlog_open, backlog_overdue)
 
 
-def _satisfaction(session: Session, ids, start, end) -> Satisfaction | None:
+def _satisfaction(session: Session, ids, start, end, accompaniments: int) -> Satisfaction | None:
     surveys = _optional("app.core.surveys")
     if surveys is None or not hasattr(surveys, "indicators"):
         return None
-    result = surveys.indicators(session, start=start, end=end, structure_ids=ids)
+    result = surveys.indicators(session, start=start, end=end, structure_ids=ids, accompaniments=accompaniments)
     dims = []
     for code, d in (_get(result, "dimensions") or {}).items():
         dims.append(SatisfactionDimension(code, _get(d, "label") or _dimension_label(code),
@@ -251,19 +256,25 @@ def _dimension_label(code: str) -> str:
     return names.get(code, code.replace("_", " ").capitalize())
 
 
-def _moments(session: Session, ids, start, end, total) -> list[Line] | None:
+def _moments(session: Session, scan: activity.MonthScan, total) -> list[Line] | None:
     """Accompaniments per moment de vie (once per moment, like partners), or None when the
-    checklists feature is not installed. The shared rule activity.counted() selects the cases."""
+    checklists feature is not installed. The month's counted cases are the scan's."""
     if _optional("app.core.checklists") is None:
         return None
     from app.models.checklists import CaseMoment
 
-    q = (select(CaseMoment.moment_id, func.max(CaseMoment.title), func.count(func.distinct(Accompaniment.id)))
-         .join(Accompaniment, Accompaniment.id == CaseMoment.accompaniment_id)
-         .where(activity.counted(ids, start, end))
-         .group_by(CaseMoment.moment_id))
-    rows = list(session.exec(q))
-    return _lines({m: n for m, _t, n in rows}, total, labels={m: t for m, t, _n in rows})
+    # moments are far fewer than accompaniments: read them all and keep the month's cases
+    cases = {row[0] for row in scan.rows}
+    titles: dict[str, str] = {}
+    seen: set[tuple[str, int]] = set()
+    for acc_id, moment, title in session.exec(select(CaseMoment.accompaniment_id, CaseMoment.moment_id, CaseMoment.title)):
+        if acc_id in cases:
+            seen.add((moment, acc_id))
+            titles[moment] = max(titles.get(moment, title), title)
+    counts: dict[str, int] = defaultdict(int)
+    for moment, _acc in seen:
+        counts[moment] += 1
+    return _lines(dict(counts), total, labels=titles)
 
 
 def build_report(session: Session, actor: Actor, month: date, *, matricules: list[str] | None = None,
@@ -294,7 +305,10 @@ def build_report(session: Session, actor: Actor, month: date, *, matricules: lis
         weekday[d.weekday()] += n
 
     step(2, 6, _("Évolution sur douze mois"))
-    trend = [_period(session, ids, add_months(month, -i)) for i in range(TREND_MONTHS - 1, 0, -1)] + [current]
+    first = add_months(month, -(TREND_MONTHS - 1))
+    before = activity.totals_by_month(session, ids, first, start)
+    trend = [PeriodFigures(m, *before.get(m, (0, 0))) for m in (add_months(first, i) for i in range(TREND_MONTHS - 1))]
+    trend.append(current)
 
     step(3, 6, _("Relances et satisfaction"))
     report = MonthlyReport(
@@ -308,10 +322,10 @@ def build_report(session: Session, actor: Actor, month: date, *, matricules: lis
         by_thematique=_lines(scan.count_by("thematique"), total, "thematique"),
         by_autonomy=_lines(scan.count_by("autonomy"), total, "autonomy"),
         by_finalisation=_lines(scan.count_by("finalisation"), total, "finalisation"),
-        by_moment=_moments(session, ids, start, end, total),
+        by_moment=_moments(session, scan, total),
         by_day=by_day, by_weekday=weekday,
         follow_ups=_follow_ups(session, ids, scan, today),
-        satisfaction=_satisfaction(session, ids, start, end),
+        satisfaction=_satisfaction(session, ids, start, end, total),
         sync=None)
     step(4, 6, _("État de la transmission nationale"))
     infos = sync_infos(session, structures, month, scan)

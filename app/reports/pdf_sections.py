@@ -3,13 +3,11 @@ Imported only by app.reports.pdf.write_pdf, after reportlab."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
-from app.i18n import (_, format_date, format_long_date, format_month, format_number, format_percent, label,
-                      ngettext)
+from app.i18n import _, format_date, format_long_date, format_month, format_number, format_percent, ngettext
+from app.reports import pdf_network
 from app.reports.pdf import _esc, evolution
 
 
@@ -57,8 +55,7 @@ def cover(b) -> list:
                    "de la déclaration nationale (voir « Définitions »).").format(
                  start=long_date(r.by_day[0][0]), end=long_date(r.by_day[-1][0]))),
              Spacer(1, 4 * mm)]
-    story += _structures_table(b)
-    story += _sync_block(b)
+    story += pdf_network.cover_summary(b) if pdf_network.is_network(r) else pdf_network.cover_tables(b)
     story.append(Spacer(1, 4 * mm))
     story.append(b.p(_("Édité par {who} le {when}.").format(who=_esc(r.author or "Guichet"),
                                                             when=long_date(r.generated_at)), "small"))
@@ -77,28 +74,10 @@ def _overall(sat):
     return overall.pct_satisfied
 
 
-def _structures_table(b) -> list:
-    rows = [[s.matricule, _esc(s.name), label("structure_kind", s.kind)] for s in b.r.structures]
-    return [b.p(f"<b>{_('Structures couvertes')}</b>", "h2"),
-            b.table([_("Matricule"), _("Nom"), _("Type")], rows, [24 * mm, b.width - 74 * mm, 50 * mm], numeric=())]
-
-
-def _sync_block(b) -> list:
-    title = b.p(f"<b>{_('Transmission à l’outil national')}</b>", "h2")
-    if b.r.sync is None:
-        return [title, b.p(_("Empreinte et état de l’envoi : pas de données (module de transmission non installé)."), "small")]
-    rows = [[s.matricule, _esc(s.state_label or s.state or _("inconnu")), _esc(s.reason or "—"),
-             f"<font size=6.5>{_esc(s.snapshot_hash or '—')}</font>"] for s in b.r.sync]
-    return [title,
-            b.table([_("Matricule"), _("État"), _("Motif"), _("Empreinte des chiffres transmis")], rows,
-                    [22 * mm, 28 * mm, 40 * mm, b.width - 90 * mm], numeric=()),
-            Spacer(1, 2 * mm),
-            b.p(_("L’empreinte identifie exactement les chiffres envoyés pour ce mois : si elle change, les "
-                  "chiffres ont changé depuis l’envoi."), "small")]
-
-
 def sections(b) -> list:
     story = [PageBreak()]
+    if pdf_network.is_network(b.r):
+        story += pdf_network.network_section(b) + [PageBreak()]
     story += _activity(b)
     story += [PageBreak()] + _partners(b)
     story += [PageBreak()] + _nature(b)
@@ -161,17 +140,16 @@ def _nature(b) -> list:
     else:
         right2 = b.breakdown(_("Moment de vie"), r.by_moment, half, with_total=False,
                              empty=_("Aucun accompagnement rattaché à un moment de vie."))
-    stops = b.breakdown(_("Arrêt du bus"), qualified_stops(r.by_bus_stop), half,
-                        empty=_("Aucun accompagnement en itinérance ce mois-ci."))
-    return [b.h1(_("Nature des accompagnements")), b.side_by_side(left, right), Spacer(1, 3 * mm),
-            b.side_by_side(left2, right2), Spacer(1, 3 * mm), b.side_by_side(stops, [])]
-
-
-def qualified_stops(lines) -> list:
-    """« Arrêt 2 — Bus du Val » once several buses are in scope: stops of two buses may share a name."""
-    if len({line.group for line in lines}) <= 1:
-        return lines
-    return [replace(line, label=f"{line.label} — {line.group}") for line in lines]
+    out = [b.h1(_("Nature des accompagnements")), b.side_by_side(left, right), Spacer(1, 3 * mm),
+           b.side_by_side(left2, right2), Spacer(1, 3 * mm)]
+    if len({line.group for line in r.by_bus_stop}) <= 1:  # one bus: a short table beside nothing
+        stops = b.breakdown(_("Arrêt du bus"), r.by_bus_stop, half, empty=_("Aucun accompagnement en itinérance ce mois-ci."))
+        return out + [b.side_by_side(stops, [])]
+    # several buses: each stop under its own bus (two buses may have a « Mairie »), full width so it can run on
+    rows = [[_esc(line.group), _esc(line.label), line.count, format_percent(line.share)] for line in r.by_bus_stop]
+    return out + [CondPageBreak(60 * mm), b.p(f"<b>{_('Arrêts des bus')}</b>", "h2"),
+                  b.table([_("Bus"), _("Arrêt"), _("Accomp."), _("Part")], rows,
+                          [b.width - 110 * mm, 72 * mm, 20 * mm, 18 * mm], numeric=(2, 3))]
 
 
 def _outcomes(b) -> list:

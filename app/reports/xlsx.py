@@ -43,6 +43,7 @@ def write_xlsx(report: MonthlyReport, path: Path | str, raw: Iterable[tuple] | N
         header = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#000091", "bottom": 1,
                                 "bottom_color": "#000091", "text_wrap": True, "valign": "top"})
         formats = {kind: wb.add_format({"num_format": fmt}) for kind, fmt in FORMATS.items()}
+        texts: dict[str, str] = {}  # labels, names and démarches repeat: clean each one once
         todo = sheets(report) + ([raw_sheet(raw)] if raw is not None else [])
         for index, sheet in enumerate(todo):
             step(index, len(todo), _("Feuille « {name} »").format(name=sheet.name))
@@ -54,7 +55,14 @@ def write_xlsx(report: MonthlyReport, path: Path | str, raw: Iterable[tuple] | N
                 ws.write_string(0, col, _text(text), header)
             for n, row in enumerate(typed_rows(sheet), start=1):
                 for col, (value, kind) in enumerate(row):
-                    _write(ws, n, col, value, formats.get(kind))
+                    if isinstance(value, str):
+                        if value:  # an empty string and an empty cell read the same: write nothing
+                            text = texts.get(value)
+                            if text is None:
+                                text = texts[value] = _text(value)
+                            ws.write_string(n, col, text)
+                    elif value is not None:
+                        _write(ws, n, col, value, formats.get(kind))
                 if n % PROGRESS_EVERY == 0:
                     step(index, len(todo), _("Feuille « {name} » : {n} lignes").format(name=sheet.name, n=format_number(n)))
         step(len(todo), len(todo), _("Écriture du classeur"))
@@ -70,11 +78,7 @@ def _text(value: str) -> str:
 
 
 def _write(ws, row: int, col: int, value, fmt) -> None:
-    if value is None:
-        return
-    if isinstance(value, str):
-        ws.write_string(row, col, _text(value))
-    elif hasattr(value, "year"):  # date or datetime
+    if hasattr(value, "year"):  # date or datetime
         ws.write_datetime(row, col, value, fmt)
     else:
         ws.write_number(row, col, value, fmt)

@@ -133,11 +133,3 @@ def test_xlsx_net_rate_is_a_number_of_points(report, tmp_path):
     assert cell.value == pytest.approx(70.9) and '" pts"' in cell.number_format
     assert wb["Satisfaction"]["B2"].number_format == "0.0 %"
 
-
-def test_stops_of_two_buses_with_the_same_name_stay_apart_and_say_which_bus():
-    from app.reports.pdf_sections import qualified_stops
-
-    one_bus = [monthly.Line("200005", "Arrêt 0", 3, 0.3, group="Bus A"), monthly.Line("200005", "Arrêt 1", 2, 0.2, group="Bus A")]
-    assert qualified_stops(one_bus) == one_bus
-    two = one_bus + [monthly.Line("200011", "Arrêt 0", 1, 0.1, group="Bus B")]
-    assert [line.label for line in qualified_stops(two)] == ["Arrêt 0 — Bus A", "Arrêt 1 — Bus A", "Arrêt 0 — Bus B"]
