@@ -121,7 +121,7 @@ class _Builder:
                  ("VALIGN", (0, 0), (-1, -1), "TOP"),
                  ("TOPPADDING", (0, 0), (-1, -1), pad), ("BOTTOMPADDING", (0, 0), (-1, -1), pad)]
         if left == "tiny":
-            style += [("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
+            style += [("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]
         for i in range(2, len(data), 2):
             style.append(("BACKGROUND", (0, i), (-1, i), self.colors.HexColor("#F6F6F6")))
         if total:

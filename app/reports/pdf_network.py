@@ -32,10 +32,10 @@ def cover_tables(b) -> list:
     return out + _sync_table(b)
 
 
-def _kind(f) -> str:
+def _kind(f, short: bool = False) -> str:
     if f.kind == "bus":
         return ngettext("Bus, {n} arrêt", "Bus, {n} arrêts", f.stops).format(n=f.stops)
-    return label("structure_kind", f.kind)
+    return _("Site fixe") if short else label("structure_kind", f.kind)
 
 
 def _sync_table(b) -> list:
@@ -68,8 +68,8 @@ def cover_summary(b) -> list:
                               len(silent)).format(n=len(silent), names=_names(silent)))
     if r.sync is not None:
         states = Counter(s.state_label or s.state or _("inconnu") for s in r.sync)
-        lines.append(_("Transmission à l’outil national : {states}.").format(
-            states=", ".join(f"{format_number(n)} {_esc(state)}" for state, n in states.most_common())))
+        lines.append(_("Transmission à l’outil national (structures par état) : {states}.").format(
+            states=", ".join(f"{state} : {format_number(n)}" for state, n in states.most_common())))
     return [b.p(f"<b>{_('Réseau')}</b>", "h2")] + [b.p(_esc(line)) for line in lines]
 
 
@@ -86,21 +86,21 @@ def network_section(b) -> list:
     for rank, f in enumerate(r.per_structure, start=1):
         sync = f.sync
         state = (sync.state_label or sync.state or "—") if sync else "—"
-        short = f"<font size=6>{_esc((sync.snapshot_hash or '')[:12]) or '—'}</font>" if sync else "—"
-        rows.append([rank, f.matricule, _esc(f.name), _kind(f), f.accompaniments, f.usagers,
+        short = f"<font size=6>{_esc((sync.snapshot_hash or '')[:10]) or '—'}</font>" if sync else "—"
+        rows.append([rank, f.matricule, _esc(f.name), _kind(f, short=True), f.accompaniments, f.usagers,
                      evolution(f.accompaniments, f.previous),
                      _esc(f.top_partner) if f.top_partner else "—", _esc(state), short])
     total = ["", "", _("Total"), "", r.current.accompaniments, sum(f.usagers for f in r.per_structure),
              evolution(r.current.accompaniments, r.previous.accompaniments), "", "", ""]
-    widths = [7, 14, 40, 18, 14, 13, 14, 22, 14, 18]
+    widths = [5, 15, 38, 18, 14, 13, 18, 23, 14, 16]  # mm, 174 in all: one line per structure in 7 pt
     out = [b.h1(_("Réseau : activité par structure")),
            b.p(_("Classées par nombre d’accompagnements du mois. Évolution : par rapport au mois précédent. "
                  "Usagers : comptés structure par structure (une personne venue dans deux structures compte "
                  "dans chacune), d’où un total supérieur au nombre d’usagers du réseau ({n})."
                  ).format(n=format_number(r.current.usagers)), "small"),
            Spacer(1, 2 * mm),
-           b.table([_("Rang"), _("Matricule"), _("Structure"), _("Type"), _("Accomp."), _("Usagers"), _("Évol."),
-                    _("1er partenaire"), _("Transmission"), _("Empreinte")], rows,
+           b.table([_("N°"), _("Matricule"), _("Structure"), _("Type"), _("Accomp."), _("Usagers"), _("Évol."),
+                    _("1er partenaire"), _("Envoi"), _("Empreinte")], rows,
                    [w * mm for w in widths], total, numeric=(0, 4, 5, 6), style="tiny")]
     silent = [f for f in r.per_structure if f.silent]
     if silent:
