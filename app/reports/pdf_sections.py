@@ -212,6 +212,9 @@ def _definitions(b) -> list:
                                 "du partenaire ou clos ; un accompagnement annulé (saisi par erreur) ne compte jamais.")),
         (_("Usager"), _("Chaque personne identifiée compte une fois dans le mois, quel que soit le nombre de ses "
                         "visites ; chaque accompagnement anonyme compte pour un usager.")),
+        (_("Usagers d’une structure, d’un réseau"), _("Chaque structure compte ses propres usagers : une personne venue "
+                                                     "dans deux structures compte dans chacune. Le total du réseau la compte "
+                                                     "une fois ; il est donc inférieur à la somme des structures.")),
         (_("Par partenaire"), _("Un accompagnement compte une fois pour chaque partenaire concerné ; le total général "
                                 "le compte une seule fois. Les démarches les plus fréquentes sont comptées de la même façon.")),
         (_("Relance ouverte, en retard"), _("Accompagnement ouvert ou en attente du partenaire ayant une date de relance ; "
@@ -220,6 +223,9 @@ def _definitions(b) -> list:
                                  "de la même période et des mêmes structures.")),
         (_("Satisfaits, neutres, insatisfaits ; taux net"), _("Réponses 4 ou 5, 3, et 1 ou 2 sur une échelle de 1 à 5 ; le "
                                                                "taux net est la part de satisfaits moins la part d’insatisfaits, en points de pourcentage (pts).")),
+        (_("Premier partenaire ; « Autres »"), _("Le partenaire qui compte le plus d’accompagnements. Le graphique montre "
+                                                "au plus douze barres : au-delà, une barre « Autres » additionne les "
+                                                "partenaires restants, qui figurent tous dans le tableau.")),
         (_("Évolution"), _("Écart relatif entre le mois du rapport et la période comparée ; « — » quand la période comparée "
                            "ne compte aucun accompagnement.")),
         (_("Empreinte"), _("Condensé (SHA-256) des chiffres transmis à l’outil national pour ce mois ; identique d’un "
