@@ -116,7 +116,8 @@ class MonthScan:
     asks some thirty questions of 100,000 rows; one read instead of thirty is what makes it fast.
 
     rows:  (id, structure_id, usager_id, "AAAA-MM-JJ", bus_stop_id, canal, response_type,
-            thematique, autonomy, finalisation, status, follow_up_on "AAAA-MM-JJ" or None)
+            thematique, autonomy, finalisation, status, follow_up_on "AAAA-MM-JJ" or None,
+            agent_id, duration_min, mandate)
     lines: (accompaniment_id, partner_code, procedure_code, structure_id, response_type, canal,
             bus_stop_id), each démarche of those rows with what the cube needs of its visit
     """
@@ -125,7 +126,8 @@ class MonthScan:
     _memo: dict = field(default_factory=dict, repr=False)
 
     FIELDS = ("id", "structure_id", "usager_id", "day", "bus_stop_id", "canal", "response_type",
-              "thematique", "autonomy", "finalisation", "status", "follow_up_on")
+              "thematique", "autonomy", "finalisation", "status", "follow_up_on", "agent_id", "duration_min",
+              "mandate")
 
     @property
     def total(self) -> int:
@@ -178,13 +180,14 @@ def scan_month(session: Session, structure_ids: list[int] | None, start: date, e
     # Dates as text (substr): no per-row date objects, and the day is the local date as stored.
     q = (select(A.id, A.structure_id, A.usager_id, func.substr(A.occurred_at, 1, 10), A.bus_stop_id, A.canal,
                 A.response_type, A.thematique, A.autonomy, A.finalisation, A.status,
-                func.substr(A.follow_up_on, 1, 10), P.partner_code, P.procedure_code)
+                func.substr(A.follow_up_on, 1, 10), A.agent_id, A.duration_min, A.mandate,
+                P.partner_code, P.procedure_code)
          .join(P, P.accompaniment_id == A.id, isouter=True).where(counted(structure_ids, start, end)))
     rows: dict[int, tuple] = {}
     lines = []
     for r in session.connection().execute(q).all():
         if r[0] not in rows:
-            rows[r[0]] = tuple(r[:12])
-        if r[12] is not None:
-            lines.append((r[0], r[12], r[13], r[1], r[6], r[5], r[4]))
+            rows[r[0]] = tuple(r[:15])
+        if r[15] is not None:
+            lines.append((r[0], r[15], r[16], r[1], r[6], r[5], r[4]))
     return MonthScan(list(rows.values()), lines)

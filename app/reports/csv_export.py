@@ -25,7 +25,7 @@ def format_value(value, kind: str) -> str:
         return neutralise(value)
     if kind == "ratio":
         return f"{100 * value:.1f}".replace(".", ",")
-    if kind == "points":
+    if kind in ("points", "decimal"):
         return f"{value:.1f}".replace(".", ",")
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")

@@ -22,6 +22,8 @@ from app.core.context import Actor
 from app.i18n import _, label
 from app.models.errors import ValidationError
 from app.models.tables import Accompaniment, BusStop, Partner, Procedure, Structure
+from app.reports import indicators
+from app.reports.indicators import AgentFigures, Profile
 from app.reports.network import CubeLine, StructureFigures, SyncInfo, cube_lines, per_structure, sync_infos
 from app.reports.raw import RAW_COLUMNS, pseudonym, raw_rows  # noqa: F401  (re-exported)
 
@@ -109,6 +111,10 @@ class MonthlyReport:
     satisfaction: Satisfaction | None
     sync: list[SyncInfo] | None  # None: the sync feature is not installed
     per_structure: list[StructureFigures] = field(default_factory=list)  # the busiest first
+    by_mandate: list[Line] = field(default_factory=list)
+    profile: Profile | None = None
+    compare: dict = field(default_factory=dict)  # breakdown → code → (M-1, N-1); see indicators.py
+    by_agent: list[AgentFigures] | None = None  # supervisors only: None for other readers
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -311,10 +317,12 @@ def build_report(session: Session, actor: Actor, month: date, *, matricules: lis
     trend.append(current)
 
     step(3, 6, _("Relances et satisfaction"))
+    before = activity.scan_month(session, ids, *activity.month_bounds(add_months(month, -1)))  # for M-1, N-1
+    last_year = activity.scan_month(session, ids, *activity.month_bounds(add_months(month, -12)))
     report = MonthlyReport(
         month=month, structures=structures, all_structures=everything, generated_at=datetime.now(),
         author=actor.display_name, current=current, previous=trend[-2],
-        last_year=_period(session, ids, add_months(month, -12)), trend=trend, cube=cube,
+        last_year=PeriodFigures(add_months(month, -12), last_year.total, last_year.usagers()), trend=trend, cube=cube,
         by_partner=_partners(session, cube, scan, partner_names, total),
         by_response_type=_lines(scan.count_by("response_type"), total, "response_type"),
         by_canal=_lines(scan.count_by("canal"), total, "canal"),
@@ -330,6 +338,11 @@ def build_report(session: Session, actor: Actor, month: date, *, matricules: lis
     step(4, 6, _("État de la transmission nationale"))
     infos = sync_infos(session, structures, month, scan)
     report.sync = None if infos is None else [infos[s.id] for s in structures]
+    report.by_mandate = _lines(scan.count_by("mandate"), total, "mandate")
+    report.profile = indicators.profile(session, scan, ids, start)
+    report.compare = indicators.comparisons(scan, before, last_year)
+    # figures per agent are about the agents' work: for supervisors, never in the aggregates anyone may print
+    report.by_agent = indicators.per_agent(session, scan) if actor.can("export_raw_report") else None
     report.per_structure = per_structure(session, structures, scan, activity.month_bounds(add_months(month, -1)),
                                          partner_names, infos)
     step(5, 6, _("Calculs terminés"))

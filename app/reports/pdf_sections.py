@@ -82,6 +82,7 @@ def sections(b) -> list:
     story += [PageBreak()] + _partners(b)
     story += [PageBreak()] + _nature(b)
     story += [CondPageBreak(90 * mm)] + _outcomes(b)
+    story += [CondPageBreak(110 * mm)] + _profile(b)
     story += [PageBreak()] + _satisfaction(b)
     story += [CondPageBreak(120 * mm)] + _days(b)
     story += [PageBreak()] + _definitions(b)
@@ -114,7 +115,8 @@ def _months_table(b, periods):
 
 def _partners(b) -> list:
     r = b.r
-    rows = [[_esc(line.label), line.count, format_percent(line.share),
+    compare = r.compare.get("partner", {})
+    rows = [[_esc(line.label), line.count, format_percent(line.share), *compare.get(line.code, (0, 0)),
              " · ".join(f"{_esc(name)} ({format_number(n)})" for name, n in line.details)] for line in r.by_partner]
     out = [b.h1(_("Partenaires et démarches")),
            b.p(_("Un accompagnement qui concerne plusieurs partenaires compte pour chacun d’eux : la somme des "
@@ -124,8 +126,10 @@ def _partners(b) -> list:
            b.charts.partner_bars(r.by_partner, b.width)]
     if rows:
         out += [b.p(f"<b>{_('Détail par partenaire')}</b>", "h2"),
-                b.table([_("Partenaire"), _("Accomp."), _("Part"), _("Démarches les plus fréquentes")], rows,
-                        [36 * mm, 18 * mm, 16 * mm, b.width - 70 * mm], numeric=(1, 2))]
+                b.table([_("Partenaire"), _("Accomp."), _("Part"), _("M-1"), _("N-1"), _("Démarches les plus fréquentes")],
+                        rows, [34 * mm, 16 * mm, 15 * mm, 14 * mm, 14 * mm, b.width - 93 * mm], numeric=(1, 2, 3, 4)),
+                b.p(_("M-1 : {m1} ; N-1 : {n1}. Chaque tableau de l’annexe XLSX porte aussi ces deux colonnes.").format(
+                    m1=format_month(r.previous.month), n1=format_month(r.last_year.month)), "small")]
     return out
 
 
@@ -164,6 +168,33 @@ def _outcomes(b) -> list:
     return [b.h1(_("Autonomie, finalisation et relances")), b.side_by_side(left, right),
             KeepTogether([b.p(f"<b>{_('Relances au {d}').format(d=long_date(f.as_of))}</b>", "h2"),
                           b.table([_("Relances"), _("Nombre")], rows, [b.width - 30 * mm, 30 * mm])])]
+
+
+def _profile(b) -> list:
+    """Usagers new or returning, durations, mandates; per agent for a supervisor."""
+    r, p = b.r, b.r.profile
+    if p is None:
+        return []
+    half = b.width / 2 - 8
+    rows = [[_("Usagers identifiés"), p.identified],
+            [_("… accompagnés pour la première fois"), p.new],
+            [_("… déjà accompagnés avant ce mois-ci"), p.returning],
+            [_("Accompagnements anonymes"), p.anonymous_visits]]
+    left = [b.p(f"<b>{_('Usagers')}</b>", "h2"), b.table([_("Usagers"), _("Nombre")], rows, [half - 22 * mm, 22 * mm])]
+    minutes = lambda v: "—" if v is None else format_number(v, 1) + " min"  # noqa: E731
+    durations = [[_esc(band), n] for band, n in p.by_duration]
+    right = [b.p(f"<b>{_('Durée des accompagnements')}</b>", "h2"),
+             b.table([_("Durée"), _("Accomp.")], durations, [half - 36 * mm, 36 * mm],
+                     total=[_("Moyenne ; médiane"), f"{minutes(p.duration_mean)} ; {minutes(p.duration_median)}"])]
+    out = [b.h1(_("Usagers, durée et mandats")), b.side_by_side(left, right), Spacer(1, 3 * mm),
+           b.side_by_side(b.breakdown(_("Mandat"), r.by_mandate, half), [])]
+    if r.by_agent:
+        rows = [[_esc(a.name), _esc(a.structure), a.accompaniments, a.usagers, minutes(a.duration_mean), a.follow_ups_open]
+                for a in r.by_agent]
+        out += [CondPageBreak(50 * mm), b.p(f"<b>{_('Par agent (pour la supervision, jamais transmis)')}</b>", "h2"),
+                b.table([_("Agent"), _("Structure"), _("Accomp."), _("Usagers"), _("Durée moy."), _("Relances")], rows,
+                        [40 * mm, b.width - 134 * mm, 20 * mm, 20 * mm, 26 * mm, 28 * mm], numeric=(2, 3, 4, 5))]
+    return out
 
 
 def _satisfaction(b) -> list:
@@ -226,6 +257,16 @@ def _definitions(b) -> list:
         (_("Premier partenaire ; « Autres »"), _("Le partenaire qui compte le plus d’accompagnements. Le graphique montre "
                                                 "au plus douze barres : au-delà, une barre « Autres » additionne les "
                                                 "partenaires restants, qui figurent tous dans le tableau.")),
+        (_("Usager nouveau, déjà accompagné"), _("Parmi les usagers identifiés du mois, « nouveau » si aucun "
+                                                  "accompagnement compté ne le concernait avant ce mois dans les "
+                                                  "structures du rapport, « déjà accompagné » sinon. Un usager anonyme "
+                                                  "ne peut pas être reconnu : il n’est ni l’un ni l’autre.")),
+        (_("Durée ; mandat"), _("Durée saisie par l’agent pour chaque accompagnement (moyenne et médiane en minutes) ; "
+                                "mandat donné par l’usager quand la démarche a été faite pour lui.")),
+        (_("M-1, N-1"), _("Le même compte pour le mois précédent et pour le même mois de l’année précédente, selon les "
+                          "mêmes règles.")),
+        (_("Par agent"), _("Accompagnements et usagers de chaque agent (mêmes règles que par structure), pour les "
+                           "superviseurs : ces chiffres ne sont jamais transmis à l’outil national.")),
         (_("Évolution"), _("Écart relatif entre le mois du rapport et la période comparée ; « — » quand la période comparée "
                            "ne compte aucun accompagnement.")),
         (_("Empreinte"), _("Condensé (SHA-256) des chiffres transmis à l’outil national pour ce mois ; identique d’un "

@@ -22,7 +22,7 @@ from app.reports.tables import raw_sheet, sheets, typed_rows
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FORMATS = {"int": "#,##0", "ratio": "0.0 %", "date": "dd/mm/yyyy", "month": "mmmm yyyy",
-           "datetime": "dd/mm/yyyy hh:mm", "points": '+0.0" pts";-0.0" pts";0.0" pt"'}
+           "datetime": "dd/mm/yyyy hh:mm", "points": '+0.0" pts";-0.0" pts";0.0" pt"', "decimal": "0.0"}
 PROGRESS_EVERY = 5000  # rows: the detail sheet of a big month takes a while, keep the bar moving
 
 
