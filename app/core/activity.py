@@ -183,11 +183,7 @@ def scan_month(session: Session, structure_ids: list[int] | None, start: date, e
                 func.substr(A.follow_up_on, 1, 10), A.agent_id, A.duration_min, A.mandate,
                 P.partner_code, P.procedure_code)
          .join(P, P.accompaniment_id == A.id, isouter=True).where(counted(structure_ids, start, end)))
-    rows: dict[int, tuple] = {}
-    lines = []
-    for r in session.connection().execute(q).all():
-        if r[0] not in rows:
-            rows[r[0]] = tuple(r[:15])
-        if r[15] is not None:
-            lines.append((r[0], r[15], r[16], r[1], r[6], r[5], r[4]))
+    result = session.connection().execute(q).all()
+    rows = {r[0]: r[:15] for r in result}  # a visit with two démarches: the same values twice
+    lines = [(r[0], r[15], r[16], r[1], r[6], r[5], r[4]) for r in result if r[15] is not None]
     return MonthScan(list(rows.values()), lines)
