@@ -127,7 +127,7 @@ def _partners(b) -> list:
     if rows:
         out += [b.p(f"<b>{_('Détail par partenaire')}</b>", "h2"),
                 b.table([_("Partenaire"), _("Accomp."), _("Part"), _("M-1"), _("N-1"), _("Démarches les plus fréquentes")],
-                        rows, [34 * mm, 16 * mm, 15 * mm, 14 * mm, 14 * mm, b.width - 93 * mm], numeric=(1, 2, 3, 4)),
+                        rows, [32 * mm, 18 * mm, 15 * mm, 14 * mm, 14 * mm, b.width - 93 * mm], numeric=(1, 2, 3, 4)),
                 b.p(_("M-1 : {m1} ; N-1 : {n1}. Chaque tableau de l’annexe XLSX porte aussi ces deux colonnes.").format(
                     m1=format_month(r.previous.month), n1=format_month(r.last_year.month)), "small")]
     return out
