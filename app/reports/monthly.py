@@ -181,12 +181,6 @@ def _lines(counts: dict, total: int, vocabulary: str | None = None, labels: dict
     return sorted(lines, key=lambda line: (-line.count, line.label))
 
 
-def _period(session: Session, ids: list[int] | None, month: date) -> PeriodFigures:
-    start, end = activity.month_bounds(month)
-    return PeriodFigures(month, activity.total_accompaniments(session, ids, start, end),
-                         activity.total_usagers(session, ids, start, end))
-
-
 def _optional(module: str):
     """A feature module built by another team, or None while it does not exist."""
     try:
