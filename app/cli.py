@@ -38,11 +38,14 @@ class _Subcommands:
 
     def __init__(self, real):
         self.real = real
-        self.common = argparse.ArgumentParser(add_help=False)
-        _common_options(self.common, argparse.SUPPRESS)
 
     def add_parser(self, name, **kwargs):
-        kwargs.setdefault("parents", []).append(self.common)
+        # A fresh parent per command: argparse shares a parent's Action objects, and a command
+        # that redefines --db (conflict "resolve") strips "--db" from the shared Action, which
+        # silently removed the option from every command registered after it.
+        common = argparse.ArgumentParser(add_help=False)
+        _common_options(common, argparse.SUPPRESS)
+        kwargs.setdefault("parents", []).append(common)
         kwargs.setdefault("conflict_handler", "resolve")  # a command may redefine --db for itself
         return self.real.add_parser(name, **kwargs)
 

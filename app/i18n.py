@@ -57,6 +57,10 @@ def _(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
+    """Plural forms: French source strings follow French rules (« 0 réponse », « 1 réponse »,
+    « 2 réponses »), which gettext's catalogue-less default (English: only 1 is singular) gets wrong."""
+    if type(_translations) is _gettext.NullTranslations:
+        return singular if abs(n) < 2 else plural
     return _translations.ngettext(singular, plural, n)
 
 
@@ -66,6 +70,16 @@ def format_date(value: date | datetime | None, fmt: str = "medium") -> str:
     from babel.dates import format_date as _fd
 
     return _fd(value, format=fmt, locale=locale_name())
+
+
+def format_long_date(value: date, lang: str | None = None) -> str:
+    """« 1er décembre 2026 », « 23 novembre 2026 »: French writes the first of the month « 1er »
+    (babel's long format does not); `lang` forces a language (the handout is always French)."""
+    from babel.dates import format_date as _fd
+
+    lang = lang or _lang
+    text = _fd(value, format="d MMMM y", locale=LANGUAGES.get(lang, "fr_FR"))
+    return "1er" + text[1:] if lang == "fr" and value.day == 1 else text
 
 
 def format_datetime(value: datetime | None, fmt: str = "short") -> str:

@@ -398,6 +398,10 @@ def build_demo_store(path: Path, seed: int = DEMO_SEED, today: date | None = Non
         builder = _Builder(store, seed, today)
         builder.setup()
         builder.run()
+        from app.core.demo_extras import add_surveys_and_moments  # answers and moments de vie in progress
+
+        builder.counts.update(add_surveys_and_moments(store, seed, today, {builder.fixed_id: builder.agent,
+                                                                           builder.bus_id: builder.driver}))
         problem = store.quick_check()
         if problem != "ok":
             raise StoreError(f"La base de démonstration est incohérente : {problem}")

@@ -1,7 +1,7 @@
 """The CSV annex, for tools that do not read XLSX. French Excel habits: `;` separator, UTF-8
-with a BOM (so Excel detects the encoding), decimal comma. Text cells that a spreadsheet would
-run as a formula (= + - @, tab, CR, NUL at the start) get a leading apostrophe (OWASP ASVS
-1.2.10); numbers are written by us and never escaped.
+with a BOM (so Excel detects the encoding), decimal comma. Every text cell goes through
+app.reports.cells.neutralise, the same rule as the XLSX (never a formula); numbers are written
+by us and never escaped.
 
 Two files: `<base>-tableaux.csv` (every table in long form: Tableau;Libellé;…) and, for
 supervisors, `<base>-detail.csv` (one row per accompaniment, pseudonymised)."""
@@ -14,29 +14,19 @@ from pathlib import Path
 from typing import Iterable
 
 from app.i18n import _
+from app.reports.cells import neutralise
 from app.reports.monthly import MonthlyReport, Progress
-from app.reports.tables import raw_sheet, sheets, typed_rows
-
-DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\0")
-
-
-def escape_cell(text: str) -> str:
-    """Neutralise a text cell a spreadsheet would otherwise evaluate."""
-    return "'" + text if text.startswith(DANGEROUS_START) else text
-
-
-def unescape_cell(text: str) -> str:
-    """Inverse of escape_cell, for re-importing our own exports."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(DANGEROUS_START) else text
-
+from app.reports.tables import csv_header, raw_sheet, sheets, typed_rows
 
 def format_value(value, kind: str) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return escape_cell(value)
+        return neutralise(value)
     if kind == "ratio":
         return f"{100 * value:.1f}".replace(".", ",")
+    if kind in ("points", "decimal"):
+        return f"{value:.1f}".replace(".", ",")
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
@@ -52,7 +42,7 @@ def _open(path: Path):
 
 def write_rows(handle, header: list[str], rows: Iterable[list[tuple]]) -> None:
     writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
-    writer.writerow([escape_cell(h) for h in header])
+    writer.writerow([neutralise(h) for h in header])
     for row in rows:
         writer.writerow([format_value(value, kind) for value, kind in row])
 
@@ -71,8 +61,11 @@ def write_csv(report: MonthlyReport, base: Path | str, raw: Iterable[tuple] | No
 
         def long_rows():
             for sheet in sheets(report):
-                yield [(sheet.name, "text")] + [(h, "text") for h in sheet.headers]
+                yield [(sheet.name, "text")] + [(csv_header(h, k), "text") for h, k in zip(sheet.headers, sheet.kinds)]
                 for row in typed_rows(sheet):
+                    if "mixed" in sheet.kinds:  # a summary row: its name carries its unit
+                        (name, _k), (value, kind) = row
+                        row = [(csv_header(name, kind), "text"), (value, kind)]
                     yield [(sheet.name, "text")] + row
         write_rows(handle, header, long_rows())
     paths = [tables_path]

@@ -55,16 +55,17 @@ def produce(store, actor: Actor, month: date, folder: Path | str, *, formats=FOR
         try:
             for i, fmt in enumerate(formats, start=1):
                 step(i, total, _("Écriture du fichier {fmt}").format(fmt=fmt.upper()))
+                within = (lambda i: lambda d, t, text="": step(i, total, text))(i)  # a file's own steps: text only
+                raw = raw_rows(session, actor, report) if detail and fmt != "pdf" else None
                 if fmt == "pdf":
                     from app.reports.pdf import write_pdf
-                    paths.append(write_pdf(report, base.with_suffix(".pdf")))
+                    paths.append(write_pdf(report, base.with_suffix(".pdf"), progress=within))
                 elif fmt == "xlsx":
                     from app.reports.xlsx import write_xlsx
-                    paths.append(write_xlsx(report, base.with_suffix(".xlsx"),
-                                            raw=raw_rows(session, actor, report) if detail else None))
+                    paths.append(write_xlsx(report, base.with_suffix(".xlsx"), raw=raw, progress=within))
                 else:
                     from app.reports.csv_export import write_csv
-                    paths += write_csv(report, base, raw=raw_rows(session, actor, report) if detail else None)
+                    paths += write_csv(report, base, raw=raw, progress=within)
         except PermissionError:
             raise ValidationError(_("Le dossier {folder} n’accepte pas l’écriture (ou un fichier du même nom est "
                                     "ouvert dans un autre logiciel).").format(folder=folder), field="folder") from None

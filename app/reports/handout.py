@@ -122,9 +122,9 @@ def _esc(text: str | None) -> str:
 
 
 def _long(day: date) -> str:
-    from babel.dates import format_date as babel_date
+    from app.i18n import format_long_date
 
-    return babel_date(day, format="long", locale="fr_FR")  # French on paper, whatever the UI language
+    return format_long_date(day, "fr")  # French on paper, whatever the UI language; « 1er décembre »
 
 
 def _site(url: str | None) -> str:
@@ -134,13 +134,23 @@ def _site(url: str | None) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+def _late(step: StepView) -> bool:
+    """Past a real deadline (« sous 24 h », « sous 6 mois »…). « Tout de suite » is advice, not a
+    deadline: a pré-demande three days after a loss is not late, it is still to do now."""
+    return step.overdue and step.deadline.kind != "immediate"
+
+
 def _when(step: StepView) -> str:
+    """The step's deadline in words, beside the step (steps follow the moment's own order)."""
     if step.due is None:
-        return ""  # the group heading already says « Dès que possible » or « Sans délai fixé »
+        return f"{step.deadline.label}."  # « Dès que possible. », « Sans délai fixé. »
     on = "le" if step.deadline.kind == "immediate" else "avant le"  # « tout de suite » means that very day
-    if step.overdue:
-        return f"EN RETARD : c'était à faire {on} {_long(step.due)}. Faites-le vite."
-    return f"À faire {on} {_long(step.due)}."
+    if step.overdue and not _late(step):
+        return f"{step.deadline.label} : à faire maintenant (depuis le {_long(step.due)})."
+    if _late(step):  # only once the real deadline has passed (StepView.overdue: due < today)
+        return (f"Date limite passée : c'était à faire {on} {_long(step.due)}. "
+                "Si ce n'est pas encore fait, parlez-en à France services.")
+    return f"{step.deadline.label} : à faire {on} {_long(step.due)}."
 
 
 def _where(step: StepView) -> str:
@@ -184,7 +194,7 @@ def _step_block(step: StepView, st: _Styles, width: float):
         lines.append(Paragraph("<b>Droit à vérifier</b> : n'oubliez pas de le demander.", st.body))
     when = _when(step)
     if when:
-        lines.append(Paragraph(("⚠ " if step.overdue else "") + _esc(when), st.late if step.overdue else st.body))
+        lines.append(Paragraph(("⚠ " if _late(step) else "") + _esc(when), st.late if _late(step) else st.body))
     if step.precision:
         lines.append(Paragraph(_esc(f"({step.precision})"), st.small))
     if step.status == "en_attente_partenaire":
@@ -234,17 +244,15 @@ def _moment_story(moment: MomentView, st: _Styles, width: float) -> list:
     done, total = moment.progress
     story = [Paragraph(_esc(moment.title), st.h1),
              Paragraph(f"Déjà fait : {done} étape{'s' if done > 1 else ''} sur {total}.", st.body)]
-    remaining = [(d, due, [s for s in steps if s.open]) for d, due, steps in moment.groups()]
-    remaining = [g for g in remaining if g[2]]
+    # the moment's own order (the catalogue's: déposer le dossier, then retirer le titre), each
+    # step with its deadline beside it; sorting by deadline put « retirer » before « déposer »
+    remaining = [s for s in moment.steps if s.open]
     story.append(Paragraph("Ce qu'il reste à faire", st.h2))
     if not remaining:
         story.append(Paragraph("Tout est fait. Bravo !", st.body))
-    for deadline, due, steps in remaining:
-        on = "le" if deadline.kind == "immediate" else "avant le"
-        heading = deadline.label if due is None else f"{deadline.label} — {on} {_long(due)}"
-        first = [Paragraph(_esc(heading), st.h3), _step_block(steps[0], st, width)]
-        story.append(KeepTogether(first))  # never a group heading alone at the foot of a page
-        story += [_step_block(s, st, width) for s in steps[1:]]
+    for i, step in enumerate(remaining):
+        block = _step_block(step, st, width)
+        story.append(KeepTogether([story.pop(), block]) if i == 0 else block)  # never a heading alone
     finished = [s for s in moment.steps if s.status == "fait"]
     if finished:
         story.append(Paragraph("Déjà fait", st.h2))
@@ -256,15 +264,20 @@ def _contacts(data: HandoutData, st: _Styles, width: float) -> list:
     from reportlab.lib import colors
     from reportlab.platypus import KeepTogether, Paragraph, Table, TableStyle
 
-    rows, seen = [], set()
+    # one row per organisation, with each of its official sites once (France Titres and the
+    # fiscal-stamp site on one row, not three rows for one partner)
+    found: dict[str, tuple[list[str], str]] = {}
     for moment in data.moments:
         for s in moment.steps:
-            key = _site(s.link) or s.where  # one row per official site
-            if s.status == "sans_objet" or not (s.link or s.phone) or key in seen:
+            if s.status == "sans_objet" or not (s.link or s.phone):
                 continue
-            seen.add(key)
-            rows.append([Paragraph(_esc(s.where), st.body), Paragraph(_esc(_site(s.link)), st.body),
-                         Paragraph(_esc(format_phone(s.phone)), st.body)])
+            sites, phone = found.setdefault(s.where, ([], format_phone(s.phone) if s.phone else ""))
+            if s.link and _site(s.link) not in sites:
+                sites.append(_site(s.link))
+            if not phone and s.phone:
+                found[s.where] = (sites, format_phone(s.phone))
+    rows = [[Paragraph(_esc(where), st.body), Paragraph("<br/>".join(_esc(x) for x in sites), st.body),
+             Paragraph(_esc(phone), st.body)] for where, (sites, phone) in found.items()]
     if not rows:
         return []
     head = [Paragraph("<b>Organisme</b>", st.body), Paragraph("<b>Site officiel</b>", st.body),

@@ -11,18 +11,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, text
 from sqlmodel import Session, select
 
 from app.core import activity, surveys
 from app.core.context import Actor
 from app.i18n import _, label
 from app.models.checklists import CaseMoment
-from app.models.errors import DomainError, ValidationError
+from app.models.errors import ValidationError
 from app.models.month import Month
 from app.models.tables import Accompaniment, BusStop, Partner, Procedure, Structure
-from app.sync import snapshot as sync_snapshot
-from app.sync import state as sync_state
+from app.reports import indicators
+from app.reports.indicators import AgentFigures, Profile
+from app.reports.network import CubeLine, StructureFigures, SyncInfo, cube_lines, per_structure, sync_infos
+from app.reports.raw import RAW_COLUMNS, pseudonym, raw_rows  # noqa: F401  (re-exported)
 
 Progress = Callable[[int, int, str], None]
 OPEN_STATUSES = ("ouvert", "en_attente_partenaire")
@@ -38,6 +40,7 @@ class Line:
     count: int
     share: float | None
     details: tuple[tuple[str, int], ...] = ()  # e.g. a partner's most frequent démarches
+    group: str = ""  # what the line belongs to: a stop's bus (stops of two buses may share a name)
 
 
 @dataclass(frozen=True)
@@ -74,16 +77,6 @@ class Satisfaction:
 
 
 @dataclass(frozen=True)
-class SyncInfo:
-    matricule: str
-    name: str
-    snapshot_hash: str | None
-    state: str | None
-    state_label: str = ""
-    reason: str = ""
-
-
-@dataclass(frozen=True)
 class StructureInfo:
     id: int
     matricule: str
@@ -102,7 +95,7 @@ class MonthlyReport:
     previous: PeriodFigures
     last_year: PeriodFigures
     trend: list[PeriodFigures]
-    cube: list[activity.CubeRow]
+    cube: list[CubeLine]
     by_partner: list[Line]
     by_response_type: list[Line]
     by_canal: list[Line]
@@ -114,8 +107,13 @@ class MonthlyReport:
     by_day: list[tuple[date, int]]
     by_weekday: list[int]  # Monday .. Sunday
     follow_ups: FollowUps
-    satisfaction: Satisfaction
-    sync: list[SyncInfo]  # filled last (see build_report's progress steps)
+    satisfaction: Satisfaction | None
+    sync: list[SyncInfo] | None  # None: the sync feature is not installed
+    per_structure: list[StructureFigures] = field(default_factory=list)  # the busiest first
+    by_mandate: list[Line] = field(default_factory=list)
+    profile: Profile | None = None
+    compare: dict = field(default_factory=dict)  # breakdown → code → (M-1, N-1); see indicators.py
+    by_agent: list[AgentFigures] | None = None  # supervisors only: None for other readers
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -168,20 +166,13 @@ def _lines(counts: dict, total: int, vocabulary: str | None = None, labels: dict
     return sorted(lines, key=lambda line: (-line.count, line.label))
 
 
-def _period(session: Session, ids: list[int] | None, month: Month) -> PeriodFigures:
-    start, end = month.bounds()
-    return PeriodFigures(month.first_day, activity.total_accompaniments(session, ids, start, end),
-                         activity.total_usagers(session, ids, start, end))
-
-
-def _partners(session: Session, cube: list[activity.CubeRow], ids, start, end, total) -> list[Line]:
+def _partners(session: Session, cube: list[CubeLine], scan: activity.MonthScan, names: dict, total) -> list[Line]:
     per_partner: dict[str, int] = defaultdict(int)
-    for row in cube:  # one response type, canal and stop per accompaniment: the sum is exact
+    for row in cube:  # one structure, response type, canal and stop per accompaniment: the sum is exact
         per_partner[row.partner_code] += row.count
-    names = {p.code: p.short_label for p in session.exec(select(Partner))}
     procedure_names = dict(session.exec(select(Procedure.code, Procedure.label)).all())
     top: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for (partner, code), n in activity.count_procedures(session, ids, start, end).items():
+    for (partner, code), n in scan.procedures().items():
         top[partner].append((procedure_names.get(code, _("Démarche hors catalogue")) if code else _("Démarche hors catalogue"), n))
     lines = []
     for line in _lines(per_partner, total, labels=names):
@@ -190,22 +181,34 @@ def _partners(session: Session, cube: list[activity.CubeRow], ids, start, end, t
     return lines
 
 
-def _follow_ups(session: Session, ids, start, end, as_of: date) -> FollowUps:
-    def count(lo: date, hi: date) -> tuple[int, int]:
-        # activity.counted() keeps the shared rules (status, structures); one query gives both
-        # the open follow-ups and those whose date has passed.
-        q = (select(func.count(), func.coalesce(func.sum(case((Accompaniment.follow_up_on < as_of, 1), else_=0)), 0))
-             .select_from(Accompaniment)
-             .where(activity.counted(ids, lo, hi), Accompaniment.status.in_(OPEN_STATUSES),
-                    Accompaniment.follow_up_on.is_not(None)))
-        return tuple(session.exec(q).one())
-    month_open, month_overdue = count(start, end)
-    backlog_open, backlog_overdue = count(date(1900, 1, 1), date(9999, 1, 1))  # every month of the scope
-    return FollowUps(as_of, month_open, month_overdue, backlog_open, backlog_overdue)
+def _stops(session: Session, counts: dict, total: int) -> list[Line]:
+    """One line per stop, qualified by its bus (code: the bus's matricule, never an internal id)."""
+    q = select(BusStop.id, BusStop.name, Structure.matricule, Structure.name).join(
+        Structure, Structure.id == BusStop.structure_id)
+    lines = [Line(matricule, name, counts[stop_id], _share(counts[stop_id], total), group=bus)
+             for stop_id, name, matricule, bus in session.exec(q) if counts.get(stop_id)]
+    return sorted(lines, key=lambda line: (-line.count, line.group, line.label))
 
 
-def _satisfaction(session: Session, ids, start, end) -> Satisfaction:
-    result = surveys.indicators(session, start=start, end=end, structure_ids=ids)
+def _follow_ups(session: Session, ids, scan: activity.MonthScan, as_of: date) -> FollowUps:
+    # the month's cases from the scan; the backlog (every month of the scope) in one query.
+    # activity.counted() keeps the shared rules (status, structures).
+    due = [row[11] for row in scan.rows if row[10] in OPEN_STATUSES and row[11] is not None]
+    # Open statuses are counted ones and the backlog has no date range, so the only rules left are
+    # the status and the structures; the status test is written out so that SQLite can use the
+    # partial index ix_accompaniment_open_follow_up (it cannot match a bound parameter against it).
+    q = (select(func.count(), func.coalesce(func.sum(case((Accompaniment.follow_up_on < as_of, 1), else_=0)), 0))
+         .select_from(Accompaniment)
+         .where(text("accompaniment.status IN ('ouvert', 'en_attente_partenaire')"),
+                Accompaniment.follow_up_on.is_not(None)))
+    if ids is not None:
+        q = q.where(Accompaniment.structure_id.in_(ids))
+    backlog_open, backlog_overdue = session.exec(q).one()
+    return FollowUps(as_of, len(due), sum(1 for d in due if d < as_of.isoformat()), backlog_open, backlog_overdue)
+
+
+def _satisfaction(session: Session, ids, start, end, accompaniments: int) -> Satisfaction | None:
+    result = surveys.indicators(session, start=start, end=end, structure_ids=ids, accompaniments=accompaniments)
     dims = []
     for code, d in (_get(result, "dimensions") or {}).items():
         dims.append(SatisfactionDimension(code, _get(d, "label") or _dimension_label(code),
@@ -225,29 +228,26 @@ def _dimension_label(code: str) -> str:
     return names.get(code, code.replace("_", " ").capitalize())
 
 
-def _moments(session: Session, ids, start, end, total) -> list[Line]:
-    """Accompaniments per moment de vie (once per moment, like partners). The shared rule
-    activity.counted() selects the cases."""
-    q = (select(CaseMoment.moment_id, func.max(CaseMoment.title), func.count(func.distinct(Accompaniment.id)))
-         .join(Accompaniment, Accompaniment.id == CaseMoment.accompaniment_id)
-         .where(activity.counted(ids, start, end))
-         .group_by(CaseMoment.moment_id))
-    rows = list(session.exec(q))
-    return _lines({m: n for m, _t, n in rows}, total, labels={m: t for m, t, _n in rows})
+def _moments(session: Session, scan: activity.MonthScan, total) -> list[Line] | None:
+    """Accompaniments per moment de vie (once per moment, like partners), or None when the
+    checklists feature is not installed. The month's counted cases are the scan's."""
+    # moments are far fewer than accompaniments: read them all and keep the month's cases
+    cases = {row[0] for row in scan.rows}
+    titles: dict[str, str] = {}
+    seen: set[tuple[str, int]] = set()
+    for acc_id, moment, title in session.exec(select(CaseMoment.accompaniment_id, CaseMoment.moment_id, CaseMoment.title)):
+        if acc_id in cases:
+            seen.add((moment, acc_id))
+            titles[moment] = max(titles.get(moment, title), title)
+    counts: dict[str, int] = defaultdict(int)
+    for moment, _acc in seen:
+        counts[moment] += 1
+    return _lines(dict(counts), total, labels=titles)
 
 
-def _sync(session: Session, structures: list[StructureInfo], month: date) -> list[SyncInfo]:
-    """The hash of the snapshot the national sync would send for each structure, and its state."""
-    infos = []
-    for s in structures:
-        try:
-            snap = sync_snapshot.build_snapshot(session, s.id, month)
-            st = sync_state.derive(snap, sync_state.get_row(session, s.id, month))  # = month_state, one build
-        except DomainError as exc:  # shown on the report, never hidden
-            infos.append(SyncInfo(s.matricule, s.name, None, None, "", str(exc)))
-            continue
-        infos.append(SyncInfo(s.matricule, s.name, snap.hash, st.state, st.label, st.reason or ""))
-    return infos
+def _shift(month: date, n: int) -> date:
+    """First day of the month `n` months from `month`'s."""
+    return (Month.of(month) + n).first_day
 
 
 def build_report(session: Session, actor: Actor, month: date | Month, *, matricules: list[str] | None = None,
@@ -257,20 +257,20 @@ def build_report(session: Session, actor: Actor, month: date | Month, *, matricu
     actor.require("monthly_report")
     step = progress or (lambda done, total, text="": None)
     today = today or date.today()
-    month = Month.of(month)
+    month = Month.of(month).first_day
     structures, everything = resolve_structures(session, matricules, structure_ids)
     ids = None if everything else [s.id for s in structures]
-    start, end = month.bounds()
+    start, end = Month.of(month).bounds()
 
-    step(0, 6, _("Comptage des accompagnements"))
-    current = _period(session, ids, month)
-    total = current.accompaniments
-    cube = activity.activity_cube(session, ids, start, end)
-    stops = {s.id: s.name for s in session.exec(select(BusStop))}
-    by_stop = {k: n for k, n in activity.count_by(session, Accompaniment.bus_stop_id, ids, start, end).items() if k}
+    step(0, 6, _("Lecture des accompagnements du mois"))
+    scan = activity.scan_month(session, ids, start, end)  # every figure of the month comes from this one read
+    total = scan.total
+    current = PeriodFigures(month, total, scan.usagers())
+    cube = cube_lines(session, scan, structures)
+    partner_names = {p.code: p.short_label for p in session.exec(select(Partner))}
 
     step(1, 6, _("Répartitions"))
-    day_counts = activity.count_by(session, func.date(Accompaniment.occurred_at), ids, start, end)
+    day_counts = scan.count_by("day")
     by_day = [(start + timedelta(days=i), 0) for i in range((end - start).days)]
     by_day = [(d, day_counts.get(d.isoformat(), 0)) for d, _n in by_day]
     weekday = [0] * 7
@@ -278,27 +278,40 @@ def build_report(session: Session, actor: Actor, month: date | Month, *, matricu
         weekday[d.weekday()] += n
 
     step(2, 6, _("Évolution sur douze mois"))
-    trend = [_period(session, ids, month - i) for i in range(TREND_MONTHS - 1, -1, -1)]
+    first = _shift(month, -(TREND_MONTHS - 1))
+    before = activity.totals_by_month(session, ids, first, start)
+    trend = [PeriodFigures(m, *before.get(m, (0, 0))) for m in (_shift(first, i) for i in range(TREND_MONTHS - 1))]
+    trend.append(current)
 
     step(3, 6, _("Relances et satisfaction"))
+    before = activity.scan_month(session, ids, *(Month.of(month) - 1).bounds())  # for M-1, N-1
+    last_year = activity.scan_month(session, ids, *(Month.of(month) - 12).bounds())
     report = MonthlyReport(
         month=month.first_day, structures=structures, all_structures=everything, generated_at=datetime.now(),
         author=actor.display_name, current=current, previous=trend[-2],
-        last_year=_period(session, ids, month - 12), trend=trend, cube=cube,
-        by_partner=_partners(session, cube, ids, start, end, total),
-        by_response_type=_lines(activity.count_by(session, Accompaniment.response_type, ids, start, end), total, "response_type"),
-        by_canal=_lines(activity.count_by(session, Accompaniment.canal, ids, start, end), total, "canal"),
-        by_bus_stop=_lines(by_stop, total, labels=stops),
-        by_thematique=_lines(activity.count_by(session, Accompaniment.thematique, ids, start, end), total, "thematique"),
-        by_autonomy=_lines(activity.count_by(session, Accompaniment.autonomy, ids, start, end), total, "autonomy"),
-        by_finalisation=_lines(activity.count_by(session, Accompaniment.finalisation, ids, start, end), total, "finalisation"),
-        by_moment=_moments(session, ids, start, end, total),
+        last_year=PeriodFigures(_shift(month, -12), last_year.total, last_year.usagers()), trend=trend, cube=cube,
+        by_partner=_partners(session, cube, scan, partner_names, total),
+        by_response_type=_lines(scan.count_by("response_type"), total, "response_type"),
+        by_canal=_lines(scan.count_by("canal"), total, "canal"),
+        by_bus_stop=_stops(session, scan.count_by("bus_stop_id"), total),
+        by_thematique=_lines(scan.count_by("thematique"), total, "thematique"),
+        by_autonomy=_lines(scan.count_by("autonomy"), total, "autonomy"),
+        by_finalisation=_lines(scan.count_by("finalisation"), total, "finalisation"),
+        by_moment=_moments(session, scan, total),
         by_day=by_day, by_weekday=weekday,
-        follow_ups=_follow_ups(session, ids, start, end, today),
-        satisfaction=_satisfaction(session, ids, start, end),
-        sync=[])
+        follow_ups=_follow_ups(session, ids, scan, today),
+        satisfaction=_satisfaction(session, ids, start, end, total),
+        sync=None)
     step(4, 6, _("État de la transmission nationale"))
-    report.sync = _sync(session, structures, month.first_day)
+    infos = sync_infos(session, structures, month, scan)
+    report.sync = None if infos is None else [infos[s.id] for s in structures]
+    report.by_mandate = _lines(scan.count_by("mandate"), total, "mandate")
+    report.profile = indicators.profile(session, scan, ids, start)
+    report.compare = indicators.comparisons(scan, before, last_year)
+    # figures per agent are about the agents' work: for supervisors, never in the aggregates anyone may print
+    report.by_agent = indicators.per_agent(session, scan) if actor.can("export_raw_report") else None
+    report.per_structure = per_structure(session, structures, scan, (Month.of(month) - 1).bounds(),
+                                         partner_names, infos)
     step(5, 6, _("Calculs terminés"))
     return report
 

@@ -56,6 +56,8 @@ class _Builder:
             "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=10),
             "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
             "cellr": ParagraphStyle("cellr", parent=base, fontSize=8, leading=10, alignment=TA_RIGHT),
+            "tiny": ParagraphStyle("tiny", parent=base, fontSize=7, leading=8.4),
+            "tinyr": ParagraphStyle("tinyr", parent=base, fontSize=7, leading=8.4, alignment=TA_RIGHT),
             "h1": ParagraphStyle("h1", parent=base, fontName="DejaVuSans-Bold", fontSize=15, leading=19,
                                  textColor=charts.BLUE, spaceBefore=12, spaceAfter=8),
             "h2": ParagraphStyle("h2", parent=base, fontName="DejaVuSans-Bold", fontSize=10.5, leading=14,
@@ -82,13 +84,17 @@ class _Builder:
         return para
 
     def table(self, header: list[str], rows: list[list], widths: list[float], total: list | None = None,
-              numeric: tuple[int, ...] | None = None):
-        """A zebra table; `numeric` columns (default: all but the first) are right-aligned."""
+              numeric: tuple[int, ...] | None = None, style: str = "cell"):
+        """A zebra table; `numeric` columns (default: all but the first) are right-aligned;
+        style "tiny" sets a long table (60 structures) in 7 pt so it holds on one or two pages."""
         numeric = tuple(range(1, len(header))) if numeric is None else numeric
         from reportlab.platypus import Table, TableStyle
 
+        left, right = (style, style + "r")
+        pad = 1.2 if style == "tiny" else 2.5
+
         def cell(value, col, bold=False):
-            style = "cellr" if col in numeric else "cell"
+            style = right if col in numeric else left
             text = value if isinstance(value, str) else format_number(value)
             return self.p(f"<b>{text}</b>" if bold else text, style)
 
@@ -100,7 +106,9 @@ class _Builder:
         style = [("BACKGROUND", (0, 0), (-1, 0), self.charts.BLUE_PALE),
                  ("LINEBELOW", (0, 0), (-1, 0), 0.8, self.charts.BLUE),
                  ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                 ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)]
+                 ("TOPPADDING", (0, 0), (-1, -1), pad), ("BOTTOMPADDING", (0, 0), (-1, -1), pad)]
+        if left == "tiny":
+            style += [("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]
         for i in range(2, len(data), 2):
             style.append(("BACKGROUND", (0, i), (-1, i), self.colors.HexColor("#F6F6F6")))
         if total:
@@ -162,7 +170,8 @@ def write_pdf(report: MonthlyReport, path: Path | str, progress: Progress | None
                           PageTemplate("body", [body], onPage=lambda c, d: _running_header(c, d, report, title))])
 
     step(0, 3, _("Mise en page du PDF"))
-    story = pdf_sections.cover(b) + [NextPageTemplate("body")] + pdf_sections.sections(b)
+    # the body template from the second page on, even if the cover were ever to overflow
+    story = [NextPageTemplate("body")] + pdf_sections.cover(b) + pdf_sections.sections(b)
     step(1, 3, _("Écriture du PDF"))
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.build(story, canvasmaker=_numbered_canvas(report))

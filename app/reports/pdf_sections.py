@@ -6,7 +6,8 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
-from app.i18n import _, current_language, format_date, format_month, format_number, format_percent, label, ngettext
+from app.i18n import _, format_date, format_long_date, format_month, format_number, format_percent, ngettext
+from app.reports import pdf_network
 from app.reports.pdf_text import esc, evolution
 
 
@@ -22,17 +23,21 @@ def cover(b) -> list:
 
     prev, ly = format_month(r.previous.month), format_month(r.last_year.month)
     tiles = [
-        tile(format_number(c.accompaniments), _("accompagnements"),
+        tile(format_number(c.accompaniments), ngettext("accompagnement", "accompagnements", c.accompaniments),
              _("{e} par rapport à {m}").format(e=evolution(c.accompaniments, r.previous.accompaniments), m=prev)),
-        tile(format_number(c.usagers), _("usagers accompagnés"),
+        tile(format_number(c.usagers), ngettext("usager accompagné", "usagers accompagnés", c.usagers),
              _("{e} par rapport à {m}").format(e=evolution(c.usagers, r.previous.usagers), m=prev)),
-        tile(format_number(r.last_year.accompaniments), _("accompagnements en {m}").format(m=ly),
+        tile(format_number(r.last_year.accompaniments),
+             ngettext("accompagnement en {m}", "accompagnements en {m}", r.last_year.accompaniments).format(m=ly),
              _("évolution sur un an : {e}").format(e=evolution(c.accompaniments, r.last_year.accompaniments))),
         tile(esc(top.label) if top else "—", _("premier partenaire"),
-             _("{n} accompagnements ({p})").format(n=format_number(top.count), p=format_percent(top.share)) if top else "",
+             ngettext("{n} accompagnement ({p})", "{n} accompagnements ({p})", top.count).format(
+                 n=format_number(top.count), p=format_percent(top.share)) if top else "",
              "bigtext" if top and len(top.label) > 8 else "big"),
-        tile(format_number(r.follow_ups.month_overdue), _("relances en retard"),
-             _("sur {n} relances encore ouvertes ce mois-ci").format(n=format_number(r.follow_ups.month_open))),
+        tile(format_number(r.follow_ups.month_overdue),
+             ngettext("relance en retard", "relances en retard", r.follow_ups.month_overdue),
+             ngettext("sur {n} relance encore ouverte ce mois-ci", "sur {n} relances encore ouvertes ce mois-ci",
+                      r.follow_ups.month_open).format(n=format_number(r.follow_ups.month_open))),
         tile(format_percent(sat_main) if sat_main is not None else _("pas de données"), _("usagers satisfaits"),
              ngettext("{n} réponse à l'enquête", "{n} réponses à l'enquête", sat.responses).format(n=format_number(sat.responses)) if sat else _("enquête de satisfaction non disponible"),
              "big" if sat_main is not None else "bigtext"),
@@ -50,8 +55,7 @@ def cover(b) -> list:
                    "de la déclaration nationale (voir « Définitions »).").format(
                  start=long_date(r.by_day[0][0]), end=long_date(r.by_day[-1][0]))),
              Spacer(1, 4 * mm)]
-    story += _structures_table(b)
-    story += _sync_block(b)
+    story += pdf_network.cover_summary(b) if pdf_network.is_network(r) else pdf_network.cover_tables(b)
     story.append(Spacer(1, 4 * mm))
     story.append(b.p(_("Édité par {who} le {when}.").format(who=esc(r.author or "Guichet"),
                                                             when=long_date(r.generated_at)), "small"))
@@ -59,10 +63,8 @@ def cover(b) -> list:
 
 
 def long_date(d) -> str:
-    """« 1er octobre 2026 », « 23 novembre 2026 » (French writes the first of the month 1er)."""
-    if d.day == 1 and current_language() == "fr":
-        return "1er " + format_date(d, "MMMM y")
-    return format_date(d, "d MMMM y")
+    """« 1er octobre 2026 », « 23 novembre 2026 »."""
+    return format_long_date(d)
 
 
 def _overall(sat):
@@ -72,30 +74,15 @@ def _overall(sat):
     return overall.pct_satisfied
 
 
-def _structures_table(b) -> list:
-    rows = [[s.matricule, esc(s.name), label("structure_kind", s.kind)] for s in b.r.structures]
-    return [b.p(f"<b>{_('Structures couvertes')}</b>", "h2"),
-            b.table([_("Matricule"), _("Nom"), _("Type")], rows, [24 * mm, b.width - 74 * mm, 50 * mm], numeric=())]
-
-
-def _sync_block(b) -> list:
-    title = b.p(f"<b>{_('Transmission à l’outil national')}</b>", "h2")
-    rows = [[s.matricule, esc(s.state_label or s.state or _("inconnu")), esc(s.reason or "—"),
-             f"<font size=6.5>{esc(s.snapshot_hash or '—')}</font>"] for s in b.r.sync]
-    return [title,
-            b.table([_("Matricule"), _("État"), _("Motif"), _("Empreinte des chiffres transmis")], rows,
-                    [22 * mm, 28 * mm, 40 * mm, b.width - 90 * mm], numeric=()),
-            Spacer(1, 2 * mm),
-            b.p(_("L’empreinte identifie exactement les chiffres envoyés pour ce mois : si elle change, les "
-                  "chiffres ont changé depuis l’envoi."), "small")]
-
-
 def sections(b) -> list:
     story = [PageBreak()]
+    if pdf_network.is_network(b.r):
+        story += pdf_network.network_section(b) + [PageBreak()]
     story += _activity(b)
     story += [PageBreak()] + _partners(b)
     story += [PageBreak()] + _nature(b)
     story += [CondPageBreak(90 * mm)] + _outcomes(b)
+    story += [CondPageBreak(110 * mm)] + _profile(b)
     story += [PageBreak()] + _satisfaction(b)
     story += [CondPageBreak(120 * mm)] + _days(b)
     story += [PageBreak()] + _definitions(b)
@@ -128,7 +115,8 @@ def _months_table(b, periods):
 
 def _partners(b) -> list:
     r = b.r
-    rows = [[esc(line.label), line.count, format_percent(line.share),
+    compare = r.compare.get("partner", {})
+    rows = [[esc(line.label), line.count, format_percent(line.share), *compare.get(line.code, (0, 0)),
              " · ".join(f"{esc(name)} ({format_number(n)})" for name, n in line.details)] for line in r.by_partner]
     out = [b.h1(_("Partenaires et démarches")),
            b.p(_("Un accompagnement qui concerne plusieurs partenaires compte pour chacun d’eux : la somme des "
@@ -138,8 +126,10 @@ def _partners(b) -> list:
            b.charts.partner_bars(r.by_partner, b.width)]
     if rows:
         out += [b.p(f"<b>{_('Détail par partenaire')}</b>", "h2"),
-                b.table([_("Partenaire"), _("Accomp."), _("Part"), _("Démarches les plus fréquentes")], rows,
-                        [36 * mm, 18 * mm, 16 * mm, b.width - 70 * mm], numeric=(1, 2))]
+                b.table([_("Partenaire"), _("Accomp."), _("Part"), _("M-1"), _("N-1"), _("Démarches les plus fréquentes")],
+                        rows, [32 * mm, 18 * mm, 15 * mm, 14 * mm, 14 * mm, b.width - 93 * mm], numeric=(1, 2, 3, 4)),
+                b.p(_("M-1 : {m1} ; N-1 : {n1}. Chaque tableau de l’annexe XLSX porte aussi ces deux colonnes.").format(
+                    m1=format_month(r.previous.month), n1=format_month(r.last_year.month)), "small")]
     return out
 
 
@@ -149,11 +139,21 @@ def _nature(b) -> list:
     left = b.breakdown(_("Type de réponse"), r.by_response_type, half)
     right = b.breakdown(_("Canal"), r.by_canal, half)
     left2 = b.breakdown(_("Thématique"), r.by_thematique, half)
-    right2 = b.breakdown(_("Moment de vie"), r.by_moment, half, with_total=False,
-                         empty=_("Aucun accompagnement rattaché à un moment de vie."))
-    stops = b.breakdown(_("Arrêt du bus"), r.by_bus_stop, half, empty=_("Aucun accompagnement en itinérance ce mois-ci."))
-    return [b.h1(_("Nature des accompagnements")), b.side_by_side(left, right), Spacer(1, 3 * mm),
-            b.side_by_side(left2, right2), Spacer(1, 3 * mm), b.side_by_side(stops, [])]
+    if r.by_moment is None:
+        right2 = [b.p(f"<b>{_('Moment de vie')}</b>", "h2"), b.p(_("Pas de données (parcours « moments de vie » non installé)."), "small")]
+    else:
+        right2 = b.breakdown(_("Moment de vie"), r.by_moment, half, with_total=False,
+                             empty=_("Aucun accompagnement rattaché à un moment de vie."))
+    out = [b.h1(_("Nature des accompagnements")), b.side_by_side(left, right), Spacer(1, 3 * mm),
+           b.side_by_side(left2, right2), Spacer(1, 3 * mm)]
+    if len({line.group for line in r.by_bus_stop}) <= 1:  # one bus: a short table beside nothing
+        stops = b.breakdown(_("Arrêt du bus"), r.by_bus_stop, half, empty=_("Aucun accompagnement en itinérance ce mois-ci."))
+        return out + [b.side_by_side(stops, [])]
+    # several buses: each stop under its own bus (two buses may have a « Mairie »), full width so it can run on
+    rows = [[esc(line.group), esc(line.label), line.count, format_percent(line.share)] for line in r.by_bus_stop]
+    return out + [CondPageBreak(60 * mm), b.p(f"<b>{_('Arrêts des bus')}</b>", "h2"),
+                  b.table([_("Bus"), _("Arrêt"), _("Accomp."), _("Part")], rows,
+                          [b.width - 110 * mm, 72 * mm, 20 * mm, 18 * mm], numeric=(2, 3))]
 
 
 def _outcomes(b) -> list:
@@ -170,6 +170,33 @@ def _outcomes(b) -> list:
                           b.table([_("Relances"), _("Nombre")], rows, [b.width - 30 * mm, 30 * mm])])]
 
 
+def _profile(b) -> list:
+    """Usagers new or returning, durations, mandates; per agent for a supervisor."""
+    r, p = b.r, b.r.profile
+    if p is None:
+        return []
+    half = b.width / 2 - 8
+    rows = [[_("Usagers identifiés"), p.identified],
+            [_("… accompagnés pour la première fois"), p.new],
+            [_("… déjà accompagnés avant ce mois-ci"), p.returning],
+            [_("Accompagnements anonymes"), p.anonymous_visits]]
+    left = [b.p(f"<b>{_('Usagers')}</b>", "h2"), b.table([_("Usagers"), _("Nombre")], rows, [half - 22 * mm, 22 * mm])]
+    minutes = lambda v: "—" if v is None else format_number(v, 1) + " min"  # noqa: E731
+    durations = [[esc(band), n] for band, n in p.by_duration]
+    right = [b.p(f"<b>{_('Durée des accompagnements')}</b>", "h2"),
+             b.table([_("Durée"), _("Accomp.")], durations, [half - 36 * mm, 36 * mm],
+                     total=[_("Moyenne ; médiane"), f"{minutes(p.duration_mean)} ; {minutes(p.duration_median)}"])]
+    out = [b.h1(_("Usagers, durée et mandats")), b.side_by_side(left, right), Spacer(1, 3 * mm),
+           b.side_by_side(b.breakdown(_("Mandat"), r.by_mandate, half), [])]
+    if r.by_agent:
+        rows = [[esc(a.name), esc(a.structure), a.accompaniments, a.usagers, minutes(a.duration_mean), a.follow_ups_open]
+                for a in r.by_agent]
+        out += [CondPageBreak(50 * mm), b.p(f"<b>{_('Par agent (pour la supervision, jamais transmis)')}</b>", "h2"),
+                b.table([_("Agent"), _("Structure"), _("Accomp."), _("Usagers"), _("Durée moy."), _("Relances")], rows,
+                        [40 * mm, b.width - 134 * mm, 20 * mm, 20 * mm, 26 * mm, 28 * mm], numeric=(2, 3, 4, 5))]
+    return out
+
+
 def _satisfaction(b) -> list:
     s = b.r.satisfaction
     out = [b.h1(_("Satisfaction des usagers"))]
@@ -177,20 +204,24 @@ def _satisfaction(b) -> list:
         out.append(b.p(_("Pas de données : aucune réponse à l’enquête de satisfaction pour ce mois.")))
         out.append(b.charts.satisfaction_bars([], b.width))
         return out
-    out += [b.p(_("{n} réponses ; taux de réponse : {rate}.").format(n=format_number(s.responses),
-                                                                   rate=format_percent(s.response_rate))),
+    out += [b.p(ngettext("{n} réponse ; taux de réponse : {rate}.", "{n} réponses ; taux de réponse : {rate}.",
+                         s.responses).format(n=format_number(s.responses), rate=format_percent(s.response_rate))),
             Spacer(1, 2 * mm), b.charts.satisfaction_bars(s.dimensions, b.width), Spacer(1, 2 * mm)]
     rows = [[esc(d.label), format_percent(d.pct_satisfied), format_percent(d.pct_neutral),
-             format_percent(d.pct_dissatisfied), _signed(d.net_rate)] for d in s.dimensions]
+             format_percent(d.pct_dissatisfied), net_points(d.net_rate)] for d in s.dimensions]
     out.append(b.table([_("Dimension"), _("Satisfaits"), _("Neutres"), _("Insatisfaits"), _("Taux net")], rows,
                        [b.width - 100 * mm, 25 * mm, 25 * mm, 25 * mm, 25 * mm]))
     return out
 
 
-def _signed(ratio) -> str:
+def net_points(ratio) -> str:
+    """A net rate is a difference of two percentages: « +70,9 pts », « −3,0 pts », « 0,0 pt »."""
     if ratio is None:
         return "—"
-    return ("+" if ratio > 0 else "−" if ratio < 0 else "") + format_percent(abs(ratio))
+    points = 100 * ratio
+    sign = "+" if points >= 0.05 else "−" if points <= -0.05 else ""
+    value = format_number(abs(points), 1)
+    return sign + ngettext("{v}\u00a0pt", "{v}\u00a0pts", int(abs(round(points, 1)))).format(v=value)
 
 
 def _days(b) -> list:
@@ -211,6 +242,9 @@ def _definitions(b) -> list:
                                 "du partenaire ou clos ; un accompagnement annulé (saisi par erreur) ne compte jamais.")),
         (_("Usager"), _("Chaque personne identifiée compte une fois dans le mois, quel que soit le nombre de ses "
                         "visites ; chaque accompagnement anonyme compte pour un usager.")),
+        (_("Usagers d’une structure, d’un réseau"), _("Chaque structure compte ses propres usagers : une personne venue "
+                                                     "dans deux structures compte dans chacune. Le total du réseau la compte "
+                                                     "une fois ; il est donc inférieur à la somme des structures.")),
         (_("Par partenaire"), _("Un accompagnement compte une fois pour chaque partenaire concerné ; le total général "
                                 "le compte une seule fois. Les démarches les plus fréquentes sont comptées de la même façon.")),
         (_("Relance ouverte, en retard"), _("Accompagnement ouvert ou en attente du partenaire ayant une date de relance ; "
@@ -218,7 +252,20 @@ def _definitions(b) -> list:
         (_("Taux de réponse"), _("Nombre de réponses à l’enquête de satisfaction rapporté au nombre d’accompagnements "
                                  "de la même période et des mêmes structures.")),
         (_("Satisfaits, neutres, insatisfaits ; taux net"), _("Réponses 4 ou 5, 3, et 1 ou 2 sur une échelle de 1 à 5 ; le "
-                                                               "taux net est la part de satisfaits moins la part d’insatisfaits.")),
+                                                               "taux net est la part de satisfaits moins la part d’insatisfaits, en points de pourcentage (pts).")),
+        (_("Premier partenaire ; « Autres »"), _("Le partenaire qui compte le plus d’accompagnements. Le graphique montre "
+                                                "au plus douze barres : au-delà, une barre « Autres » additionne les "
+                                                "partenaires restants, qui figurent tous dans le tableau.")),
+        (_("Usager nouveau, déjà accompagné"), _("Parmi les usagers identifiés du mois, « nouveau » si aucun "
+                                                  "accompagnement compté ne le concernait avant ce mois dans les "
+                                                  "structures du rapport, « déjà accompagné » sinon. Un usager anonyme "
+                                                  "ne peut pas être reconnu : il n’est ni l’un ni l’autre.")),
+        (_("Durée ; mandat"), _("Durée saisie par l’agent pour chaque accompagnement (moyenne et médiane en minutes) ; "
+                                "mandat donné par l’usager quand la démarche a été faite pour lui.")),
+        (_("M-1, N-1"), _("Le même compte pour le mois précédent et pour le même mois de l’année précédente, selon les "
+                          "mêmes règles.")),
+        (_("Par agent"), _("Accompagnements et usagers de chaque agent (mêmes règles que par structure), pour les "
+                           "superviseurs : ces chiffres ne sont jamais transmis à l’outil national.")),
         (_("Évolution"), _("Écart relatif entre le mois du rapport et la période comparée ; « — » quand la période comparée "
                            "ne compte aucun accompagnement.")),
         (_("Empreinte"), _("Condensé (SHA-256) des chiffres transmis à l’outil national pour ce mois ; identique d’un "

@@ -121,16 +121,67 @@ def build_snapshot(session: Session, structure_id: int, month: date, counts: dic
     `month_counts`). Raises NotFound."""
     structure = get_structure(session, structure_id)
     month = Month.of(month).first_day
-    payload = {"schema": SCHEMA, "structure": structure.matricule, "device": device_id(session),
-               "month": month_key(month)}
-    payload.update(counts if counts is not None else month_counts(session, structure_id, month))
     row = session.exec(select(SyncMonth).where(SyncMonth.structure_id == structure_id,
                                                SyncMonth.month == month)).first()
+    counts = dict(counts if counts is not None else month_counts(session, structure_id, month))
+    satisfaction = counts.pop("satisfaction", None)
+    return _assemble(structure_id, structure.matricule, device_id(session), month, counts, satisfaction, row)
+
+
+def _assemble(structure_id: int, matricule: str, device: str, month: date, counts: dict,
+              satisfaction: dict | None, row: SyncMonth | None) -> Snapshot:
+    payload = {"schema": SCHEMA, "structure": matricule, "device": device, "month": month_key(month)}
+    payload.update(counts)
+    if satisfaction is not None:
+        payload["satisfaction"] = satisfaction
     if row is not None and row.closed_at is not None:
         payload["closed"] = True
         if row.correction_reason:
             payload["correction_reason"] = row.correction_reason
     return Snapshot(structure_id, month, payload, payload_hash(payload))
+
+
+def build_snapshots(session: Session, structure_ids: list[int], month: date,
+                    scan: activity.MonthScan | None = None) -> dict[int, tuple[Snapshot, SyncMonth | None]]:
+    """build_snapshot for many structures at once, with each one's month row: the same payloads
+    and hashes from one pass over the month (a department report needs 60). `scan`, when given,
+    must cover these structures for this month. Raises NotFound for an unknown structure."""
+    from app.models.errors import NotFound
+    from app.models.tables import BusStop, Structure
+
+    month = Month.of(month).first_day
+    start, end = Month.of(month).bounds()
+    ids = list(dict.fromkeys(structure_ids))
+    matricules = dict(session.exec(select(Structure.id, Structure.matricule).where(Structure.id.in_(ids))).all())
+    if any(i not in matricules for i in ids):
+        raise NotFound("Structure introuvable.")  # as get_structure
+    scan = scan if scan is not None else activity.scan_month(session, ids, start, end)
+    stop_names = dict(session.exec(select(BusStop.id, BusStop.name)).all())
+    cubes: dict[int, dict[tuple, int]] = {}
+    for (sid, partner, rtype, canal, stop), n in scan.cube().items():
+        key = (partner, rtype, canal, stop_names.get(stop, "") if stop is not None else "")
+        cube = cubes.setdefault(sid, {})
+        cube[key] = cube.get(key, 0) + n  # two stops of one bus with the same name: one row, as in SQL
+    totals = scan.per_structure()
+    satisfaction = _satisfactions(session, ids, start, end, {sid: t[0] for sid, t in totals.items()})
+    rows = {r.structure_id: r for r in session.exec(select(SyncMonth).where(SyncMonth.structure_id.in_(ids),
+                                                                            SyncMonth.month == month))}
+    device = device_id(session)
+    out = {}
+    for sid in ids:
+        n, usagers = totals.get(sid, (0, 0))
+        cube = [{"partner": p, "response_type": r, "canal": c, "bus_stop": b, "count": count}
+                for (p, r, c, b), count in sorted(cubes.get(sid, {}).items())]
+        counts = {"totals": {"accompaniments": n, "usagers": usagers}, "cube": cube}
+        out[sid] = (_assemble(sid, matricules[sid], device, month, counts, satisfaction.get(sid), rows.get(sid)),
+                    rows.get(sid))
+    return out
+
+
+def _satisfactions(session: Session, ids: list[int], start: date, end: date, accompaniments: dict) -> dict:
+    found = surveys.indicators_by_structure(session, start=start, end=end, structure_ids=ids,
+                                            accompaniments=accompaniments)
+    return {sid: _integers_only(asdict(result)) for sid, result in found.items()}
 
 
 def content_hash(snapshot: Snapshot) -> str:

@@ -45,8 +45,8 @@ def test_breakdowns_by_answer_canal_stop_theme_autonomy_outcome(store, october):
     assert counts(r.by_response_type) == {"information_orientation": 3, "accompagnement_numerique": 1,
                                           "demarche_realisee_sous_mandat": 1}
     assert counts(r.by_canal) == {"guichet": 2, "telephone": 1, "itinerant_bus": 2}
-    assert counts(r.by_bus_stop) == {str(stop_a.id): 1, str(stop_b.id): 1}
-    assert {line.label for line in r.by_bus_stop} == {"Place de l'église", "Marché couvert"}
+    assert {(line.group, line.code, line.label): line.count for line in r.by_bus_stop} == {
+        ("Bus France services du Val", "100002", stop_a.name): 1, ("Bus France services du Val", "100002", stop_b.name): 1}
     assert counts(r.by_thematique) == {"social_sante": 3, "papiers_citoyennete": 1, "argent_impots": 1}
     assert counts(r.by_autonomy) == {"": 2, "a_participe": 1, "entierement_accompagne": 1, "plutot_autonome": 1}
     assert r.by_autonomy[0].label == "Non renseigné"

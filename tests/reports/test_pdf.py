@@ -35,7 +35,7 @@ def test_pdf_text_contains_the_key_figures(report_pdf):
     cover = [" ".join(line.split()) for line in text.split("\f")[0].splitlines()]
     # the tiles, read across in layout mode: values on one line, their captions on the next
     values = cover.index("5 4 1")
-    assert cover[values + 1] == "accompagnements usagers accompagnés accompagnements en octobre"
+    assert cover[values + 1] == "accompagnements usagers accompagnés accompagnement en octobre"  # 1: singular
     flat = " ".join(cover)
     assert "+150,0 % par rapport à septembre" in flat  # 5 vs 2 accompaniments
     assert "+100,0 % par rapport à septembre" in flat  # 4 vs 2 usagers

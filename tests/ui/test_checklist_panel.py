@@ -111,7 +111,7 @@ def test_je_perds_un_proche_from_a_case_to_the_printed_handout(qtbot, window, st
     if shutil.which("pdftotext"):
         text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split())
         assert "Bonjour Jeanne" in text and "Martin" not in text
-        assert "Déposer la déclaration de succession" in text and "EN RETARD" in text
+        assert "Déposer la déclaration de succession" in text and "Date limite passée" in text
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(pdf),
                         str(SCREENSHOTS / "handout-page1")], check=True)
