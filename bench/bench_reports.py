@@ -196,7 +196,7 @@ def measure(store, actor, workdir: Path, name: str, with_xlsx_detail: bool = Tru
             clock("xlsx (avec feuille Détail)",
                   lambda: xlsx.write_xlsx(report, workdir / f"{name}.xlsx", raw=raw.raw_rows(s, actor, report)))
         clock("csv (avec détail)",
-              lambda: csv_export.write_csv(report, workdir / f"{name}-csv", raw=monthly.raw_rows(s, actor, report)))
+              lambda: csv_export.write_csv(report, workdir / f"{name}-csv", raw=raw.raw_rows(s, actor, report)))
     clock("SQL brut (sqlite3, GROUP BY)", lambda: raw_sql_figures(Path(store.path)))
     clock("reportlab nu (mêmes tableaux)", lambda: bare_reportlab(report, workdir / f"{name}-bare.pdf"))
     timings["plancher : SQL brut + reportlab nu"] = tuple(a + b for a, b in zip(timings["SQL brut (sqlite3, GROUP BY)"],

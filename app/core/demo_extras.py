@@ -8,13 +8,12 @@ change. Each feature is skipped when its module is not installed.
 
 from __future__ import annotations
 
-import importlib
 import random
 from datetime import date, timedelta
 
 from sqlmodel import select
 
-from app.core import activity
+from app.core import activity, checklists, surveys
 from app.models.tables import Accompaniment, AccompanimentProcedure
 
 SURVEY_RATE = 0.10  # about one visit in ten gets an answer (screen after the visit, or paper)
@@ -24,25 +23,12 @@ SCORES = (5, 4, 3, 2, 1)
 SCORE_WEIGHTS = (46, 33, 11, 6, 4)
 
 
-def _module(name: str):
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and name.startswith(exc.name):
-            return None
-        raise
-
-
 def add_surveys_and_moments(store, seed: int, today: date, actors: dict[int, object]) -> dict[str, int]:
     """Add the answers and moments; `actors` gives an agent per structure id. Returns the counts."""
     rng = random.Random(seed * 7919 + 1)
     counts = {"survey_answers": 0, "moments": 0}
-    surveys = _module("app.core.surveys")
-    if surveys is not None:
-        counts["survey_answers"] = _surveys(store, rng, today, actors, surveys)
-    checklists = _module("app.core.checklists")
-    if checklists is not None:
-        counts["moments"] = _moments(store, rng, today, actors, checklists)
+    counts["survey_answers"] = _surveys(store, rng, today, actors, surveys)
+    counts["moments"] = _moments(store, rng, today, actors, checklists)
     return counts
 
 

@@ -24,7 +24,6 @@ from app.models.tables import Accompaniment, BusStop, Partner, Procedure, Struct
 from app.reports import indicators
 from app.reports.indicators import AgentFigures, Profile
 from app.reports.network import CubeLine, StructureFigures, SyncInfo, cube_lines, per_structure, sync_infos
-from app.reports.raw import RAW_COLUMNS, pseudonym, raw_rows  # noqa: F401  (re-exported)
 
 Progress = Callable[[int, int, str], None]
 OPEN_STATUSES = ("ouvert", "en_attente_partenaire")
@@ -287,7 +286,7 @@ def build_report(session: Session, actor: Actor, month: date | Month, *, matricu
     before = activity.scan_month(session, ids, *(Month.of(month) - 1).bounds())  # for M-1, N-1
     last_year = activity.scan_month(session, ids, *(Month.of(month) - 12).bounds())
     report = MonthlyReport(
-        month=month.first_day, structures=structures, all_structures=everything, generated_at=datetime.now(),
+        month=month, structures=structures, all_structures=everything, generated_at=datetime.now(),
         author=actor.display_name, current=current, previous=trend[-2],
         last_year=PeriodFigures(_shift(month, -12), last_year.total, last_year.usagers()), trend=trend, cube=cube,
         by_partner=_partners(session, cube, scan, partner_names, total),

@@ -9,7 +9,6 @@ accompaniments, not sixty.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -63,15 +62,6 @@ class CubeLine:
     count: int
 
 
-def _optional(module: str):
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
-
-
 def cube_lines(session: Session, scan: activity.MonthScan, structures) -> list[CubeLine]:
     names = {s.id: (s.matricule, s.name) for s in structures}
     stops = dict(session.exec(select(BusStop.id, BusStop.name)).all())
@@ -81,11 +71,10 @@ def cube_lines(session: Session, scan: activity.MonthScan, structures) -> list[C
 
 
 def sync_infos(session: Session, structures, month: date, scan: activity.MonthScan) -> dict[int, SyncInfo] | None:
-    """The hash the national sync would send for each structure, and its state; None when the sync
-    feature is not installed. One grouped pass (snapshot.build_snapshots), not one per structure."""
-    snapshot, state = _optional("app.sync.snapshot"), _optional("app.sync.state")
-    if snapshot is None or state is None:
-        return None
+    """The hash the national sync would send for each structure, and its state. One grouped pass
+    (snapshot.build_snapshots), not one per structure."""
+    from app.sync import snapshot, state
+
     try:
         built = snapshot.build_snapshots(session, [s.id for s in structures], month, scan=scan)
     except DomainError as exc:  # shown on the report, never hidden

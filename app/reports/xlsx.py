@@ -28,7 +28,7 @@ PROGRESS_EVERY = 5000  # rows: the detail sheet of a big month takes a while, ke
 
 def write_xlsx(report: MonthlyReport, path: Path | str, raw: Iterable[tuple] | None = None,
                progress: Progress | None = None) -> Path:
-    """Write the annex; `raw` (from monthly.raw_rows, supervisors only) adds the « Détail » sheet."""
+    """Write the annex; `raw` (from raw.raw_rows, supervisors only) adds the « Détail » sheet."""
     import xlsxwriter
 
     step = progress or (lambda done, total, text="": None)

@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 from sqlmodel import select
 
 from app.reports import csv_export, monthly, xlsx
+from app.reports.raw import raw_rows
 from app.reports.cells import DANGEROUS, neutralise, restore
 from app.models.tables import BusStop, Structure
 from tests.reports.conftest import AS_OF, OCTOBER
@@ -79,7 +80,7 @@ def _csv_cells(paths):
 def test_no_cell_of_either_annex_is_a_formula_whatever_the_names(store, october, tmp_path_factory):
     with store.read() as s:
         report = monthly.build_report(s, october["supervisor"], OCTOBER, today=AS_OF)
-        raw = list(monthly.raw_rows(s, october["supervisor"], report))
+        raw = list(raw_rows(s, october["supervisor"], report))
 
     @settings(max_examples=25, deadline=None)
     @given(st.lists(TEXTS, min_size=1, max_size=8))
@@ -110,7 +111,7 @@ def test_formula_names_in_the_store_stay_text_in_every_sheet(store, october, tmp
             s.add(stop)
     with store.read() as s:
         report = monthly.build_report(s, october["supervisor"], OCTOBER, today=AS_OF)
-        raw = list(monthly.raw_rows(s, october["supervisor"], report))
+        raw = list(raw_rows(s, october["supervisor"], report))
     wb = load_workbook(xlsx.write_xlsx(report, tmp_path / "a.xlsx", raw=raw))
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
     assert not [c for c in cells if c.data_type == "f"]

@@ -9,6 +9,7 @@ import subprocess
 from datetime import date
 
 import pytest
+from app.models.month import Month
 from app.core import activity
 from app.reports import export, monthly, pdf, xlsx
 from bench.bench_reports import MONTH, make_store
@@ -32,8 +33,8 @@ def test_each_structure_has_its_own_reconcilable_row(network):
     rows = r.per_structure
     assert len(rows) == 12 and [x.accompaniments for x in rows] == sorted((x.accompaniments for x in rows), reverse=True)
     assert sum(x.accompaniments for x in rows) == r.current.accompaniments
-    start, end = activity.month_bounds(MONTH)
-    before = activity.month_bounds(date(2026, 9, 1))
+    start, end = Month.of(MONTH).bounds()
+    before = Month.of(date(2026, 9, 1)).bounds()
     with store.read() as s:
         for x in rows:
             assert x.accompaniments == activity.total_accompaniments(s, [x.id], start, end)

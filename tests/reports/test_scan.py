@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from app.models.month import Month
 from app.core import activity
 from app.models.tables import Accompaniment, BusStop, Structure
 from bench.bench_reports import MONTH, make_store
@@ -35,7 +36,7 @@ FIELDS = {"canal": Accompaniment.canal, "response_type": Accompaniment.response_
 
 @pytest.mark.parametrize("ids", [None, [1], [2, 6]])
 def test_the_scan_counts_like_the_sql_rules(network, ids):
-    start, end = activity.month_bounds(MONTH)
+    start, end = Month.of(MONTH).bounds()
     with network.read() as s:
         scan = activity.scan_month(s, ids, start, end)
         assert scan.total == activity.total_accompaniments(s, ids, start, end) > 0
