@@ -163,4 +163,4 @@ def test_the_printed_handout_is_deleted_once_the_viewer_had_time_to_load_it(qtbo
     qtbot.waitUntil(lambda: bool(opened), timeout=15000)
     pdf = Path(opened[0])
     assert pdf.exists()
-    qtbot.waitUntil(lambda: not pdf.exists(), timeout=5000)
+    qtbot.waitUntil(lambda: not pdf.exists(), timeout=15000)
