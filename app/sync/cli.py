@@ -150,7 +150,7 @@ def _print_journal(store, structure_id: int) -> int:
 
 def _send(store, structure_id: int, args) -> int:
     from app.sync import settings
-    from app.sync.client import A_JOUR, sync_structure
+    from app.sync.client import sync_structure
 
     if args.export:
         from pathlib import Path
@@ -178,8 +178,13 @@ def _send(store, structure_id: int, args) -> int:
         "hors_ligne": _("Hors ligne : le service national est injoignable. Réessayez plus tard."),
         "jeton": _("Le service national refuse le jeton : saisissez un nouveau jeton (guichet sync --jeton)."),
         "erreur": _("Erreur : certains mois n'ont pas été acceptés (voir guichet sync --journal)."),
+        "a_verifier": _("À vérifier : des mois attendent un superviseur (guichet sync --apercu)."),
+        "copie": _("Bloqué : cette base est une copie."),
+        "horloge": _("Horloge incorrecte."),
     }
-    print(messages[result.status] + (f" {result.message}" if result.message and result.status != A_JOUR else ""))
+    print(messages.get(result.status, result.status) + (f" {result.message}" if result.message else ""))
     if result.differences:
         print(_("Écarts constatés puis corrigés : %s") % ", ".join(result.differences))
-    return 0 if result.status == A_JOUR or (args.export and result.exported) else 1
+    if args.export and result.exported:
+        return 0 if result.status in ("a_jour", "en_attente") else 1  # exported months stay pending
+    return 0 if result.status == "a_jour" else 1

@@ -24,12 +24,10 @@ from app.models.sync import SyncJournal
 from app.models.tables import utcnow
 from app.store.engine import Store
 from app.sync import settings
-from app.sync.snapshot import build_snapshot, counts_payload, ensure_device_id, month_key
+from app.sync.snapshot import build_snapshot, counts_payload, device_id, ensure_device_id, month_key
 from app.sync.state import month_states, row_for_update
+from app.sync.status import A_JOUR, EN_ATTENTE, ERREUR, HORS_LIGNE, JETON, summarize  # noqa: F401 (re-exported)
 from app.sync.transport import ACCEPTED, AUTH, EXPORTED, OFFLINE, REJECTED, STALE, Transport
-
-# Overall outcome of a run (the status-bar indicator shows these).
-A_JOUR, EN_ATTENTE, HORS_LIGNE, JETON, ERREUR = "a_jour", "en_attente", "hors_ligne", "jeton", "erreur"
 CRASH_ENV = "GUICHET_SYNC_CRASH_TEST_ONLY"  # "point:n": SIGKILL self at the n-th hit (crash tests)
 
 
@@ -90,6 +88,7 @@ def _prepare(store: Store, structure_id: int, month, attempt: int, transport: Tr
     """Commit what goes on the wire (hash, sequence) and an "en cours" journal line; return the envelope."""
     with store.write() as session:
         snapshot = build_snapshot(session, structure_id, month)
+        device = ensure_device_id(session)
         sequence = settings.next_sequence(session)
         row = row_for_update(session, structure_id, month)
         row.sent_hash, row.sent_sequence, row.sent_at, row.updated_at = snapshot.hash, sequence, utcnow(), utcnow()
@@ -98,7 +97,7 @@ def _prepare(store: Store, structure_id: int, month, attempt: int, transport: Tr
                             transport=transport.name, attempt=attempt, outcome="en_cours", agent_id=agent_id)
         session.add(entry)
         session.flush()
-        return {"hash": snapshot.hash, "sequence": sequence, "snapshot": snapshot.payload}, entry.id
+        return {"hash": snapshot.hash, "sequence": sequence, "device": device, "snapshot": snapshot.payload}, entry.id
 
 
 def _record(store: Store, structure_id: int, month, envelope: dict, journal_id: int, answer) -> None:
@@ -166,8 +165,9 @@ def reconcile(store: Store, structure_id: int, months: list, transport: Transpor
         with store.read() as session:
             snapshot = build_snapshot(session, structure_id, month)
             local = counts_payload(session, structure_id, month)
+            device = device_id(session)
         snap = snapshot.payload
-        remote = transport.fetch(snap["structure"], snap["device"], snap["month"])
+        remote = transport.fetch(snap["structure"], device, snap["month"])
         if remote is None:
             continue  # unreadable now (or a file transport): nothing to conclude
         server = remote["snapshot"]
@@ -220,10 +220,12 @@ def sync_structure(store: Store, structure_id: int, transport: Transport, *, pol
         result.differences += [m for m in found if m not in result.differences]
         if not found:
             break
+    # The run's word is not the last one: a month refused last week, or waiting for a correction
+    # reason, keeps the structure from being « à jour » even when this run sent nothing.
     with store.read() as session:
-        result.pending = sum(1 for state, _s in month_states(session, structure_id) if state.pending)
-    if result.status == A_JOUR and (result.pending or result.rejected):
-        result.status = EN_ATTENTE if result.pending else ERREUR
+        summary = summarize(session, structure_id, run_status=None if result.status == A_JOUR else result.status,
+                            run_message=result.message)
+    result.status, result.message, result.pending = summary.status, summary.message, summary.pending
     return result
 
 

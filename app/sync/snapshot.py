@@ -1,7 +1,9 @@
-"""Snapshot of one (structure, device, month): the absolute totals that leave the device.
+"""Snapshot of one (structure, month) from this device: the absolute totals that leave the device.
 
 What is in a snapshot, and only that (docs/sync-contract.md is the contract):
-- identifiers: the structure's national matricule, this store's device id, the month;
+- identifiers: the structure's national matricule and the month (the device id travels in the
+  URL and the envelope, outside the hash: the fingerprint depends on the figures alone, so the
+  report can print it before the device has an identity, and it never changes afterwards);
 - counts built with app.core.activity (the same rules as the monthly report): totals, and the
   cube partner × type of answer × canal × bus stop;
 - satisfaction counts from app.core.surveys when that module is installed (integers only);
@@ -28,7 +30,7 @@ from app.core import activity
 from app.core.structures import get_setting, get_structure, set_setting
 from app.models.sync import SyncMonth
 
-SCHEMA = "guichet.activity-snapshot/1"
+SCHEMA = "guichet.activity-snapshot/2"
 DEVICE_KEY = "sync_device_id"
 SURVEYS_MODULE = "app.core.surveys"
 
@@ -124,8 +126,7 @@ def build_snapshot(session: Session, structure_id: int, month: date) -> Snapshot
     """Absolute totals of `structure_id` for `month` from this device. Raises NotFound."""
     structure = get_structure(session, structure_id)
     month = month.replace(day=1)
-    payload = {"schema": SCHEMA, "structure": structure.matricule, "device": device_id(session),
-               "month": month_key(month)}
+    payload = {"schema": SCHEMA, "structure": structure.matricule, "month": month_key(month)}
     payload.update(counts_payload(session, structure_id, month))
     satisfaction = satisfaction_payload(session, structure_id, month)
     if satisfaction is not None:
@@ -146,10 +147,7 @@ def content_hash(snapshot: Snapshot) -> str:
 
 
 def report_snapshot(store, structure_id: int, month: date) -> Snapshot:
-    """For the monthly report: make sure this store has its device id (so the printed hash is the
-    one the sync will send), then build the snapshot. Raises NotFound, StoreError."""
-    if not store.read_only:
-        with store.write() as session:
-            ensure_device_id(session)
+    """For the monthly report: the snapshot whose hash the sync sends (the hash does not depend on
+    the device id, so it is the same before and after the first sync). Raises NotFound, StoreError."""
     with store.read() as session:
         return build_snapshot(session, structure_id, month)

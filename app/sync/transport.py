@@ -3,11 +3,13 @@
 `send(envelope)` returns an Answer whose `kind` says what the client may conclude:
     accepted  2xx, JSON body, echoing the snapshot's hash: the only definitive success
     retry     anything ambiguous or transient: timeout, reset, 5xx, 429/503 (+ retry_after),
-              a captive portal's HTML, a redirect, a 2xx without the echoed hash
+              any answer that is not the service's own JSON (a captive portal's or a proxy's
+              HTML 403/404/407…), a redirect, a 2xx without the echoed hash
     offline   the service could not be reached at all (retry later)
-    auth      401/403: the token must be renewed; nothing else will work
-    rejected  4xx validation: these totals are refused (reason from the server)
+    auth      401/403 with the service's JSON error: the token must be renewed
+    rejected  4xx with the service's JSON {"error": "validation"}: these totals are refused
     stale     409 stale_sequence: the server holds a newer sequence (restored store)
+    claimed   409 device_claimed: this device id sends from another machine (copied store)
     exported  written to a file for manual upload: nothing is confirmed
 """
 
@@ -16,14 +18,15 @@ from __future__ import annotations
 import csv
 import email.utils
 import json
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
-ACCEPTED, RETRY, OFFLINE, AUTH, REJECTED, STALE, EXPORTED = (
-    "accepted", "retry", "offline", "auth", "rejected", "stale", "exported")
+ACCEPTED, RETRY, OFFLINE, AUTH, REJECTED, STALE, EXPORTED, CLAIMED = (
+    "accepted", "retry", "offline", "auth", "rejected", "stale", "exported", "claimed")
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ def _json_body(response) -> dict | None:
 
 def snapshot_path(envelope: dict) -> str:
     snap = envelope["snapshot"]
-    return f"/v1/structures/{snap['structure']}/devices/{snap['device']}/months/{snap['month']}"
+    return f"/v1/structures/{snap['structure']}/devices/{envelope['device']}/months/{snap['month']}"
 
 
 class HttpTransport:
@@ -145,10 +148,15 @@ class HttpTransport:
 
 
 def classify(response, expected_hash: str) -> Answer:
-    """Turn an HTTP response into what the client may conclude (module docstring)."""
+    """Turn an HTTP response into what the client may conclude (module docstring).
+
+    Only the service's own JSON error (`{"error": "validation"}` on a 4xx) refuses a month: a Wi-Fi
+    portal, a proxy or a load balancer answers 403/404/407/502 pages too, and taking one of those
+    for a verdict would lose the month for good. Anything not recognised is retried."""
     status = response.status_code
     data = _json_body(response)
-    reason = _short((data or {}).get("reason") or response.text)
+    error = (data or {}).get("error")
+    reason = _short(str((data or {}).get("reason") or ""))
     if 200 <= status < 300:
         if data and data.get("hash") == expected_hash and data.get("status") in ("accepted", "unchanged"):
             return Answer(ACCEPTED, status, "Totaux enregistrés par le serveur." if data["status"] == "accepted"
@@ -159,14 +167,34 @@ def classify(response, expected_hash: str) -> Answer:
     if 300 <= status < 400:
         return Answer(RETRY, status, _short(f"Redirection vers {response.headers.get('location', '?')} "
                                             "(portail Wi-Fi captif ?)."))
-    if status in (401, 403):
+    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    if data is None:
+        return Answer(RETRY, status, _short(f"Réponse HTTP {status} qui ne vient pas du service national "
+                                            f"(portail Wi-Fi, proxy ?) : {_page_title(response)}"),
+                      retry_after=retry_after)
+    if status in (401, 403) and error in ("unauthorized", "forbidden"):
         return Answer(AUTH, status, reason or "Jeton refusé.")
-    if status == 409 and data and data.get("error") == "stale_sequence":
-        return Answer(STALE, status, reason, current_sequence=int(data.get("current_sequence") or 0))
-    if status in (408, 425, 429) or status >= 500:
-        return Answer(RETRY, status, reason or f"Erreur {status}.",
-                      retry_after=parse_retry_after(response.headers.get("retry-after")))
-    return Answer(REJECTED, status, reason or f"Refusé (HTTP {status}).")
+    if status == 409 and error == "stale_sequence":
+        return Answer(STALE, status, reason, current_sequence=_as_int(data.get("current_sequence")))
+    if status == 409 and error == "device_claimed":
+        return Answer(CLAIMED, status, reason or "Cet appareil envoie déjà depuis un autre poste.")
+    if 400 <= status < 500 and error == "validation":
+        return Answer(REJECTED, status, reason or f"Refusé (HTTP {status}).")
+    return Answer(RETRY, status, reason or f"Erreur {status}.", retry_after=retry_after)
+
+
+def _as_int(value) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _page_title(response) -> str:
+    """A non-JSON page's <title> (what a portal or proxy calls itself), else its first words."""
+    text = response.text or ""
+    match = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    return _short(match.group(1) if match else re.sub(r"<[^>]+>", " ", text), 120) or "page vide"
 
 
 class FileExportTransport:
@@ -179,12 +207,13 @@ class FileExportTransport:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
 
-    def path_for(self, snap: dict) -> Path:
-        return self.folder / f"guichet-{snap['structure']}-{snap['month']}-{snap['device'][:8]}.csv"
+    def path_for(self, envelope: dict) -> Path:
+        snap = envelope["snapshot"]
+        return self.folder / f"guichet-{snap['structure']}-{snap['month']}-{envelope['device'][:8]}.csv"
 
     def send(self, envelope: dict) -> Answer:
-        snap = envelope["snapshot"]
-        target = self.path_for(snap)
+        snap, device = envelope["snapshot"], envelope["device"]
+        target = self.path_for(envelope)
         tmp = target.with_suffix(".tmp")
         with tmp.open("w", newline="", encoding="utf-8") as handle:
             out = csv.writer(handle, delimiter=";")
@@ -192,10 +221,10 @@ class FileExportTransport:
             out.writerow(["# sha256", envelope["hash"]])
             out.writerow(["# exported_at", datetime.now(timezone.utc).isoformat(timespec="seconds")])
             out.writerow(["structure", "device", "month", "partner", "response_type", "canal", "bus_stop", "count"])
-            out.writerow([snap["structure"], snap["device"], snap["month"], "*", "*", "*", "*",
+            out.writerow([snap["structure"], device, snap["month"], "*", "*", "*", "*",
                           snap["totals"]["accompaniments"]])
             for row in snap["cube"]:
-                out.writerow([snap["structure"], snap["device"], snap["month"], row["partner"],
+                out.writerow([snap["structure"], device, snap["month"], row["partner"],
                               row["response_type"], row["canal"], _csv_safe(row["bus_stop"]), row["count"]])
         tmp.replace(target)  # atomic: a half-written file is never left under the final name
         return Answer(EXPORTED, None, str(target))

@@ -62,3 +62,18 @@ def server_counts(server, matricule: str, months) -> dict[str, dict]:
 def assert_server_matches(store, server, structure_id: int, matricule: str) -> None:
     local = local_counts(store, structure_id)
     assert server_counts(server, matricule, local) == local
+
+
+def cli_sync(monkeypatch, capsys, store, server_url: str, token: str, *extra: str) -> tuple[int, str]:
+    """Run `guichet sync` in-process on the store's file (its own connection, like the command);
+    returns the exit code and what it printed."""
+    from app.cli import main
+    from app.core.structures import set_setting
+    from app.sync.settings import TEST_TOKEN_ENV, URL_KEY
+
+    with store.write() as session:
+        set_setting(session, URL_KEY, server_url)
+    monkeypatch.setenv(TEST_TOKEN_ENV, token)
+    capsys.readouterr()
+    code = main(["--db", str(store.path), "sync", "--delai", "2", *extra])
+    return code, capsys.readouterr().out

@@ -2,7 +2,7 @@ import random
 from datetime import date
 
 from app.sync.client import A_JOUR, sync_structure
-from app.sync.snapshot import build_snapshot, month_key
+from app.sync.snapshot import build_snapshot, device_id, month_key
 from app.sync.state import ACCEPTE, BROUILLON, ENVOYE, month_state, month_states
 from tests.sync.helpers import add_activity, assert_server_matches, months_back
 
@@ -29,7 +29,9 @@ def test_resending_the_same_snapshot_changes_nothing_and_a_later_one_replaces_it
     sync_structure(store, fixed.id, transport, policy=policy)
     with store.read() as session:
         before = build_snapshot(session, fixed.id, m)
-    stored = server.db.device_month(fixed.matricule, before.payload["device"], month_key(m))
+    with store.read() as session:
+        device = device_id(session)
+    stored = server.db.device_month(fixed.matricule, device, month_key(m))
     assert stored["hash"] == before.hash
     # nothing changed locally: a new sync sends nothing at all
     again = sync_structure(store, fixed.id, transport, policy=policy)

@@ -9,7 +9,7 @@ from sqlmodel import select
 from app.models.sync import SyncJournal
 from app.sync import settings
 from app.sync.client import ERREUR, JETON, RetryPolicy, sync_structure
-from app.sync.snapshot import month_key
+from app.sync.snapshot import device_id, month_key
 from app.sync.state import ACCEPTE, REJETE, month_state, month_states
 from app.sync.transport import HttpTransport
 from tests.sync.conftest import TOKEN
@@ -23,7 +23,7 @@ def _confirmed_only(store, server, structure) -> None:
     with store.read() as session:
         for state, snap in month_states(session, structure.id):
             if state.accepted_hash:
-                held = server.db.device_month(structure.matricule, snap.payload["device"], month_key(state.month))
+                held = server.db.device_month(structure.matricule, device_id(session), month_key(state.month))
                 assert held is not None and held["hash"] == state.accepted_hash, state
 
 
@@ -120,8 +120,8 @@ def test_validation_error_marks_the_month_rejected_once_without_retry_loop(store
 def test_the_server_refuses_a_payload_that_breaks_the_contract(server, transport):
     from app.sync.transport import REJECTED
 
-    envelope = {"hash": "0" * 64, "sequence": 1, "snapshot": {
-        "schema": "guichet.activity-snapshot/1", "structure": "100001", "device": "a" * 32, "month": "2026-01",
+    envelope = {"hash": "0" * 64, "sequence": 1, "device": "a" * 32, "snapshot": {
+        "schema": "guichet.activity-snapshot/2", "structure": "100001", "month": "2026-01",
         "totals": {"accompaniments": 1, "usagers": 1}, "cube": [], "usager_name": "Dupont"}}
     answer = transport.send(envelope)
     assert answer.kind == REJECTED and answer.http_status == 422 and "inconnus" in answer.message

@@ -15,8 +15,8 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-SCHEMA = "guichet.activity-snapshot/1"
-REQUIRED = {"schema", "structure", "device", "month", "totals", "cube"}
+SCHEMA = "guichet.activity-snapshot/2"
+REQUIRED = {"schema", "structure", "month", "totals", "cube"}
 OPTIONAL = {"satisfaction", "closed", "correction_reason"}
 CUBE_KEYS = {"partner", "response_type", "canal", "bus_stop", "count"}
 _MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
@@ -56,8 +56,8 @@ def _counts_tree(value, where: str) -> None:
 
 def validate(envelope, matricule: str, device: str, month: str) -> tuple[str, int, dict]:
     """Check an envelope {hash, sequence, snapshot} against the contract and the URL."""
-    if not isinstance(envelope, dict) or set(envelope) != {"hash", "sequence", "snapshot"}:
-        raise Invalid("Corps attendu : {hash, sequence, snapshot}.")
+    if not isinstance(envelope, dict) or set(envelope) != {"hash", "sequence", "device", "snapshot"}:
+        raise Invalid("Corps attendu : {hash, sequence, device, snapshot}.")
     snap = envelope["snapshot"]
     if not isinstance(snap, dict):
         raise Invalid("snapshot : objet attendu.")
@@ -68,7 +68,7 @@ def validate(envelope, matricule: str, device: str, month: str) -> tuple[str, in
         raise Invalid(f"Version de contrat non prise en charge : {snap['schema']!r}.")
     if not _MATRICULE.match(str(snap["structure"])) or snap["structure"] != matricule:
         raise Invalid("Le matricule du corps ne correspond pas à l'adresse.")
-    if not _DEVICE.match(str(snap["device"])) or snap["device"] != device:
+    if not _DEVICE.match(str(envelope["device"])) or envelope["device"] != device:
         raise Invalid("L'identifiant d'appareil du corps ne correspond pas à l'adresse.")
     if not _MONTH.match(str(snap["month"])) or snap["month"] != month:
         raise Invalid("Le mois du corps ne correspond pas à l'adresse.")

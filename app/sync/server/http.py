@@ -1,12 +1,15 @@
 """HTTP front of the stand-in national server (stdlib ThreadingHTTPServer, 127.0.0.1 by default).
 
 Fault injection: a queue of faults, each {kind, count, retry_after, delay}; every /v1 request
-(or only PUTs, with "methods": ["PUT"]) consumes the head of the queue. Kinds:
+(or only PUTs, with "methods": ["PUT"]) consumes the head of the queue — a portal or a proxy
+intercepts the health probe too. Kinds that only mean something for a PUT (422, wrong_hash, drop,
+bad_json) are PUT-only by default, so a health probe never uses them up. Kinds:
 500, 502 (server error), 503 / 429 (+ Retry-After), slow (answer after `delay` s, committed
 normally), drop (commit, then close the connection without answering), reset (close before
 reading), captive (200 HTML portal page), redirect (302 to a login page), 401, bad_json (commit,
 then a truncated JSON body), wrong_hash (200 JSON echoing another hash, nothing committed),
-422 (refuse as invalid). Set them with command-line flags or POST /_admin/faults (test-only,
+422 (refuse as invalid), html403 / html404 / html407 (an HTML error page, as a Wi-Fi portal or a
+proxy sends). Set them with command-line flags or POST /_admin/faults (test-only,
 enabled by --admin).
 """
 
@@ -22,10 +25,21 @@ from urllib.parse import urlsplit
 
 from app.sync.server.db import Invalid, ServerDB, Stale, validate
 
-from app.sync.server.faults import FAULT_KINDS  # noqa: E402  (shared with the CLI, which must stay light)
+from app.sync.server.faults import FAULT_KINDS, PUT_ONLY  # noqa: E402  (shared with the CLI, which must stay light)
+
 CAPTIVE_HTML = (b"<!doctype html><html><head><title>Connexion Wi-Fi</title></head><body>"
                 b"<h1>Bienvenue sur le Wi-Fi public</h1><form action='/login'>Acceptez les conditions</form>"
                 b"</body></html>")
+
+
+HTML_ERRORS = {
+    403: b"<!doctype html><html><head><title>403 Forbidden</title></head><body><h1>Acc\xc3\xa8s refus\xc3\xa9"
+         b"</h1><p>Filtrage du r\xc3\xa9seau de la m\xc3\xa9diath\xc3\xa8que.</p></body></html>",
+    404: b"<!doctype html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1>"
+         b"<p>The requested URL was not found on this server.</p></body></html>",
+    407: b"<!doctype html><html><head><title>407 Proxy Authentication Required</title></head><body>"
+         b"<h1>Authentification du proxy requise</h1></body></html>",
+}
 
 
 class Faults:
@@ -40,7 +54,8 @@ class Faults:
         with self._lock:
             if not append:
                 self.queue.clear()
-            self.queue.extend({"count": 1, "retry_after": 1, "delay": 2.0, **f} for f in faults)
+            self.queue.extend({"count": 1, "retry_after": 1, "delay": 2.0,
+                               **({"methods": ["PUT"]} if f["kind"] in PUT_ONLY else {}), **f} for f in faults)
 
     def take(self, method: str) -> dict | None:
         with self._lock:
@@ -180,6 +195,12 @@ def _handler_for(server: NationalServer):
             elif kind == "422":
                 self._body()
                 self._json(422, {"error": "validation", "reason": "Refus simulé par le serveur."})
+            elif kind.startswith("html"):
+                self._body()
+                code = int(kind[4:])
+                page = HTML_ERRORS[code]
+                self._send(code, page, "text/html; charset=utf-8",
+                           {"Proxy-Authenticate": 'Basic realm="proxy"'} if code == 407 else None)
             elif kind == "slow":
                 time.sleep(float(fault["delay"]))
                 return False
