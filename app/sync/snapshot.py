@@ -7,8 +7,9 @@ What is in a snapshot, and only that (docs/sync-contract.md is the contract):
 - counts built with app.core.activity (the same rules as the monthly report): totals, and the
   cube partner × type of answer × canal × bus stop;
 - satisfaction counts from app.core.surveys when that module is installed (integers only);
-- the supervisor's closing flag and correction reason, once the month is closed.
-Never a name, a phone, a note, a précision or any identifier of a usager or an agent.
+- the supervisor's closing flag and correction reason code, once the month is closed.
+Never a name, a phone, a note, a précision or any identifier of a usager or an agent; every
+string is a code from the national lists (app/sync/codes.py), bus stops included.
 
 The hash is sha256 over the canonical JSON (sorted keys, no spaces, UTF-8): the same data always
 gives the same hash, on any machine, so re-sending it is a no-op and the report can print it.
@@ -29,6 +30,8 @@ from sqlmodel import Session, select
 from app.core import activity
 from app.core.structures import get_setting, get_structure, set_setting
 from app.models.sync import SyncMonth
+from app.models.tables import BusStop
+from app.sync import codes
 
 SCHEMA = "guichet.activity-snapshot/2"
 DEVICE_KEY = "sync_device_id"
@@ -85,13 +88,29 @@ def ensure_device_id(session: Session) -> str:
     return value
 
 
+def stop_codes(session: Session, structure_id: int) -> dict[str, str]:
+    """Stop name -> code (its rank among the structure's stops, oldest first): names stay here."""
+    names = session.exec(select(BusStop.name).where(BusStop.structure_id == structure_id).order_by(BusStop.id))
+    out: dict[str, str] = {}
+    for rank, name in enumerate(names, start=1):
+        out.setdefault(name, codes.stop_code(rank))
+    return out
+
+
 def counts_payload(session: Session, structure_id: int, month: date) -> dict:
-    """The counting part of the payload (what the report and the reconciliation compare)."""
+    """The counting part of the payload (what the report and the reconciliation compare). Every
+    label is a national code (app/sync/codes.py): bus stops by rank, partners outside the national
+    catalogue as AUTRE (merged rows add up: AUTRE counts once per such partner, like any partner)."""
     start, end = activity.month_bounds(month)
     ids = [structure_id]
-    cube = [{"partner": r.partner_code, "response_type": r.response_type, "canal": r.canal,
-             "bus_stop": r.bus_stop, "count": r.count}
-            for r in activity.activity_cube(session, ids, start, end)]
+    stops = stop_codes(session, structure_id)
+    merged: dict[tuple, int] = {}
+    for r in activity.activity_cube(session, ids, start, end):
+        key = (codes.partner_code(r.partner_code), r.response_type, r.canal,
+               stops.get(r.bus_stop, "") if r.bus_stop else "")
+        merged[key] = merged.get(key, 0) + r.count
+    cube = [{"partner": p, "response_type": t, "canal": c, "bus_stop": b, "count": n}
+            for (p, t, c, b), n in sorted(merged.items())]
     return {
         "totals": {"accompaniments": activity.total_accompaniments(session, ids, start, end),
                    "usagers": activity.total_usagers(session, ids, start, end)},
@@ -106,7 +125,7 @@ def satisfaction_payload(session: Session, structure_id: int, month: date) -> di
     surveys = importlib.import_module(SURVEYS_MODULE)
     start, end = activity.month_bounds(month)
     result = surveys.indicators(session, start=start, end=end, structure_ids=[structure_id])
-    return _integers_only(asdict(result) if is_dataclass(result) else result)
+    return codes.satisfaction_counts(_integers_only(asdict(result) if is_dataclass(result) else result))
 
 
 def _integers_only(value):
@@ -136,7 +155,10 @@ def build_snapshot(session: Session, structure_id: int, month: date) -> Snapshot
     if row is not None and row.closed_at is not None:
         payload["closed"] = True
         if row.correction_reason:
-            payload["correction_reason"] = row.correction_reason
+            # A code from the list; a reason typed before codes existed is sent as « autre »
+            # (its words stay in the local journal).
+            reason = row.correction_reason
+            payload["correction_reason"] = reason if reason in codes.CORRECTION_REASONS else "autre"
     return Snapshot(structure_id, month, payload, payload_hash(payload))
 
 

@@ -21,6 +21,7 @@ from app.core.context import Actor
 from app.models.errors import ValidationError
 from app.models.sync import SyncJournal, SyncMonth
 from app.models.tables import Accompaniment, utcnow
+from app.sync import codes
 from app.sync.snapshot import Snapshot, build_snapshot, content_hash
 
 BROUILLON, PRET, ENVOYE, ACCEPTE, REJETE = "brouillon", "pret", "envoye", "accepte", "rejete"
@@ -151,17 +152,31 @@ def close_month(session: Session, actor: Actor, structure_id: int, month: date) 
     return month_state(session, structure_id, month)
 
 
-def record_correction(session: Session, actor: Actor, structure_id: int, month: date, reason: str) -> MonthState:
-    """A closed month changed: the supervisor validates the new totals with a reason (logged, and
-    sent with the totals). Raises PermissionDenied, ValidationError(field="reason")."""
-    from app.i18n import _
+def correction_reasons() -> list[tuple[str, str]]:
+    """(code, label) of the correction reasons a supervisor chooses from, in list order."""
+    from app.i18n import label
+    from app.models.enums import CorrectionReason
+
+    return [(r.value, label("correction_reason", r.value)) for r in CorrectionReason]
+
+
+def record_correction(session: Session, actor: Actor, structure_id: int, month: date, reason: str,
+                      note: str = "") -> MonthState:
+    """A closed month changed: the supervisor validates the new totals with a reason code from the
+    list (sent with the totals) and, if useful, a note that stays in the local journal.
+    Raises PermissionDenied, ValidationError(field="reason" | "note" | "month")."""
+    from app.i18n import _, label
 
     actor.require("sync_close_month")
-    reason = " ".join((reason or "").split())
-    if len(reason) < 5:
-        raise ValidationError(_("Indiquez le motif de la correction (5 caractères au moins)."), field="reason")
-    if len(reason) > REASON_MAX:
-        raise ValidationError(_("Motif : %d caractères au plus.") % REASON_MAX, field="reason")
+    reason = (reason or "").strip()
+    if reason not in codes.CORRECTION_REASONS:
+        raise ValidationError(_("Choisissez le motif de la correction dans la liste."), field="reason")
+    note = " ".join((note or "").split())
+    if reason == "autre" and len(note) < 5:
+        raise ValidationError(_("Motif « autre » : précisez-le (5 caractères au moins ; "
+                                "cette précision reste sur ce poste)."), field="note")
+    if len(note) > REASON_MAX:
+        raise ValidationError(_("Précision : %d caractères au plus.") % REASON_MAX, field="note")
     row = get_row(session, structure_id, month)
     if row is None or row.closed_at is None:
         raise ValidationError(_("Ce mois n'est pas clôturé : aucune correction n'est nécessaire."), field="month")
@@ -172,9 +187,10 @@ def record_correction(session: Session, actor: Actor, structure_id: int, month: 
         raise ValidationError(_("Les totaux n'ont pas changé depuis la clôture."), field="reason")
     row.closed_hash, row.correction_reason, row.updated_at = new, reason, utcnow()
     row.closed_by, row.closed_at = actor.agent_id, utcnow()
+    text = _("Correction (ancienne empreinte %s) : %s") % (old[:12] if old else "-", label("correction_reason", reason))
     session.add(SyncJournal(structure_id=structure_id, month=row.month, kind="correction", hash=new,
                             outcome="correction", agent_id=actor.agent_id,
-                            answer=(_("Correction (ancienne empreinte %s) : %s") % (old[:12] if old else "-", reason))[:500]))
+                            answer=(text + (f" — {note}" if note else ""))[:500]))
     session.flush()
     return month_state(session, structure_id, month)
 

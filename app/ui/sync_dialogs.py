@@ -4,7 +4,7 @@ month closing by a supervisor (and corrections with a reason), and the service a
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLineEdit,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from app.i18n import _, format_datetime, format_month, format_number, label
@@ -154,17 +154,30 @@ class CloseMonthDialog(QDialog):
         info.setWordWrap(True)
         layout.addWidget(info)
         form = QFormLayout()
-        self.reason = QLineEdit()
+        from app.sync.state import correction_reasons
+
+        # The reason is a code from a list (it is sent nationally); the note stays on this computer.
+        self.reason = QComboBox()
         self.reason.setAccessibleName(_("Motif de la correction"))
-        self.reason.setMaxLength(300)
+        self.reason.addItem(_("— choisir un motif —"), "")
+        for code, text in correction_reasons():
+            self.reason.addItem(text, code)
         reason_label = QLabel(_("&Motif de la correction :"))
         reason_label.setBuddy(self.reason)
+        self.note = QLineEdit()
+        self.note.setAccessibleName(_("Précision (reste sur ce poste)"))
+        self.note.setMaxLength(300)
+        self.note.setPlaceholderText(_("facultatif, sauf pour « autre » ; jamais envoyé"))
+        note_label = QLabel(_("&Précision (reste sur ce poste) :"))
+        note_label.setBuddy(self.note)
         self.error = FieldError()
         if self.correction:
             form.addRow(reason_label, self.reason)
+            form.addRow(note_label, self.note)
             form.addRow("", self.error)
         else:
             self.reason.hide()
+            self.note.hide()
             layout.addWidget(self.error)
         layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -184,11 +197,12 @@ class CloseMonthDialog(QDialog):
         try:
             with self.store.write() as session:
                 if self.correction:
-                    record_correction(session, self.actor, self.actor.structure_id, self.month, self.reason.text())
+                    record_correction(session, self.actor, self.actor.structure_id, self.month,
+                                      self.reason.currentData() or "", self.note.text())
                 else:
                     close_month(session, self.actor, self.actor.structure_id, self.month)
         except ValidationError as exc:
-            widget = self.reason if exc.field == "reason" else None
+            widget = {"reason": self.reason, "note": self.note}.get(exc.field)
             self.error.show_error(exc.message, widget)
             (widget or self.ok).setFocus()
             return

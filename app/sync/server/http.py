@@ -75,12 +75,14 @@ class NationalServer:
     """The stand-in server; `start()` serves on a daemon thread (tests), `serve_forever()` blocks."""
 
     def __init__(self, db_path: Path, host: str = "127.0.0.1", port: int = 0, token: str = "jeton-demo",
-                 admin: bool = False):
+                 admin: bool = False, capture: bool = False):
         self.db = ServerDB(db_path)
         self.token = token
         self.admin = admin
         self.faults = Faults()
         self.log: list[dict] = []
+        self.capture = capture
+        self.captured: list[bytes] = []  # with capture=True: every request line, header block and body
         self.httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -115,7 +117,10 @@ def _handler_for(server: NationalServer):
         # --- plumbing -------------------------------------------------------------
         def _body(self) -> bytes:
             length = int(self.headers.get("Content-Length") or 0)
-            return self.rfile.read(length) if length else b""
+            body = self.rfile.read(length) if length else b""
+            if server.capture:
+                server.captured.append(body)
+            return body
 
         def _send(self, status: int, body: bytes, ctype: str = "application/json", headers: dict | None = None):
             self.send_response(status)
@@ -156,6 +161,8 @@ def _handler_for(server: NationalServer):
 
         def _dispatch(self, method: str):
             path = urlsplit(self.path).path.rstrip("/")
+            if server.capture:
+                server.captured.append(self.requestline.encode("latin-1") + b"\n" + bytes(self.headers))
             server.log.append({"method": method, "path": path, "status": None, "fault": None})
             if path.startswith("/_admin"):
                 return self._admin(method, path)
