@@ -15,15 +15,19 @@ enabled by --admin).
 
 from __future__ import annotations
 
+import email.utils
 import json
 import socket
 import threading
 import time
+from datetime import datetime, timezone
+from typing import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from app.sync.server.db import Invalid, ServerDB, Stale, validate
+from app.sync.server.db import ServerDB, Stale
+from app.sync.server.rules import MAX_BODY, Invalid, validate
 
 from app.sync.server.faults import FAULT_KINDS, PUT_ONLY  # noqa: E402  (shared with the CLI, which must stay light)
 
@@ -74,10 +78,16 @@ class Faults:
 class NationalServer:
     """The stand-in server; `start()` serves on a daemon thread (tests), `serve_forever()` blocks."""
 
-    def __init__(self, db_path: Path, host: str = "127.0.0.1", port: int = 0, token: str = "jeton-demo",
-                 admin: bool = False, capture: bool = False):
+    def __init__(self, db_path: Path, host: str = "127.0.0.1", port: int = 0, token: str | None = "jeton-demo",
+                 admin: bool = False, capture: bool = False, tokens: dict[str, set[str] | None] | None = None,
+                 clock: Callable[[], datetime] | None = None):
+        """`tokens`: token -> the matricules it was issued for (None: every structure, demo only);
+        `token` alone is such a demo token. `clock`: the service's time (tests shift it)."""
         self.db = ServerDB(db_path)
-        self.token = token
+        self.tokens: dict[str, set[str] | None] = dict(tokens or {})
+        if token and not tokens:
+            self.tokens[token] = None
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.admin = admin
         self.faults = Faults()
         self.log: list[dict] = []
@@ -114,9 +124,17 @@ def _handler_for(server: NationalServer):
         def log_message(self, fmt, *args):  # quiet: the request log is kept in memory
             pass
 
+        def date_time_string(self, timestamp=None):  # the Date header, from the service's clock
+            return email.utils.format_datetime(server.clock().astimezone(timezone.utc), usegmt=True)
+
         # --- plumbing -------------------------------------------------------------
         def _body(self) -> bytes:
             length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:  # drain without keeping it, so the client reads our 413
+                left = length
+                while left > 0:
+                    left -= len(self.rfile.read(min(left, 1 << 16)) or b"\0" * left)
+                raise Invalid("too_large", f"Corps de {length} octets : {MAX_BODY} au plus.", 413)
             body = self.rfile.read(length) if length else b""
             if server.capture:
                 server.captured.append(body)
@@ -182,28 +200,28 @@ def _handler_for(server: NationalServer):
             """Faults that answer instead of the server; True when the request is finished."""
             kind = fault["kind"]
             if kind in ("500", "502"):
-                self._body()
+                self._discard()
                 self._json(int(kind), {"error": "server", "reason": "Erreur interne simulée."})
             elif kind in ("503", "429"):
-                self._body()
+                self._discard()
                 self._json(int(kind), {"error": "busy", "reason": "Service surchargé, réessayez."},
                            {"Retry-After": str(fault["retry_after"])})
             elif kind == "reset":
                 self._drop()
             elif kind == "captive":
-                self._body()
+                self._discard()
                 self._send(200, CAPTIVE_HTML, "text/html; charset=utf-8")
             elif kind == "redirect":
-                self._body()
+                self._discard()
                 self._send(302, b"", "text/html", {"Location": f"{server.url}/login"})
             elif kind == "401":
-                self._body()
+                self._discard()
                 self._json(401, {"error": "unauthorized", "reason": "Jeton refusé (simulé)."})
             elif kind == "422":
-                self._body()
+                self._discard()
                 self._json(422, {"error": "validation", "reason": "Refus simulé par le serveur."})
             elif kind.startswith("html"):
-                self._body()
+                self._discard()
                 code = int(kind[4:])
                 page = HTML_ERRORS[code]
                 self._send(code, page, "text/html; charset=utf-8",
@@ -215,18 +233,34 @@ def _handler_for(server: NationalServer):
                 return False
             return True
 
-        def _authorised(self) -> bool:
-            if self.headers.get("Authorization") == f"Bearer {server.token}":
-                return True
-            self._body()
-            self._json(401, {"error": "unauthorized", "reason": "Jeton absent ou refusé."})
-            return False
+        def _authorised(self, matricule: str | None) -> bool:
+            """401 for an unknown token; 403 when the token was not issued for this structure."""
+            header = self.headers.get("Authorization") or ""
+            token = header[7:] if header.startswith("Bearer ") else None
+            if token not in server.tokens:
+                self._discard()
+                self._json(401, {"error": "unauthorized", "reason": "Jeton absent ou refusé."})
+                return False
+            allowed = server.tokens[token]
+            if matricule is not None and allowed is not None and matricule not in allowed:
+                self._discard()
+                self._json(403, {"error": "forbidden",
+                                 "reason": f"Ce jeton n'est pas délivré pour la structure {matricule}."})
+                return False
+            return True
+
+        def _discard(self):
+            try:
+                self._body()
+            except Invalid:
+                self.close_connection = True
 
         def _route(self, method: str, path: str, fault: dict | None):
             parts = path.strip("/").split("/")
             if method in ("GET", "HEAD") and parts == ["v1", "health"]:
                 return self._json(200, {"status": "ok", "service": "guichet-national-standin", "contract": 1})
-            if not self._authorised():
+            matricule = parts[2] if len(parts) > 2 and parts[:2] == ["v1", "structures"] else None
+            if not self._authorised(matricule):
                 return
             # /v1/structures/{m}/months/{ym}   and   /v1/structures/{m}/devices/{d}/months/{ym}
             if len(parts) == 5 and parts[:2] == ["v1", "structures"] and parts[3] == "months" and method == "GET":
@@ -239,23 +273,25 @@ def _handler_for(server: NationalServer):
                                                                                   "reason": "Aucun envoi pour ce mois."})
                 if method == "PUT":
                     return self._put(matricule, device, month, fault)
-            self._body()
+            self._discard()
             self._json(404, {"error": "not_found", "reason": "Adresse inconnue."})
 
         def _put(self, matricule: str, device: str, month: str, fault: dict | None):
-            raw = self._body()
             try:
+                raw = self._body()
                 envelope = json.loads(raw.decode("utf-8"))
-                digest, sequence, snap = validate(envelope, matricule, device, month)
+                digest, sequence, snap = validate(envelope, matricule, device, month, server.clock().date())
             except (UnicodeDecodeError, json.JSONDecodeError):
-                return self._json(400, {"error": "validation", "reason": "Corps JSON illisible."})
+                return self._json(400, {"error": "validation", "rule": "json", "reason": "Corps JSON illisible."})
             except Invalid as exc:
-                return self._json(422, {"error": "validation", "reason": str(exc)})
+                return self._json(exc.status, exc.body())
             server.log[-1]["hash"] = digest
             if fault and fault["kind"] == "wrong_hash":
                 return self._json(200, {"status": "accepted", "hash": "0" * 64})
             try:
                 status = server.db.put(matricule, device, month, digest, sequence, snap)
+            except Invalid as exc:
+                return self._json(exc.status, exc.body())
             except Stale as exc:
                 return self._json(409, {"error": "stale_sequence", "current_sequence": exc.current,
                                         "reason": "Une version plus récente de ce mois a déjà été reçue."})
@@ -268,7 +304,7 @@ def _handler_for(server: NationalServer):
 
         def _admin(self, method: str, path: str):
             if not server.admin:
-                self._body()
+                self._discard()
                 return self._json(404, {"error": "not_found"})
             body = self._body()
             data = json.loads(body or b"{}")
