@@ -8,6 +8,8 @@
     guichet sync --export DOSSIER      write the snapshots as CSV for a manual upload
     guichet sync --adresse URL         set the service address (stored in the store's settings)
     guichet sync --jeton               read the token on stdin and store it in the OS keyring
+    guichet sync --reprendre           this computer replaces the one that sent for this store
+    guichet sync --liberer AAAA-MM     a month held under a wrong clock: dates checked, send it
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ def register(subparsers) -> None:
     cmd.add_argument("--export", metavar="DOSSIER", help=_("écrire des fichiers CSV à déposer à la main"))
     cmd.add_argument("--adresse", metavar="URL", help=_("enregistrer l'adresse du service national"))
     cmd.add_argument("--jeton", action="store_true", help=_("lire le jeton sur l'entrée standard (trousseau)"))
-    cmd.add_argument("--delai", type=float, default=10.0, help=_("délai d'attente d'une réponse (s)"))
+    cmd.add_argument("--reprendre", action="store_true",
+                     help=_("cet ordinateur remplace celui qui envoyait pour cette base (l'autre sera refusé)"))
+    cmd.add_argument("--liberer", metavar="AAAA-MM",
+                     help=_("mois retenu (horloge fausse) : dates vérifiées, l'envoyer tel quel"))
+    cmd.add_argument("--delai", type=float, default=None, help=_("délai d'attente d'une réponse (s, 8 par défaut)"))
     cmd.set_defaults(func=run_sync)
 
     server = subparsers.add_parser("serveur-national", help=_("serveur national de démonstration (tests, démos)"))
@@ -87,6 +93,8 @@ def run_sync(args) -> int:
             print(_("Adresse du service national enregistrée : %s") % url)
         if args.jeton:
             return _save_token()
+        if args.liberer:
+            return _release(store, structure_id, args.liberer)
         if args.journal:
             return _print_journal(store, structure_id)
         if args.apercu:
@@ -135,6 +143,21 @@ def _print_preflight(store, structure_id: int) -> int:
     return 0
 
 
+def _release(store, structure_id: int, text: str) -> int:
+    from app.models.errors import ValidationError
+    from app.sync.snapshot import parse_month
+    from app.sync.state import release_month
+
+    try:
+        month = parse_month(text)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="month") from None
+    with store.write() as session:
+        release_month(session, _cli_actor(structure_id), structure_id, month)
+    print(_("Mois %s libéré : il sera envoyé à la prochaine synchronisation.") % text)
+    return 0
+
+
 def _print_journal(store, structure_id: int) -> int:
     from app.i18n import format_datetime
     from app.sync.client import journal
@@ -167,7 +190,8 @@ def _send(store, structure_id: int, args) -> int:
             print(_("Envoi %(n)d/%(total)d : %(month)s") % {"n": done + 1, "total": total, "month": text}, flush=True)
 
     try:
-        result = sync_structure(store, structure_id, transport, progress=progress, reconcile_all=args.rapprocher)
+        result = sync_structure(store, structure_id, transport, progress=progress, reconcile_all=args.rapprocher,
+                                takeover=args.reprendre)
     finally:
         transport.close()
     for path in result.exported:

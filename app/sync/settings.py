@@ -15,7 +15,6 @@ from app.models.errors import DomainError, ValidationError
 
 URL_KEY = "sync_service_url"
 NEEDS_TOKEN_KEY = "sync_needs_token"
-SEQUENCE_KEY = "sync_sequence"
 TOKEN_NAME = "sync_token"
 # Test-only: lets subprocess tests hand a token to `guichet sync` on machines without a keyring.
 # Never documented to users; the app itself never reads a token from anywhere but the keyring.
@@ -83,19 +82,7 @@ def load_token() -> str:
     return token
 
 
-def next_sequence(session: Session) -> int:
-    """Monotonic per store; written in the same transaction as the outgoing snapshot's hash."""
-    value = int(get_setting(session, SEQUENCE_KEY) or 0) + 1
-    set_setting(session, SEQUENCE_KEY, str(value))
-    return value
-
-
-def bump_sequence(session: Session, at_least: int) -> None:
-    if int(get_setting(session, SEQUENCE_KEY) or 0) < at_least:
-        set_setting(session, SEQUENCE_KEY, str(at_least))
-
-
-def http_transport(session: Session, timeout: float = 10.0):
+def http_transport(session: Session, timeout: float | None = None):
     """The configured HTTP transport. Raises DomainError with a French message when not configured."""
     from app.i18n import _
     from app.sync.transport import HttpTransport
@@ -103,4 +90,6 @@ def http_transport(session: Session, timeout: float = 10.0):
     url = service_url(session)
     if not url:
         raise DomainError(_("L'adresse du service national n'est pas configurée."))
-    return HttpTransport(url, load_token(), timeout=timeout)
+    from app.sync.transport import READ_TIMEOUT
+
+    return HttpTransport(url, load_token(), timeout=timeout or READ_TIMEOUT)

@@ -21,20 +21,18 @@ import hashlib
 import importlib
 import importlib.util
 import json
-import uuid
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import date
 
 from sqlmodel import Session, select
 
 from app.core import activity
-from app.core.structures import get_setting, get_structure, set_setting
+from app.core.structures import get_structure
 from app.models.sync import SyncMonth
 from app.models.tables import BusStop
 from app.sync import codes
 
 SCHEMA = "guichet.activity-snapshot/2"
-DEVICE_KEY = "sync_device_id"
 SURVEYS_MODULE = "app.core.surveys"
 
 
@@ -71,21 +69,6 @@ def parse_month(text: str) -> date:
     if len(year) != 4 or not year.isdigit() or not mon.isdigit() or not 1 <= int(mon) <= 12:
         raise ValueError(f"mois invalide : {text!r} (attendu AAAA-MM)")
     return date(int(year), int(mon), 1)
-
-
-def device_id(session: Session) -> str:
-    """This store's stable device id; read-only sessions get '' until a write session created it."""
-    return get_setting(session, DEVICE_KEY) or ""
-
-
-def ensure_device_id(session: Session) -> str:
-    """Create the device id at first use (call inside store.write())."""
-    value = get_setting(session, DEVICE_KEY)
-    if not value:
-        value = uuid.uuid4().hex
-        set_setting(session, DEVICE_KEY, value)
-        session.flush()
-    return value
 
 
 def stop_codes(session: Session, structure_id: int) -> dict[str, str]:

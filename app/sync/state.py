@@ -7,6 +7,8 @@ current local snapshot (so a late entry in an accepted month makes it pending ag
     envoye     on the wire, no definitive answer yet (will be re-sent: the server dedupes by hash)
     accepte    the server echoed the hash of the current totals
     rejete     the server refused these totals (reason kept); not re-sent until they change
+    retenu     held back on this device: an accepted month changed while the clock was wrong
+               (app/sync/clock.py); not sent until a supervisor releases it or it changes again
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from app.models.tables import Accompaniment, utcnow
 from app.sync import codes
 from app.sync.snapshot import Snapshot, build_snapshot, content_hash
 
-BROUILLON, PRET, ENVOYE, ACCEPTE, REJETE = "brouillon", "pret", "envoye", "accepte", "rejete"
-STATES = (BROUILLON, PRET, ENVOYE, ACCEPTE, REJETE)
+BROUILLON, PRET, ENVOYE, ACCEPTE, REJETE, RETENU = "brouillon", "pret", "envoye", "accepte", "rejete", "retenu"
+STATES = (BROUILLON, PRET, ENVOYE, ACCEPTE, REJETE, RETENU)
 REASON_MAX = 300
 
 
@@ -51,7 +53,7 @@ def state_label(code: str) -> str:
     from app.i18n import _
 
     return {BROUILLON: _("brouillon"), PRET: _("prêt"), ENVOYE: _("envoyé"),
-            ACCEPTE: _("accepté"), REJETE: _("rejeté")}.get(code, code)
+            ACCEPTE: _("accepté"), REJETE: _("rejeté"), RETENU: _("retenu")}.get(code, code)
 
 
 def get_row(session: Session, structure_id: int, month: date) -> SyncMonth | None:
@@ -75,6 +77,8 @@ def derive(snapshot: Snapshot, row: SyncMonth | None) -> MonthState:
     accepted = row.accepted_hash if row else None
     if needs_correction:
         state, reason, pending = BROUILLON, _correction_needed(), False
+    elif row is not None and row.held_hash == h:
+        state, reason, pending = RETENU, row.reason, False
     elif row is not None and row.rejected_hash == h:
         state, reason, pending = REJETE, row.reason, False
     elif accepted == h:
@@ -191,6 +195,33 @@ def record_correction(session: Session, actor: Actor, structure_id: int, month: 
     session.add(SyncJournal(structure_id=structure_id, month=row.month, kind="correction", hash=new,
                             outcome="correction", agent_id=actor.agent_id,
                             answer=(text + (f" — {note}" if note else ""))[:500]))
+    session.flush()
+    return month_state(session, structure_id, month)
+
+
+def hold_month(session: Session, structure_id: int, month: date, current_hash: str, reason: str) -> None:
+    """Keep a month from being sent as it is now (the sync does this under a wrong clock)."""
+    row = row_for_update(session, structure_id, month)
+    row.held_hash, row.reason, row.updated_at = current_hash, reason[:500], utcnow()
+    session.add(row)
+    session.add(SyncJournal(structure_id=structure_id, month=row.month, kind="retenue", hash=current_hash,
+                            outcome="retenu", answer=reason[:500]))
+
+
+def release_month(session: Session, actor: Actor, structure_id: int, month: date) -> MonthState:
+    """A supervisor checked the dates of a held month: it may be sent as it is.
+    Raises PermissionDenied, ValidationError(field="month")."""
+    from app.i18n import _
+
+    actor.require("sync_close_month")
+    row = get_row(session, structure_id, month)
+    if row is None or row.held_hash is None:
+        raise ValidationError(_("Ce mois n'est pas retenu."), field="month")
+    session.add(SyncJournal(structure_id=structure_id, month=row.month, kind="liberation", hash=row.held_hash,
+                            outcome="libere", agent_id=actor.agent_id or None,  # 0: the command line
+                            answer=_("Dates vérifiées : le mois sera envoyé tel quel.")))
+    row.held_hash, row.reason, row.updated_at = None, "", utcnow()
+    session.add(row)
     session.flush()
     return month_state(session, structure_id, month)
 

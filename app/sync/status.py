@@ -5,8 +5,9 @@ bar and for `guichet sync`, so neither can say « À jour » while the other has
 a month is refused, waiting for a correction reason or held back, while the store is blocked as a
 copy, while the token is refused or while the device clock is off by more than an hour.
 Precedence (first that applies): jeton, copie, non configuré, erreur (a month refused), à vérifier
-(correction reason needed, month held back), hors ligne, erreur (the run failed), horloge,
-en attente, à jour.
+(correction reason needed, month held back), horloge (certificate refused at this date), hors
+ligne, erreur (the run failed), horloge (clock warning), en attente, à jour. The clock warning is
+added to every message while it lasts.
 """
 
 from __future__ import annotations
@@ -43,16 +44,16 @@ def _months(keys: list[str]) -> str:
 def summarize(session: Session, structure_id: int, *, run_status: str | None = None, run_message: str = "",
               configured: bool | None = None, online: bool | None = None) -> Summary:
     """The sync's state for one structure, after a run (`run_status`) or for the status bar."""
-    from app.sync import settings
+    from app.sync import clock, device, settings
     from app.sync.snapshot import month_key
-    from app.sync.state import REJETE, month_states
+    from app.sync.state import REJETE, RETENU, month_states
 
     states = [s for s, _snap in month_states(session, structure_id)]
     pending = sum(s.pending for s in states)
     rejected = [month_key(s.month) for s in states if s.state == REJETE]
-    to_check = [month_key(s.month) for s in states if s.needs_correction]
-    warning = ""
-    blocked = ""
+    to_check = [month_key(s.month) for s in states if s.needs_correction or s.state == RETENU]
+    warning = clock.warning(session)
+    blocked = device.blocked_message(session)
 
     def done(status: str, message: str) -> Summary:
         if warning and status != HORLOGE:
@@ -61,8 +62,8 @@ def summarize(session: Session, structure_id: int, *, run_status: str | None = N
 
     if run_status == JETON or settings.needs_token(session):
         return done(JETON, run_message or _("Le service national refuse le jeton : saisissez-en un nouveau."))
-    if blocked:
-        return done(COPIE, blocked)
+    if blocked or run_status == COPIE:
+        return done(COPIE, blocked or run_message)
     if configured is False:
         return done(NON_CONFIGURE, _("Adresse du service national non configurée."))
     if rejected:
@@ -75,6 +76,8 @@ def summarize(session: Session, structure_id: int, *, run_status: str | None = N
         return done(A_VERIFIER, ngettext("%(n)d mois à vérifier par un superviseur : %(months)s.",
                                          "%(n)d mois à vérifier par un superviseur : %(months)s.",
                                          len(to_check)) % {"n": len(to_check), "months": _months(to_check)})
+    if run_status == HORLOGE:  # a certificate refused at this computer's date
+        return done(HORLOGE, run_message)
     if run_status == HORS_LIGNE or online is False:
         return done(HORS_LIGNE, run_message or _("Service national injoignable."))
     if run_status == ERREUR:

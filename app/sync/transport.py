@@ -25,8 +25,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
-ACCEPTED, RETRY, OFFLINE, AUTH, REJECTED, STALE, EXPORTED, CLAIMED = (
-    "accepted", "retry", "offline", "auth", "rejected", "stale", "exported", "claimed")
+ACCEPTED, RETRY, OFFLINE, AUTH, REJECTED, STALE, EXPORTED, CLAIMED, CLOCK, NOT_ENROLLED = (
+    "accepted", "retry", "offline", "auth", "rejected", "stale", "exported", "claimed", "clock", "not_enrolled")
+CONNECT_TIMEOUT = 5.0   # s: no answer to the connection at all
+READ_TIMEOUT = 8.0      # s: connected, but no answer; two attempts + backoff stay under 25 s
+# Certificate "not yet valid" / "expired" (OpenSSL X509_V_ERR_CERT_NOT_YET_VALID, _HAS_EXPIRED): with
+# a valid server certificate, that is what a computer whose date is wrong sees.
+_CLOCK_VERIFY_CODES = (9, 10)
 
 
 @dataclass(frozen=True)
@@ -36,12 +41,16 @@ class Answer:
     message: str = ""
     retry_after: float | None = None
     current_sequence: int | None = None
+    data: dict | None = None  # enrolment: what the service holds for this device
 
 
 class Transport(Protocol):
     name: str
 
     def send(self, envelope: dict) -> Answer: ...
+
+    def enrol(self, matricule: str, device: str, machine: str, takeover: bool = False) -> Answer:
+        """Bind the device to this machine (first time) and read what the service holds for it."""
 
     def fetch(self, matricule: str, device: str, month: str) -> dict | None:
         """The server's stored snapshot for reconciliation; None when not available."""
@@ -95,12 +104,14 @@ class HttpTransport:
 
     name = "http"
 
-    def __init__(self, base_url: str, token: str, timeout: float = 10.0):
+    def __init__(self, base_url: str, token: str, timeout: float = READ_TIMEOUT, verify=True):
         import httpx  # lazy: ~100 ms
 
         self._httpx = httpx
         self.base_url = base_url.rstrip("/")
-        self.client = httpx.Client(base_url=self.base_url, timeout=timeout, follow_redirects=False,
+        self.server_date: datetime | None = None  # the service's clock, from the last answer's Date
+        self.client = httpx.Client(base_url=self.base_url, follow_redirects=False, verify=verify,
+                                   timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
                                    headers={"Authorization": f"Bearer {token}",
                                             "User-Agent": "Guichet-sync/1"})
 
@@ -110,13 +121,35 @@ class HttpTransport:
     def _request(self, method: str, path: str, **kw):
         httpx = self._httpx
         try:
-            return self.client.request(method, path, **kw), None
+            response = self.client.request(method, path, **kw)
         except httpx.ConnectError as exc:
+            if _clock_certificate_error(exc):
+                return None, Answer(CLOCK, None, _short(
+                    "Certificat du service refusé car pas encore valide ou expiré à la date de cet ordinateur "
+                    f"({datetime.now():%d/%m/%Y %H:%M}) : horloge incorrecte ? Corrigez la date et l'heure."))
             return None, Answer(OFFLINE, None, _short(f"Service injoignable : {exc}"))
         except httpx.TimeoutException:
-            return None, Answer(RETRY, None, "Délai d'attente dépassé.")
+            # No answer in time, connecting or waiting: for the person at the desk that is « hors
+            # ligne » (the month stays pending and is simply sent again later).
+            return None, Answer(OFFLINE, None, "Le service national ne répond pas (délai d'attente dépassé).")
         except (httpx.TransportError, httpx.DecodingError) as exc:  # reset, protocol error, truncated body
             return None, Answer(RETRY, None, _short(f"Connexion interrompue : {exc}"))
+        if "json" in response.headers.get("content-type", ""):  # the service's clock, not a portal's
+            self.server_date = _date_header(response) or self.server_date
+        return response, None
+
+    def enrol(self, matricule: str, device: str, machine: str, takeover: bool = False) -> Answer:
+        body = json.dumps({"machine": machine, "takeover": takeover}).encode("utf-8")
+        response, failure = self._request("POST", f"/v1/structures/{matricule}/devices/{device}/enrol",
+                                          content=body, headers={"Content-Type": "application/json"})
+        if failure:
+            return failure
+        data = _json_body(response)
+        if (response.status_code == 200 and data and data.get("device") == device
+                and isinstance(data.get("months"), dict)):
+            return Answer(ACCEPTED, 200, "Appareil reconnu par le service.", data=data,
+                          current_sequence=_as_int(data.get("sequence")))
+        return classify(response, expected_hash=None)
 
     def send(self, envelope: dict) -> Answer:
         body = json.dumps(envelope, sort_keys=True, ensure_ascii=False).encode("utf-8")
@@ -147,7 +180,7 @@ class HttpTransport:
         return bool(data and data.get("status") == "ok")
 
 
-def classify(response, expected_hash: str) -> Answer:
+def classify(response, expected_hash: str | None) -> Answer:
     """Turn an HTTP response into what the client may conclude (module docstring).
 
     Only the service's own JSON error (`{"error": "validation"}` on a 4xx) refuses a month: a Wi-Fi
@@ -158,7 +191,8 @@ def classify(response, expected_hash: str) -> Answer:
     error = (data or {}).get("error")
     reason = _short(str((data or {}).get("reason") or ""))
     if 200 <= status < 300:
-        if data and data.get("hash") == expected_hash and data.get("status") in ("accepted", "unchanged"):
+        if (expected_hash and data and data.get("hash") == expected_hash
+                and data.get("status") in ("accepted", "unchanged")):
             return Answer(ACCEPTED, status, "Totaux enregistrés par le serveur." if data["status"] == "accepted"
                           else "Totaux déjà reçus : rien n'a changé.")
         if data is None:
@@ -178,9 +212,34 @@ def classify(response, expected_hash: str) -> Answer:
         return Answer(STALE, status, reason, current_sequence=_as_int(data.get("current_sequence")))
     if status == 409 and error == "device_claimed":
         return Answer(CLAIMED, status, reason or "Cet appareil envoie déjà depuis un autre poste.")
+    if status == 409 and error == "not_enrolled":
+        return Answer(NOT_ENROLLED, status, reason or "Appareil non enrôlé.")
     if 400 <= status < 500 and error == "validation":
         return Answer(REJECTED, status, reason or f"Refusé (HTTP {status}).")
     return Answer(RETRY, status, reason or f"Erreur {status}.", retry_after=retry_after)
+
+
+def _date_header(response) -> datetime | None:
+    try:
+        when = email.utils.parsedate_to_datetime(response.headers.get("date") or "")
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _clock_certificate_error(exc: BaseException) -> bool:
+    import ssl
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ssl.SSLCertVerificationError) and exc.verify_code in _CLOCK_VERIFY_CODES:
+            return True
+        text = str(exc).lower()
+        if "certificate has expired" in text or "certificate is not yet valid" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _as_int(value) -> int:
@@ -228,6 +287,11 @@ class FileExportTransport:
                               row["response_type"], row["canal"], _csv_safe(row["bus_stop"]), row["count"]])
         tmp.replace(target)  # atomic: a half-written file is never left under the final name
         return Answer(EXPORTED, None, str(target))
+
+    server_date = None
+
+    def enrol(self, matricule: str, device: str, machine: str, takeover: bool = False) -> Answer:
+        return Answer(ACCEPTED, None, "Export : aucun service à interroger.", data=None)
 
     def fetch(self, matricule: str, device: str, month: str) -> dict | None:
         return None

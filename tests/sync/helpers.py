@@ -77,3 +77,11 @@ def cli_sync(monkeypatch, capsys, store, server_url: str, token: str, *extra: st
     capsys.readouterr()
     code = main(["--db", str(store.path), "sync", "--delai", "2", *extra])
     return code, capsys.readouterr().out
+
+
+def device_id(session) -> str:
+    """The device id this store sends under (recorded at its first sync)."""
+    from app.core.structures import get_setting
+    from app.sync.device import DEVICE_KEY
+
+    return get_setting(session, DEVICE_KEY) or ""

@@ -15,6 +15,7 @@ from app.sync.server.rules import canonical
 
 TODAY = datetime(2026, 11, 29, 15, 0, tzinfo=timezone.utc)  # the service's clock
 DEVICE = "ab" * 16
+MACHINE = "cd" * 16
 TOKENS = {"tok-fixe-100001": {"100001"}, "tok-bus-100002": {"100002"}}
 
 
@@ -33,7 +34,7 @@ def snapshot(**changes) -> dict:
 
 def envelope(snap: dict, sequence: int = 1, device: str = DEVICE) -> dict:
     return {"hash": hashlib.sha256(canonical(snap)).hexdigest(), "sequence": sequence, "device": device,
-            "snapshot": snap}
+            "machine": MACHINE, "snapshot": snap}
 
 
 def _cube(**row) -> list[dict]:
@@ -46,6 +47,8 @@ def _cube(**row) -> list[dict]:
 def strict(tmp_path):
     srv = NationalServer(tmp_path / "strict.db", token=None, tokens=TOKENS, clock=lambda: TODAY).start()
     client = httpx.Client(base_url=srv.url, timeout=5)
+    srv.db.enrol("100001", DEVICE, MACHINE)
+    srv.db.enrol("100002", DEVICE, MACHINE)
     yield srv, client
     client.close()
     srv.stop()
@@ -95,6 +98,8 @@ CASES = [
     ("sequence 0", {}, {"sequence": 0}, 422, "sequence_range"),
     ("sequence as text", {}, {"sequence": "12"}, 422, "sequence_range"),
     ("hash of something else", {}, {"hash": "0" * 64}, 422, "hash"),
+    ("machine id that is not an id", {}, {"machine": "Poste de M. Martin"}, 422, "identity"),
+    ("envelope without machine", {}, {"machine": None}, 422, "identity"),
     ("old contract version", {"schema": "guichet.activity-snapshot/1"}, {}, 422, "schema"),
 ]
 
@@ -167,6 +172,7 @@ def test_the_client_marks_a_month_refused_by_a_rule_with_the_servers_reason(tmp_
     from app.sync.transport import REJECTED, HttpTransport
 
     srv = NationalServer(tmp_path / "s.db", token=None, tokens=TOKENS, clock=lambda: TODAY).start()
+    srv.db.enrol("100001", DEVICE, MACHINE)
     transport = HttpTransport(srv.url, "tok-fixe-100001", timeout=5)
     try:
         answer = transport.send(envelope(snapshot(month="2027-06")))

@@ -2,9 +2,9 @@ import random
 from datetime import date
 
 from app.sync.client import A_JOUR, sync_structure
-from app.sync.snapshot import build_snapshot, device_id, month_key
+from app.sync.snapshot import build_snapshot, month_key
 from app.sync.state import ACCEPTE, BROUILLON, ENVOYE, month_state, month_states
-from tests.sync.helpers import add_activity, assert_server_matches, months_back
+from tests.sync.helpers import device_id, add_activity, assert_server_matches, months_back
 
 
 def test_first_sync_sends_every_month_and_server_totals_equal_local(store, site, server, transport, policy):
@@ -51,7 +51,7 @@ def test_month_state_is_envoye_until_the_server_confirms(store, site, server, tr
     fixed = site["fixed"]
     with store.write() as session:
         add_activity(session, site["agent"], m, 3, random.Random(4))
-    server.faults.set([{"kind": "500", "count": -1}])
+    server.faults.set([{"kind": "500", "count": -1, "methods": ["PUT"]}])  # enrolment works, snapshots fail
     result = sync_structure(store, fixed.id, transport, policy=policy)
     assert result.status == "erreur" and result.requests == policy.max_attempts
     with store.read() as session:

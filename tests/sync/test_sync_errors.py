@@ -28,7 +28,7 @@ def _one_month(store, site, n=3, seed=5):
 def test_one_html_error_page_is_retried_and_the_month_reaches_the_server(store, site, server, transport,
                                                                          policy, sleeps, kind):
     fixed, m = site["fixed"], _one_month(store, site)
-    server.faults.set([{"kind": kind, "count": 1}])
+    server.faults.set([{"kind": kind, "count": 1, "methods": ["PUT"]}])
     result = sync_structure(store, fixed.id, transport, policy=policy)
     assert result.status == A_JOUR and result.rejected == [] and result.requests == 2
     assert len(sleeps.calls) == 1  # backed off once
@@ -41,7 +41,7 @@ def test_one_html_error_page_is_retried_and_the_month_reaches_the_server(store, 
 def test_html_error_pages_forever_never_refuse_the_month_and_the_next_healthy_run_sends_it(
         store, site, server, transport, policy, kind):
     fixed, m = site["fixed"], _one_month(store, site)
-    server.faults.set([{"kind": kind, "count": -1}])
+    server.faults.set([{"kind": kind, "count": -1, "methods": ["PUT"]}])
     result = sync_structure(store, fixed.id, transport, policy=policy)
     assert result.status == ERREUR and result.rejected == [] and result.requests == policy.max_attempts
     assert "ne vient pas du service national" in result.message

@@ -70,7 +70,7 @@ CONTRACT_WORDS = _contract_words()
 
 @pytest.fixture
 def privacy_server(tmp_path):
-    """The stand-in server on 127.0.0.1, keeping every request line, header block and body."""
+    """The stand-in server on 127.0.0.1, keeping every request line and body."""
     from app.sync.server import NationalServer
     from tests.sync.conftest import TOKEN
 

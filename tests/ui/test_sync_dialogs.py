@@ -81,7 +81,7 @@ def test_journal_view_lists_every_attempt_for_supervisors_only(qtbot, tmp_path, 
     server = NationalServer(tmp_path / "server.db", token=TOKEN, admin=True).start()
     transport = HttpTransport(server.url, TOKEN, timeout=2)
     try:
-        server.faults.set([{"kind": "503", "count": 1, "retry_after": 1}])
+        server.faults.set([{"kind": "503", "count": 1, "retry_after": 1, "methods": ["PUT"]}])
         sync_structure(store, site["fixed"].id, transport,
                        policy=RetryPolicy(sleep=lambda s: None, rng=random.Random(1)))
     finally:

@@ -1,8 +1,10 @@
-"""Storage and validation of the stand-in national server (plain sqlite3: the server is not the app).
+"""Storage of the stand-in national server (plain sqlite3: the server is not the app).
 
 One row per (structure, device, month) holding the latest absolute snapshot: re-sending the same
 snapshot changes nothing, a later one (higher sequence) replaces it, and a structure's totals are
-the sum over its devices.
+the sum over its devices. One row per enrolled (structure, device) binding it to the machine that
+sends for it: a second history under the same id (a copied store on another computer) is refused
+unless that computer explicitly takes the device over.
 """
 
 from __future__ import annotations
@@ -15,6 +17,14 @@ from pathlib import Path
 
 from app.sync.server.rules import canonical, check_closed
 
+
+
+class Claimed(Exception):
+    """The device sends from another machine (409 device_claimed)."""
+
+
+class NotEnrolled(Exception):
+    """A snapshot for a device the structure never enrolled (409 not_enrolled)."""
 
 
 class Stale(Exception):
@@ -34,13 +44,60 @@ class ServerDB:
             structure TEXT NOT NULL, device TEXT NOT NULL, month TEXT NOT NULL,
             hash TEXT NOT NULL, sequence INTEGER NOT NULL, payload TEXT NOT NULL,
             received_at TEXT NOT NULL, PRIMARY KEY (structure, device, month))""")
+        self.conn.execute("""CREATE TABLE IF NOT EXISTS device (
+            structure TEXT NOT NULL, device TEXT NOT NULL, machine TEXT NOT NULL, enrolled_at TEXT NOT NULL,
+            taken_over_at TEXT, PRIMARY KEY (structure, device))""")
 
-    def put(self, matricule: str, device: str, month: str, digest: str, sequence: int, snap: dict) -> str:
-        """'accepted' (stored) or 'unchanged' (same hash already there). Raises Stale, Invalid (409)."""
+    def enrol(self, matricule: str, device: str, machine: str, takeover: bool = False) -> dict:
+        """Bind (structure, device) to `machine` on first sight; then answer what the service holds
+        for it (highest sequence, hash per month), so a restored store can re-align. Raises Claimed."""
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                row = self.conn.execute("SELECT machine FROM device WHERE structure=? AND device=?",
+                                        (matricule, device)).fetchone()
+                if row is None:
+                    self.conn.execute("INSERT INTO device VALUES (?,?,?,?,NULL)", (matricule, device, machine, now))
+                    status = "enrolled"
+                elif row[0] == machine:
+                    status = "known"
+                elif takeover:
+                    self.conn.execute("UPDATE device SET machine=?, taken_over_at=? WHERE structure=? AND device=?",
+                                      (machine, now, matricule, device))
+                    status = "taken_over"
+                else:
+                    raise Claimed()
+                months = dict(self.conn.execute("SELECT month, hash FROM snapshot WHERE structure=? AND device=?",
+                                                (matricule, device)))
+                sequence = self.conn.execute("SELECT coalesce(max(sequence), 0) FROM snapshot WHERE structure=? "
+                                             "AND device=?", (matricule, device)).fetchone()[0]
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+        return {"status": status, "structure": matricule, "device": device, "sequence": sequence, "months": months}
+
+    def devices(self, matricule: str) -> list[dict]:
+        with self._lock:
+            rows = self.conn.execute("SELECT device, machine, enrolled_at, taken_over_at FROM device WHERE structure=? "
+                                     "ORDER BY enrolled_at", (matricule,)).fetchall()
+        return [{"device": d, "machine": m, "enrolled_at": e, "taken_over_at": t} for d, m, e, t in rows]
+
+    def put(self, matricule: str, device: str, month: str, digest: str, sequence: int, snap: dict,
+            machine: str) -> str:
+        """'accepted' (stored) or 'unchanged' (same hash already there).
+        Raises NotEnrolled, Claimed, Stale, Invalid (409)."""
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                bound = self.conn.execute("SELECT machine FROM device WHERE structure=? AND device=?",
+                                          (matricule, device)).fetchone()
+                if bound is None:
+                    raise NotEnrolled()
+                if bound[0] != machine:
+                    raise Claimed()
                 row = self.conn.execute("SELECT hash, sequence, payload FROM snapshot WHERE structure=? AND device=? "
                                         "AND month=?", (matricule, device, month)).fetchone()
                 body = canonical(snap).decode("utf-8")

@@ -26,8 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from app.sync.server.db import ServerDB, Stale
-from app.sync.server.rules import MAX_BODY, Invalid, validate
+from app.sync.server.db import Claimed, NotEnrolled, ServerDB, Stale
+from app.sync.server.rules import MAX_BODY, Invalid, check_enrolment, validate
 
 from app.sync.server.faults import FAULT_KINDS, PUT_ONLY  # noqa: E402  (shared with the CLI, which must stay light)
 
@@ -36,6 +36,9 @@ CAPTIVE_HTML = (b"<!doctype html><html><head><title>Connexion Wi-Fi</title></hea
                 b"</body></html>")
 
 
+CLAIMED = {"error": "device_claimed",
+           "reason": "Cet appareil envoie déjà depuis un autre ordinateur : une copie de la base ne peut pas "
+                     "envoyer sous la même identité (reprise explicite seulement)."}
 HTML_ERRORS = {
     403: b"<!doctype html><html><head><title>403 Forbidden</title></head><body><h1>Acc\xc3\xa8s refus\xc3\xa9"
          b"</h1><p>Filtrage du r\xc3\xa9seau de la m\xc3\xa9diath\xc3\xa8que.</p></body></html>",
@@ -92,7 +95,7 @@ class NationalServer:
         self.faults = Faults()
         self.log: list[dict] = []
         self.capture = capture
-        self.captured: list[bytes] = []  # with capture=True: every request line, header block and body
+        self.captured: list[bytes] = []  # with capture=True: every request line and body
         self.httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -180,7 +183,7 @@ def _handler_for(server: NationalServer):
         def _dispatch(self, method: str):
             path = urlsplit(self.path).path.rstrip("/")
             if server.capture:
-                server.captured.append(self.requestline.encode("latin-1") + b"\n" + bytes(self.headers))
+                server.captured.append(self.requestline.encode("latin-1"))
             server.log.append({"method": method, "path": path, "status": None, "fault": None})
             if path.startswith("/_admin"):
                 return self._admin(method, path)
@@ -265,6 +268,9 @@ def _handler_for(server: NationalServer):
             # /v1/structures/{m}/months/{ym}   and   /v1/structures/{m}/devices/{d}/months/{ym}
             if len(parts) == 5 and parts[:2] == ["v1", "structures"] and parts[3] == "months" and method == "GET":
                 return self._json(200, server.db.structure_month(parts[2], parts[4]))
+            if (len(parts) == 6 and parts[:2] == ["v1", "structures"] and parts[3] == "devices"
+                    and parts[5] == "enrol" and method == "POST"):
+                return self._enrol(parts[2], parts[4])
             if len(parts) == 7 and parts[:2] == ["v1", "structures"] and parts[3] == "devices" and parts[5] == "months":
                 matricule, device, month = parts[2], parts[4], parts[6]
                 if method == "GET":
@@ -289,9 +295,13 @@ def _handler_for(server: NationalServer):
             if fault and fault["kind"] == "wrong_hash":
                 return self._json(200, {"status": "accepted", "hash": "0" * 64})
             try:
-                status = server.db.put(matricule, device, month, digest, sequence, snap)
+                status = server.db.put(matricule, device, month, digest, sequence, snap, envelope["machine"])
             except Invalid as exc:
                 return self._json(exc.status, exc.body())
+            except NotEnrolled:
+                return self._json(409, {"error": "not_enrolled", "reason": "Appareil non enrôlé pour cette structure."})
+            except Claimed:
+                return self._json(409, CLAIMED)
             except Stale as exc:
                 return self._json(409, {"error": "stale_sequence", "current_sequence": exc.current,
                                         "reason": "Une version plus récente de ce mois a déjà été reçue."})
@@ -301,6 +311,18 @@ def _handler_for(server: NationalServer):
             if fault and fault["kind"] == "bad_json":
                 return self._send(200, json.dumps(answer).encode()[:25])
             self._json(200, answer)
+
+        def _enrol(self, matricule: str, device: str):
+            try:
+                machine, takeover = check_enrolment(json.loads(self._body().decode("utf-8") or "null"), device)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                return self._json(400, {"error": "validation", "rule": "json", "reason": "Corps JSON illisible."})
+            except Invalid as exc:
+                return self._json(exc.status, exc.body())
+            try:
+                return self._json(200, server.db.enrol(matricule, device, machine, takeover))
+            except Claimed:
+                return self._json(409, CLAIMED)
 
         def _admin(self, method: str, path: str):
             if not server.admin:

@@ -16,7 +16,7 @@ from datetime import date
 from app.sync import codes
 
 SCHEMA = "guichet.activity-snapshot/2"
-ENVELOPE = {"hash", "sequence", "device", "snapshot"}
+ENVELOPE = {"hash", "sequence", "device", "machine", "snapshot"}
 REQUIRED = {"schema", "structure", "month", "totals", "cube"}
 OPTIONAL = {"satisfaction", "closed", "correction_reason"}
 CUBE_KEYS = {"partner", "response_type", "canal", "bus_stop", "count"}
@@ -38,6 +38,16 @@ class Invalid(Exception):
 
     def body(self) -> dict:
         return {"error": "validation", "rule": self.rule, "reason": self.reason}
+
+
+def check_enrolment(body, device: str) -> tuple[str, bool]:
+    """POST …/devices/{device}/enrol body {"machine": 32 hex, "takeover": bool}. Raises Invalid."""
+    if not _DEVICE.match(device):
+        raise Invalid("identity", "Identifiant d'appareil : 32 caractères hexadécimaux attendus.")
+    if (not isinstance(body, dict) or set(body) - {"machine", "takeover"} or not _DEVICE.match(str(body.get("machine")))
+            or not isinstance(body.get("takeover", False), bool)):
+        raise Invalid("body", "Corps attendu : {machine: 32 hex, takeover: booléen}.")
+    return body["machine"], body.get("takeover", False)
 
 
 def canonical(payload: dict) -> bytes:
@@ -66,6 +76,8 @@ def _identity(envelope: dict, snap: dict, matricule: str, device: str, month: st
         raise Invalid("identity", "Le matricule du corps ne correspond pas à l'adresse.")
     if not _DEVICE.match(str(envelope["device"])) or envelope["device"] != device:
         raise Invalid("identity", "L'identifiant d'appareil du corps ne correspond pas à l'adresse.")
+    if not _DEVICE.match(str(envelope["machine"])):
+        raise Invalid("identity", "machine : 32 caractères hexadécimaux attendus.")
     if not _MONTH.match(str(snap["month"])) or snap["month"] != month:
         raise Invalid("identity", "Le mois du corps ne correspond pas à l'adresse (AAAA-MM).")
     when = month_of(month)
@@ -136,7 +148,7 @@ def validate(envelope, matricule: str, device: str, month: str, today: date) -> 
     """Check an envelope {hash, sequence, device, snapshot} against the contract, the URL and the
     service's date. Returns (hash, sequence, snapshot). Raises Invalid."""
     if not isinstance(envelope, dict) or set(envelope) != ENVELOPE:
-        raise Invalid("body", "Corps attendu : {hash, sequence, device, snapshot}.")
+        raise Invalid("body", "Corps attendu : {hash, sequence, device, machine, snapshot}.")
     snap = envelope["snapshot"]
     if not isinstance(snap, dict):
         raise Invalid("body", "snapshot : objet attendu.")
