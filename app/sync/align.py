@@ -50,10 +50,13 @@ def realign(session: Session, structure_id: int, held: dict[str, str], transport
                 row = row or row_for_update(session, structure_id, month)
                 row.accepted_hash, row.accepted_at, row.updated_at = digest, row.accepted_at or utcnow(), utcnow()
                 session.add(row)
-        elif row is not None and row.accepted_hash and row.accepted_hash != digest:
-            row.accepted_hash, row.updated_at = None, utcnow()
+            continue
+        if row is not None and row.accepted_hash and row.accepted_hash != digest:
+            row.accepted_hash, row.updated_at = None, utcnow()  # the service does not hold it: send again
             session.add(row)
             resend.append(month_key(month))
+        elif digest is not None:
+            resend.append(month_key(month))  # pending anyway; the service holds other figures
     if resend:
         session.add(SyncJournal(structure_id=structure_id, kind="realignement", outcome="ecart",
                                 transport=transport_name,

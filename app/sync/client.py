@@ -258,6 +258,7 @@ def sync_structure(store: Store, structure_id: int, transport: Transport, *, pol
     service knows for this store (`guichet sync --reprendre`). Raises NotFound, StoreError."""
     policy = policy or RetryPolicy()
     progress = progress or (lambda done, total, text: None)
+    registry = registry or device.Registry()
     with store.write() as session:
         identity = device.claim(session, registry)
         if identity.restored:
@@ -278,6 +279,8 @@ def sync_structure(store: Store, structure_id: int, transport: Transport, *, pol
         final = _send_all(store, structure_id, transport, policy, agent_id, progress, reconcile_after,
                           reconcile_all, identity, result)
     result.status = final or A_JOUR
+    with store.read() as session:
+        device.remember(session, registry)
     # The run's word is not the last one: a month refused last week, or waiting for a correction
     # reason, keeps the structure from being « à jour » even when this run sent nothing.
     with store.read() as session:

@@ -135,6 +135,13 @@ def claim(session: Session, registry: Registry | None = None) -> DeviceIdentity:
     return identity
 
 
+def remember(session: Session, registry: Registry) -> None:
+    """After a run: this machine keeps the store's highest sequence (a restore cannot lower it)."""
+    identity = device_identity(session, registry)
+    if identity.store_id and identity.device:
+        registry.record(identity.store_id, identity.device, identity.sequence)
+
+
 def next_sequence(session: Session) -> int:
     """Monotonic per store; written in the same transaction as the outgoing snapshot's hash."""
     value = int(get_setting(session, SEQUENCE_KEY) or 0) + 1
