@@ -178,7 +178,7 @@ def _send(store, structure_id: int, args) -> int:
     if args.export:
         from pathlib import Path
 
-        from app.sync.transport import FileExportTransport
+        from app.sync.export import FileExportTransport
 
         transport = FileExportTransport(Path(args.export))
     else:

@@ -36,6 +36,7 @@ from app.sync.status import (A_JOUR, COPIE, EN_ATTENTE, ERREUR, HORLOGE, HORS_LI
 from app.sync.transport import (ACCEPTED, AUTH, CLAIMED, CLOCK, EXPORTED, NOT_ENROLLED, OFFLINE, REJECTED, STALE,
                                 Transport)
 
+EXPORT_NAME = "fichier"  # FileExportTransport.name (app/sync/export.py)
 CRASH_ENV = "GUICHET_SYNC_CRASH_TEST_ONLY"  # "point:n": SIGKILL self at the n-th hit (crash tests)
 
 
@@ -107,13 +108,16 @@ def _interrupted_attempts(store: Store, structure_id: int) -> None:
 def _prepare(store: Store, structure_id: int, month, attempt: int, transport: Transport, agent_id,
              identity: device.DeviceIdentity):
     """Commit what goes on the wire (hash, sequence) and an "en cours" journal line; return the envelope."""
+    exporting = transport.name == EXPORT_NAME
     with store.write() as session:
         snapshot = build_snapshot(session, structure_id, month)
         sequence = device.next_sequence(session)
-        row = row_for_update(session, structure_id, month)
-        row.sent_hash, row.sent_sequence, row.sent_at, row.updated_at = snapshot.hash, sequence, utcnow(), utcnow()
-        session.add(row)
-        entry = SyncJournal(structure_id=structure_id, month=snapshot.month, kind="envoi", hash=snapshot.hash,
+        if not exporting:  # a file confirms nothing: the month stays as it was (pending), not « envoyé »
+            row = row_for_update(session, structure_id, month)
+            row.sent_hash, row.sent_sequence, row.sent_at, row.updated_at = snapshot.hash, sequence, utcnow(), utcnow()
+            session.add(row)
+        entry = SyncJournal(structure_id=structure_id, month=snapshot.month, kind="export" if exporting else "envoi",
+                            hash=snapshot.hash,
                             transport=transport.name, attempt=attempt, outcome="en_cours", agent_id=agent_id)
         session.add(entry)
         session.flush()
@@ -128,6 +132,8 @@ def _record(store: Store, structure_id: int, month, envelope: dict, journal_id: 
         entry = session.get(SyncJournal, journal_id)
         entry.outcome, entry.http_status, entry.answer = outcome, answer.http_status, (answer.message or "")[:500]
         session.add(entry)
+        if answer.kind == EXPORTED:
+            return  # a file written: the month itself is unchanged (still pending)
         row = row_for_update(session, structure_id, month)
         if answer.kind == ACCEPTED:
             row.accepted_hash, row.accepted_at, row.rejected_hash, row.reason = envelope["hash"], utcnow(), None, ""

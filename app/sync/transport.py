@@ -1,28 +1,29 @@
-"""Transports: how a snapshot reaches the national service. One interface, two implementations.
+"""Transports: how a snapshot reaches the national service. One interface, two implementations
+(HttpTransport here, FileExportTransport in app/sync/export.py).
 
 `send(envelope)` returns an Answer whose `kind` says what the client may conclude:
     accepted  2xx, JSON body, echoing the snapshot's hash: the only definitive success
     retry     anything ambiguous or transient: timeout, reset, 5xx, 429/503 (+ retry_after),
               any answer that is not the service's own JSON (a captive portal's or a proxy's
               HTML 403/404/407…), a redirect, a 2xx without the echoed hash
-    offline   the service could not be reached at all (retry later)
+    offline   the service could not be reached, or did not answer in time (retry later)
+    clock     the TLS certificate was refused as not yet valid or expired: the clock is wrong
     auth      401/403 with the service's JSON error: the token must be renewed
     rejected  4xx with the service's JSON {"error": "validation"}: these totals are refused
     stale     409 stale_sequence: the server holds a newer sequence (restored store)
     claimed   409 device_claimed: this device id sends from another machine (copied store)
+    not_enrolled  409 not_enrolled: the service does not know this device (enrol again)
     exported  written to a file for manual upload: nothing is confirmed
 """
 
 from __future__ import annotations
 
-import csv
 import email.utils
 import json
 import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Protocol
 
 ACCEPTED, RETRY, OFFLINE, AUTH, REJECTED, STALE, EXPORTED, CLAIMED, CLOCK, NOT_ENROLLED = (
@@ -254,55 +255,3 @@ def _page_title(response) -> str:
     text = response.text or ""
     match = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
     return _short(match.group(1) if match else re.sub(r"<[^>]+>", " ", text), 120) or "page vide"
-
-
-class FileExportTransport:
-    """Writes each snapshot as CSV (one line per cube cell, totals and hash in the header lines)
-    for a manual upload to the national tool. Nothing is confirmed, so months stay pending."""
-
-    name = "fichier"
-
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-
-    def path_for(self, envelope: dict) -> Path:
-        snap = envelope["snapshot"]
-        return self.folder / f"guichet-{snap['structure']}-{snap['month']}-{envelope['device'][:8]}.csv"
-
-    def send(self, envelope: dict) -> Answer:
-        snap, device = envelope["snapshot"], envelope["device"]
-        target = self.path_for(envelope)
-        tmp = target.with_suffix(".tmp")
-        with tmp.open("w", newline="", encoding="utf-8") as handle:
-            out = csv.writer(handle, delimiter=";")
-            out.writerow(["# schema", snap["schema"]])
-            out.writerow(["# sha256", envelope["hash"]])
-            out.writerow(["# exported_at", datetime.now(timezone.utc).isoformat(timespec="seconds")])
-            out.writerow(["structure", "device", "month", "partner", "response_type", "canal", "bus_stop", "count"])
-            out.writerow([snap["structure"], device, snap["month"], "*", "*", "*", "*",
-                          snap["totals"]["accompaniments"]])
-            for row in snap["cube"]:
-                out.writerow([snap["structure"], device, snap["month"], row["partner"],
-                              row["response_type"], row["canal"], _csv_safe(row["bus_stop"]), row["count"]])
-        tmp.replace(target)  # atomic: a half-written file is never left under the final name
-        return Answer(EXPORTED, None, str(target))
-
-    server_date = None
-
-    def enrol(self, matricule: str, device: str, machine: str, takeover: bool = False) -> Answer:
-        return Answer(ACCEPTED, None, "Export : aucun service à interroger.", data=None)
-
-    def fetch(self, matricule: str, device: str, month: str) -> dict | None:
-        return None
-
-    def health(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
-
-
-def _csv_safe(value: str) -> str:
-    # Spreadsheet formula injection (ASVS 1.2.10): a stop name starting with = + - @ is quoted.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

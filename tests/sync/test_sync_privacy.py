@@ -17,7 +17,7 @@ from app.core.usagers import UsagerInput
 from app.sync import snapshot as snapshot_mod
 from app.sync.snapshot import build_snapshot
 from app.sync.state import known_months
-from app.sync.transport import FileExportTransport
+from app.sync.export import FileExportTransport
 from app.sync.codes import CORRECTION_REASONS
 from tests.sync.helpers import PARTNERS, RESPONSES, months_back
 
