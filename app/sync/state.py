@@ -224,18 +224,3 @@ def release_month(session: Session, actor: Actor, structure_id: int, month: date
     session.add(row)
     session.flush()
     return month_state(session, structure_id, month)
-
-
-@dataclass(frozen=True)
-class Overview:
-    pending: int
-    rejected: int
-    needs_correction: int
-    months: int
-
-
-def overview(session: Session, structure_id: int) -> Overview:
-    """Counts behind the status-bar indicator."""
-    states = [s for s, _snap in month_states(session, structure_id)]
-    return Overview(pending=sum(s.pending for s in states), rejected=sum(s.state == REJETE for s in states),
-                    needs_correction=sum(s.needs_correction for s in states), months=len(states))

@@ -228,11 +228,15 @@ class JournalDialog(QDialog):
         self.table = _table([_("Date"), _("Mois"), _("Opération"), _("Résultat"), _("Tentative"), _("HTTP"),
                              _("Empreinte"), _("Réponse du serveur")], _("Journal de l'envoi national"))
         kinds = {"envoi": _("envoi"), "cloture": _("clôture"), "correction": _("correction"),
-                 "rapprochement": _("rapprochement"), "export": _("export")}
+                 "rapprochement": _("rapprochement"), "export": _("export"), "horloge": _("horloge"),
+                 "retenue": _("mois retenu"), "liberation": _("mois libéré"), "identite": _("identité"),
+                 "realignement": _("réalignement"), "reprise": _("reprise")}
         outcomes = {"en_cours": _("en cours"), "accepte": _("accepté"), "reessai": _("à réessayer"),
                     "rejete": _("refusé"), "jeton": _("jeton refusé"), "interrompu": _("interrompu"),
                     "hors_ligne": _("hors ligne"), "exporte": _("exporté"), "cloture": _("clôturé"),
-                    "correction": _("corrigé"), "ecart": _("écart constaté")}
+                    "correction": _("corrigé"), "ecart": _("écart constaté"), "retenu": _("retenu"),
+                    "libere": _("libéré"), "copie": _("copie de base"), "restauration": _("base restaurée"),
+                    "reprise": _("repris"), "horloge": _("horloge incorrecte")}
         _fill(self.table, [[format_datetime(_local(e.at)), format_month(e.month) if e.month else "—",
                             kinds.get(e.kind, e.kind), outcomes.get(e.outcome, e.outcome),
                             e.attempt or "", e.http_status or "", e.hash[:12], e.answer] for e in self.entries])
