@@ -177,7 +177,7 @@ def _send_month(store, structure_id, month, transport, policy, agent_id, result,
             result.message = answer.message
             return final
         if answer.kind == NOT_ENROLLED:  # the service forgot this device: enrol again, then resend
-            final, _held = _enrol(store, structure_id, transport, policy, identity, False, result)
+            final, _months = _enrol(store, structure_id, transport, policy, identity, False, result)
             if final:
                 return final
             continue
@@ -272,11 +272,11 @@ def sync_structure(store: Store, structure_id: int, transport: Transport, *, pol
                                     answer=device.restored_message()))
     _interrupted_attempts(store, structure_id)
     result = SyncResult(A_JOUR)
-    final, held = _enrol(store, structure_id, transport, policy, identity, takeover, result)
+    final, service_months = _enrol(store, structure_id, transport, policy, identity, takeover, result)
     now = (clock or clock_mod.system_clock)()
     with store.write() as session:
-        if final is None and held is not None:
-            result.realigned = align.realign(session, structure_id, held, transport.name)
+        if final is None and service_months is not None:
+            result.realigned = align.realign(session, structure_id, service_months, transport.name)
         # Checked even offline: the store's own timestamps show a clock that went back.
         wrong = clock_mod.record(session, structure_id, clock_mod.measure(session, now, transport.server_date), now)
         if final is None and wrong:

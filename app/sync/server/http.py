@@ -261,7 +261,7 @@ def _handler_for(server: NationalServer):
         def _route(self, method: str, path: str, fault: dict | None):
             parts = path.strip("/").split("/")
             if method in ("GET", "HEAD") and parts == ["v1", "health"]:
-                return self._json(200, {"status": "ok", "service": "guichet-national-standin", "contract": 1})
+                return self._json(200, {"status": "ok", "service": "guichet-national-standin", "contract": 2})
             matricule = parts[2] if len(parts) > 2 and parts[:2] == ["v1", "structures"] else None
             if not self._authorised(matricule):
                 return
