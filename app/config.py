@@ -200,6 +200,8 @@ SCREENSHOT = EnvVar("GUICHET_SCREENSHOT", Path, None, "Capture de la fenêtre",
                     doc="save a PNG of the loaded main window there, then quit (documentation)")
 AGENT = EnvVar("GUICHET_AGENT", str, None, "Agent proposé au démarrage",
                doc="login preselected at start-up; logs in directly only while no agent has a password")
+SYNC_REGISTRY = EnvVar("GUICHET_SYNC_REGISTRY", Path, None, "Registre de l'appareil d'envoi",
+                      doc="this machine's sync registry file (machine id, device per store) instead of the user-data folder")
 
 # Windows folders the store must not live in (app.store.engine.check_location). Set by the OS,
 # not by users, so they are not settings; they are read here all the same, like every variable.
@@ -228,6 +230,10 @@ SYNC_NEEDS_TOKEN = StoreVar("sync_needs_token", bool, False, "Jeton à saisir", 
                             doc="the service refused the token; the status bar asks for a new one")
 SYNC_SEQUENCE = StoreVar("sync_sequence", int, 0, "Numéro d'envoi", low=0, internal=True)
 SYNC_DEVICE_ID = StoreVar("sync_device_id", str, "", "Identifiant de l'appareil", internal=True)
+SYNC_CLOCK_SKEW = StoreVar("sync_clock_skew", str, "", "Écart d'horloge", internal=True,
+                           doc="JSON {offset, source, message} of the last clock skew seen over 1 h; empty: none")
+SYNC_BLOCKED = StoreVar("sync_blocked", str, "", "Envoi bloqué", internal=True,
+                        doc="why this store may not send (another computer sends under its identity); empty: free")
 CURRENT_STRUCTURE_ID = StoreVar("current_structure_id", int, None, "Structure en cours", low=1, internal=True)
 DEMO_SEED = StoreVar("demo_seed", int, None, "Graine de démonstration", internal=True,
                      doc="present only in a demo store; a real store is never overwritten by the demo")

@@ -10,6 +10,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 # No automatic backups from windows opened by tests (tests/ui/test_backup_dialog.py turns them on).
 os.environ.setdefault("GUICHET_AUTO_BACKUP", "0")
+# The national sync's machine registry (app/sync/device.py) goes to a temporary folder, never the
+# user's data folder (tests/sync gives each test its own).
+os.environ.setdefault("GUICHET_SYNC_REGISTRY", os.path.join(__import__("tempfile").mkdtemp(prefix="guichet-"),
+                                                            "appareil.json"))
 
 import pytest  # noqa: E402
 

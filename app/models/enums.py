@@ -109,6 +109,19 @@ class SocialStatus(StrEnum):
     NON_COMMUNIQUE = "non_communique"
 
 
+class CorrectionReason(StrEnum):
+    """Why a closed month's totals changed: the code is sent nationally; any free text a supervisor
+    adds stays in the local sync journal."""
+    SAISIE_TARDIVE = "saisie_tardive"
+    SAISIE_ERRONEE = "saisie_erronee"
+    DOUBLON = "doublon"
+    DATE_CORRIGEE = "date_corrigee"
+    PARTENAIRE_CORRIGE = "partenaire_corrige"
+    HORLOGE_INCORRECTE = "horloge_incorrecte"
+    RESTAURATION = "restauration"
+    AUTRE = "autre"
+
+
 # vocabulary name in vocabularies.csv -> enum class; the catalogue loader checks both agree.
 VOCABULARIES: dict[str, type[StrEnum]] = {
     "structure_kind": StructureKind,
@@ -123,6 +136,7 @@ VOCABULARIES: dict[str, type[StrEnum]] = {
     "age_band": AgeBand,
     "gender": Gender,
     "social_status": SocialStatus,
+    "correction_reason": CorrectionReason,
 }
 
 COUNTED_STATUSES = (CaseStatus.OUVERT, CaseStatus.EN_ATTENTE_PARTENAIRE, CaseStatus.CLOS)

@@ -35,6 +35,7 @@ class SyncMonth(SQLModel, table=True):
     closed_by: Optional[int] = Field(default=None, foreign_key="agent.id")
     closed_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
     correction_reason: str = Field(default="", max_length=300)
+    held_hash: Optional[str] = Field(default=None, max_length=64)      # held back: changed under a wrong clock
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
 
 

@@ -8,6 +8,8 @@
     guichet sync --export DOSSIER      write the snapshots as CSV for a manual upload
     guichet sync --adresse URL         set the service address (stored in the store's settings)
     guichet sync --jeton               read the token on stdin and store it in the OS keyring
+    guichet sync --reprendre           this computer replaces the one that sent for this store
+    guichet sync --liberer AAAA-MM     a month held under a wrong clock: dates checked, send it
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ def register(subparsers) -> None:
     cmd.add_argument("--export", metavar="DOSSIER", help=_("écrire des fichiers CSV à déposer à la main"))
     cmd.add_argument("--adresse", metavar="URL", help=_("enregistrer l'adresse du service national"))
     cmd.add_argument("--jeton", action="store_true", help=_("lire le jeton sur l'entrée standard (trousseau)"))
-    cmd.add_argument("--delai", type=float, default=10.0, help=_("délai d'attente d'une réponse (s)"))
+    cmd.add_argument("--reprendre", action="store_true",
+                     help=_("cet ordinateur remplace celui qui envoyait pour cette base (l'autre sera refusé)"))
+    cmd.add_argument("--liberer", metavar="AAAA-MM",
+                     help=_("mois retenu (horloge fausse) : dates vérifiées, l'envoyer tel quel"))
+    cmd.add_argument("--delai", type=float, default=None, help=_("délai d'attente d'une réponse (s, 8 par défaut)"))
     cmd.set_defaults(func=run_sync)
 
     server = subparsers.add_parser("serveur-national", help=_("serveur national de démonstration (tests, démos)"))
@@ -87,6 +93,8 @@ def run_sync(args) -> int:
             print(_("Adresse du service national enregistrée : %s") % url)
         if args.jeton:
             return _save_token()
+        if args.liberer:
+            return _release(desk, args.liberer)
         if args.journal:
             return _print_journal(desk)
         if args.apercu:
@@ -134,6 +142,16 @@ def _print_preflight(desk) -> int:
     return 0
 
 
+def _release(desk, text: str) -> int:
+    from app.models.month import Month
+    from app.sync.state import release_month
+
+    month = Month.parse(text).first_day  # ValidationError(field="month") for a bad month
+    desk.op(lambda session, actor: release_month(session, actor, actor.structure_id, month))
+    print(_("Mois %s libéré : il sera envoyé à la prochaine synchronisation.") % text)
+    return 0
+
+
 def _print_journal(desk) -> int:
     from app.i18n import format_datetime
     from app.sync.client import journal
@@ -148,12 +166,12 @@ def _print_journal(desk) -> int:
 
 def _send(desk, args) -> int:
     from app.sync import settings
-    from app.sync.client import A_JOUR, sync_structure
+    from app.sync.client import sync_structure
 
     if args.export:
         from pathlib import Path
 
-        from app.sync.transport import FileExportTransport
+        from app.sync.export import FileExportTransport
 
         transport = FileExportTransport(Path(args.export))
     else:
@@ -165,7 +183,8 @@ def _send(desk, args) -> int:
 
     try:
         result = desk.store_op(lambda store, actor: sync_structure(
-            store, actor.structure_id, transport, progress=progress, reconcile_all=args.rapprocher)).value
+            store, actor.structure_id, transport, progress=progress, reconcile_all=args.rapprocher,
+            takeover=args.reprendre)).value
     finally:
         transport.close()
     for path in result.exported:
@@ -176,8 +195,13 @@ def _send(desk, args) -> int:
         "hors_ligne": _("Hors ligne : le service national est injoignable. Réessayez plus tard."),
         "jeton": _("Le service national refuse le jeton : saisissez un nouveau jeton (guichet sync --jeton)."),
         "erreur": _("Erreur : certains mois n'ont pas été acceptés (voir guichet sync --journal)."),
+        "a_verifier": _("À vérifier : des mois attendent un superviseur (guichet sync --apercu)."),
+        "copie": _("Bloqué : cette base est une copie."),
+        "horloge": _("Horloge incorrecte."),
     }
-    print(messages[result.status] + (f" {result.message}" if result.message and result.status != A_JOUR else ""))
+    print(messages.get(result.status, result.status) + (f" {result.message}" if result.message else ""))
     if result.differences:
         print(_("Écarts constatés puis corrigés : %s") % ", ".join(result.differences))
-    return 0 if result.status == A_JOUR or (args.export and result.exported) else 1
+    if args.export and result.exported:
+        return 0 if result.status in ("a_jour", "en_attente") else 1  # exported months stay pending
+    return 0 if result.status == "a_jour" else 1

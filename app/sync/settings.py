@@ -12,7 +12,6 @@ from app.models.errors import DomainError, ValidationError
 
 URL_KEY = config.SYNC_SERVICE_URL.name
 NEEDS_TOKEN_KEY = config.SYNC_NEEDS_TOKEN.name
-SEQUENCE_KEY = config.SYNC_SEQUENCE.name
 TOKEN_NAME = "sync_token"  # keyring entry, not a setting: a secret never goes in the store
 LOCAL_HOSTS = config.LOCAL_HOSTS
 
@@ -63,17 +62,7 @@ def load_token() -> str:
     return token
 
 
-def next_sequence(session: Session) -> int:
-    """Monotonic per store; written in the same transaction as the outgoing snapshot's hash."""
-    return config.SYNC_SEQUENCE.set(session, config.SYNC_SEQUENCE.get(session) + 1)
-
-
-def bump_sequence(session: Session, at_least: int) -> None:
-    if config.SYNC_SEQUENCE.get(session) < at_least:
-        config.SYNC_SEQUENCE.set(session, at_least)
-
-
-def http_transport(session: Session, timeout: float = 10.0):
+def http_transport(session: Session, timeout: float | None = None):
     """The configured HTTP transport. Raises DomainError with a French message when not configured."""
     from app.i18n import _
     from app.sync.transport import HttpTransport
@@ -81,4 +70,6 @@ def http_transport(session: Session, timeout: float = 10.0):
     url = service_url(session)
     if not url:
         raise DomainError(_("L'adresse du service national n'est pas configurée."))
-    return HttpTransport(url, load_token(), timeout=timeout)
+    from app.sync.transport import READ_TIMEOUT
+
+    return HttpTransport(url, load_token(), timeout=timeout or READ_TIMEOUT)

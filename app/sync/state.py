@@ -7,6 +7,8 @@ current local snapshot (so a late entry in an accepted month makes it pending ag
     envoye     on the wire, no definitive answer yet (will be re-sent: the server dedupes by hash)
     accepte    the server echoed the hash of the current totals
     rejete     the server refused these totals (reason kept); not re-sent until they change
+    retenu     held back on this device: an accepted month changed while the clock was wrong
+               (app/sync/clock.py); not sent until a supervisor releases it or it changes again
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from app.models.errors import ValidationError
 from app.models.month import Month
 from app.models.sync import SyncJournal, SyncMonth
 from app.models.tables import utcnow
-from app.sync import pending
+from app.sync import codes, pending
 from app.sync.snapshot import Snapshot, build_snapshot, content_hash
 
-BROUILLON, PRET, ENVOYE, ACCEPTE, REJETE = "brouillon", "pret", "envoye", "accepte", "rejete"
-STATES = (BROUILLON, PRET, ENVOYE, ACCEPTE, REJETE)
+BROUILLON, PRET, ENVOYE, ACCEPTE, REJETE, RETENU = "brouillon", "pret", "envoye", "accepte", "rejete", "retenu"
+STATES = (BROUILLON, PRET, ENVOYE, ACCEPTE, REJETE, RETENU)
 REASON_MAX = 300
 
 
@@ -51,7 +53,7 @@ def state_label(code: str) -> str:
     from app.i18n import _
 
     return {BROUILLON: _("brouillon"), PRET: _("prêt"), ENVOYE: _("envoyé"),
-            ACCEPTE: _("accepté"), REJETE: _("rejeté")}.get(code, code)
+            ACCEPTE: _("accepté"), REJETE: _("rejeté"), RETENU: _("retenu")}.get(code, code)
 
 
 def get_row(session: Session, structure_id: int, month: date) -> SyncMonth | None:
@@ -75,6 +77,8 @@ def derive(snapshot: Snapshot, row: SyncMonth | None) -> MonthState:
     accepted = row.accepted_hash if row else None
     if needs_correction:
         state, reason, pending = BROUILLON, _correction_needed(), False
+    elif row is not None and row.held_hash == h:
+        state, reason, pending = RETENU, row.reason, False
     elif row is not None and row.rejected_hash == h:
         state, reason, pending = REJETE, row.reason, False
     elif accepted == h:
@@ -137,17 +141,31 @@ def close_month(session: Session, actor: Actor, structure_id: int, month: date) 
     return month_state(session, structure_id, month)
 
 
-def record_correction(session: Session, actor: Actor, structure_id: int, month: date, reason: str) -> MonthState:
-    """A closed month changed: the supervisor validates the new totals with a reason (logged, and
-    sent with the totals). Raises PermissionDenied, ValidationError(field="reason")."""
-    from app.i18n import _
+def correction_reasons() -> list[tuple[str, str]]:
+    """(code, label) of the correction reasons a supervisor chooses from, in list order."""
+    from app.i18n import label
+    from app.models.enums import CorrectionReason
+
+    return [(r.value, label("correction_reason", r.value)) for r in CorrectionReason]
+
+
+def record_correction(session: Session, actor: Actor, structure_id: int, month: date, reason: str,
+                      note: str = "") -> MonthState:
+    """A closed month changed: the supervisor validates the new totals with a reason code from the
+    list (sent with the totals) and, if useful, a note that stays in the local journal.
+    Raises PermissionDenied, ValidationError(field="reason" | "note" | "month")."""
+    from app.i18n import _, label
 
     actor.require("sync_close_month")
-    reason = " ".join((reason or "").split())
-    if len(reason) < 5:
-        raise ValidationError(_("Indiquez le motif de la correction (5 caractères au moins)."), field="reason")
-    if len(reason) > REASON_MAX:
-        raise ValidationError(_("Motif : %d caractères au plus.") % REASON_MAX, field="reason")
+    reason = (reason or "").strip()
+    if reason not in codes.CORRECTION_REASONS:
+        raise ValidationError(_("Choisissez le motif de la correction dans la liste."), field="reason")
+    note = " ".join((note or "").split())
+    if reason == "autre" and len(note) < 5:
+        raise ValidationError(_("Motif « autre » : précisez-le (5 caractères au moins ; "
+                                "cette précision reste sur ce poste)."), field="note")
+    if len(note) > REASON_MAX:
+        raise ValidationError(_("Précision : %d caractères au plus.") % REASON_MAX, field="note")
     row = get_row(session, structure_id, month)
     if row is None or row.closed_at is None:
         raise ValidationError(_("Ce mois n'est pas clôturé : aucune correction n'est nécessaire."), field="month")
@@ -158,23 +176,36 @@ def record_correction(session: Session, actor: Actor, structure_id: int, month: 
         raise ValidationError(_("Les totaux n'ont pas changé depuis la clôture."), field="reason")
     row.closed_hash, row.correction_reason, row.updated_at = new, reason, utcnow()
     row.closed_by, row.closed_at = actor.agent_id, utcnow()
+    text = _("Correction (ancienne empreinte %s) : %s") % (old[:12] if old else "-", label("correction_reason", reason))
     session.add(SyncJournal(structure_id=structure_id, month=row.month, kind="correction", hash=new,
                             outcome="correction", agent_id=actor.agent_id,
-                            answer=(_("Correction (ancienne empreinte %s) : %s") % (old[:12] if old else "-", reason))[:500]))
+                            answer=(text + (f" — {note}" if note else ""))[:500]))
     session.flush()
     return month_state(session, structure_id, month)
 
 
-@dataclass(frozen=True)
-class Overview:
-    pending: int
-    rejected: int
-    needs_correction: int
-    months: int
+def hold_month(session: Session, structure_id: int, month: date, current_hash: str, reason: str) -> None:
+    """Keep a month from being sent as it is now (the sync does this under a wrong clock)."""
+    row = row_for_update(session, structure_id, month)
+    row.held_hash, row.reason, row.updated_at = current_hash, reason[:500], utcnow()
+    session.add(row)
+    session.add(SyncJournal(structure_id=structure_id, month=row.month, kind="retenue", hash=current_hash,
+                            outcome="retenu", answer=reason[:500]))
 
 
-def overview(session: Session, structure_id: int) -> Overview:
-    """Counts behind the status-bar indicator."""
-    states = [s for s, _snap in month_states(session, structure_id)]
-    return Overview(pending=sum(s.pending for s in states), rejected=sum(s.state == REJETE for s in states),
-                    needs_correction=sum(s.needs_correction for s in states), months=len(states))
+def release_month(session: Session, actor: Actor, structure_id: int, month: date) -> MonthState:
+    """A supervisor checked the dates of a held month: it may be sent as it is.
+    Raises PermissionDenied, ValidationError(field="month")."""
+    from app.i18n import _
+
+    actor.require("sync_close_month")
+    row = get_row(session, structure_id, month)
+    if row is None or row.held_hash is None:
+        raise ValidationError(_("Ce mois n'est pas retenu."), field="month")
+    session.add(SyncJournal(structure_id=structure_id, month=row.month, kind="liberation", hash=row.held_hash,
+                            outcome="libere", agent_id=actor.agent_id or None,  # 0: the command line
+                            answer=_("Dates vérifiées : le mois sera envoyé tel quel.")))
+    row.held_hash, row.reason, row.updated_at = None, "", utcnow()
+    session.add(row)
+    session.flush()
+    return month_state(session, structure_id, month)

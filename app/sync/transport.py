@@ -1,29 +1,38 @@
-"""Transports: how a snapshot reaches the national service. One interface, two implementations.
+"""Transports: how a snapshot reaches the national service. One interface, two implementations
+(HttpTransport here, FileExportTransport in app/sync/export.py).
 
 `send(envelope)` returns an Answer whose `kind` says what the client may conclude:
     accepted  2xx, JSON body, echoing the snapshot's hash: the only definitive success
     retry     anything ambiguous or transient: timeout, reset, 5xx, 429/503 (+ retry_after),
-              a captive portal's HTML, a redirect, a 2xx without the echoed hash
-    offline   the service could not be reached at all (retry later)
-    auth      401/403: the token must be renewed; nothing else will work
-    rejected  4xx validation: these totals are refused (reason from the server)
+              any answer that is not the service's own JSON (a captive portal's or a proxy's
+              HTML 403/404/407…), a redirect, a 2xx without the echoed hash
+    offline   the service could not be reached, or did not answer in time (retry later)
+    clock     the TLS certificate was refused as not yet valid or expired: the clock is wrong
+    auth      401/403 with the service's JSON error: the token must be renewed
+    rejected  4xx with the service's JSON {"error": "validation"}: these totals are refused
     stale     409 stale_sequence: the server holds a newer sequence (restored store)
+    claimed   409 device_claimed: this device id sends from another machine (copied store)
+    not_enrolled  409 not_enrolled: the service does not know this device (enrol again)
     exported  written to a file for manual upload: nothing is confirmed
 """
 
 from __future__ import annotations
 
-import csv
 import email.utils
 import json
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Protocol
 
-ACCEPTED, RETRY, OFFLINE, AUTH, REJECTED, STALE, EXPORTED = (
-    "accepted", "retry", "offline", "auth", "rejected", "stale", "exported")
+ACCEPTED, RETRY, OFFLINE, AUTH, REJECTED, STALE, EXPORTED, CLAIMED, CLOCK, NOT_ENROLLED = (
+    "accepted", "retry", "offline", "auth", "rejected", "stale", "exported", "claimed", "clock", "not_enrolled")
+CONNECT_TIMEOUT = 5.0   # s: no answer to the connection at all
+READ_TIMEOUT = 8.0      # s: connected, but no answer; two attempts + backoff stay under 25 s
+# Certificate "not yet valid" / "expired" (OpenSSL X509_V_ERR_CERT_NOT_YET_VALID, _HAS_EXPIRED): with
+# a valid server certificate, that is what a computer whose date is wrong sees.
+_CLOCK_VERIFY_CODES = (9, 10)
 
 
 @dataclass(frozen=True)
@@ -33,12 +42,16 @@ class Answer:
     message: str = ""
     retry_after: float | None = None
     current_sequence: int | None = None
+    data: dict | None = None  # enrolment: what the service holds for this device
 
 
 class Transport(Protocol):
     name: str
 
     def send(self, envelope: dict) -> Answer: ...
+
+    def enrol(self, matricule: str, device: str, machine: str, takeover: bool = False) -> Answer:
+        """Bind the device to this machine (first time) and read what the service holds for it."""
 
     def fetch(self, matricule: str, device: str, month: str) -> dict | None:
         """The server's stored snapshot for reconciliation; None when not available."""
@@ -83,7 +96,7 @@ def _json_body(response) -> dict | None:
 
 def snapshot_path(envelope: dict) -> str:
     snap = envelope["snapshot"]
-    return f"/v1/structures/{snap['structure']}/devices/{snap['device']}/months/{snap['month']}"
+    return f"/v1/structures/{snap['structure']}/devices/{envelope['device']}/months/{snap['month']}"
 
 
 class HttpTransport:
@@ -92,12 +105,14 @@ class HttpTransport:
 
     name = "http"
 
-    def __init__(self, base_url: str, token: str, timeout: float = 10.0):
+    def __init__(self, base_url: str, token: str, timeout: float = READ_TIMEOUT, verify=True):
         import httpx  # lazy: ~100 ms
 
         self._httpx = httpx
         self.base_url = base_url.rstrip("/")
-        self.client = httpx.Client(base_url=self.base_url, timeout=timeout, follow_redirects=False,
+        self.server_date: datetime | None = None  # the service's clock, from the last answer's Date
+        self.client = httpx.Client(base_url=self.base_url, follow_redirects=False, verify=verify,
+                                   timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
                                    headers={"Authorization": f"Bearer {token}",
                                             "User-Agent": "Guichet-sync/1"})
 
@@ -107,13 +122,35 @@ class HttpTransport:
     def _request(self, method: str, path: str, **kw):
         httpx = self._httpx
         try:
-            return self.client.request(method, path, **kw), None
+            response = self.client.request(method, path, **kw)
         except httpx.ConnectError as exc:
+            if _clock_certificate_error(exc):
+                return None, Answer(CLOCK, None, _short(
+                    "Certificat du service refusé car pas encore valide ou expiré à la date de cet ordinateur "
+                    f"({datetime.now():%d/%m/%Y %H:%M}) : horloge incorrecte ? Corrigez la date et l'heure."))
             return None, Answer(OFFLINE, None, _short(f"Service injoignable : {exc}"))
         except httpx.TimeoutException:
-            return None, Answer(RETRY, None, "Délai d'attente dépassé.")
+            # No answer in time, connecting or waiting: for the person at the desk that is « hors
+            # ligne » (the month stays pending and is simply sent again later).
+            return None, Answer(OFFLINE, None, "Le service national ne répond pas (délai d'attente dépassé).")
         except (httpx.TransportError, httpx.DecodingError) as exc:  # reset, protocol error, truncated body
             return None, Answer(RETRY, None, _short(f"Connexion interrompue : {exc}"))
+        if "json" in response.headers.get("content-type", ""):  # the service's clock, not a portal's
+            self.server_date = _date_header(response) or self.server_date
+        return response, None
+
+    def enrol(self, matricule: str, device: str, machine: str, takeover: bool = False) -> Answer:
+        body = json.dumps({"machine": machine, "takeover": takeover}).encode("utf-8")
+        response, failure = self._request("POST", f"/v1/structures/{matricule}/devices/{device}/enrol",
+                                          content=body, headers={"Content-Type": "application/json"})
+        if failure:
+            return failure
+        data = _json_body(response)
+        if (response.status_code == 200 and data and data.get("device") == device
+                and isinstance(data.get("months"), dict)):
+            return Answer(ACCEPTED, 200, "Appareil reconnu par le service.", data=data,
+                          current_sequence=_as_int(data.get("sequence")))
+        return classify(response, expected_hash=None)
 
     def send(self, envelope: dict) -> Answer:
         body = json.dumps(envelope, sort_keys=True, ensure_ascii=False).encode("utf-8")
@@ -144,13 +181,19 @@ class HttpTransport:
         return bool(data and data.get("status") == "ok")
 
 
-def classify(response, expected_hash: str) -> Answer:
-    """Turn an HTTP response into what the client may conclude (module docstring)."""
+def classify(response, expected_hash: str | None) -> Answer:
+    """Turn an HTTP response into what the client may conclude (module docstring).
+
+    Only the service's own JSON error (`{"error": "validation"}` on a 4xx) refuses a month: a Wi-Fi
+    portal, a proxy or a load balancer answers 403/404/407/502 pages too, and taking one of those
+    for a verdict would lose the month for good. Anything not recognised is retried."""
     status = response.status_code
     data = _json_body(response)
-    reason = _short((data or {}).get("reason") or response.text)
+    error = (data or {}).get("error")
+    reason = _short(str((data or {}).get("reason") or ""))
     if 200 <= status < 300:
-        if data and data.get("hash") == expected_hash and data.get("status") in ("accepted", "unchanged"):
+        if (expected_hash and data and data.get("hash") == expected_hash
+                and data.get("status") in ("accepted", "unchanged")):
             return Answer(ACCEPTED, status, "Totaux enregistrés par le serveur." if data["status"] == "accepted"
                           else "Totaux déjà reçus : rien n'a changé.")
         if data is None:
@@ -159,57 +202,56 @@ def classify(response, expected_hash: str) -> Answer:
     if 300 <= status < 400:
         return Answer(RETRY, status, _short(f"Redirection vers {response.headers.get('location', '?')} "
                                             "(portail Wi-Fi captif ?)."))
-    if status in (401, 403):
+    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    if data is None:
+        return Answer(RETRY, status, _short(f"Réponse HTTP {status} qui ne vient pas du service national "
+                                            f"(portail Wi-Fi, proxy ?) : {_page_title(response)}"),
+                      retry_after=retry_after)
+    if status in (401, 403) and error in ("unauthorized", "forbidden"):
         return Answer(AUTH, status, reason or "Jeton refusé.")
-    if status == 409 and data and data.get("error") == "stale_sequence":
-        return Answer(STALE, status, reason, current_sequence=int(data.get("current_sequence") or 0))
-    if status in (408, 425, 429) or status >= 500:
-        return Answer(RETRY, status, reason or f"Erreur {status}.",
-                      retry_after=parse_retry_after(response.headers.get("retry-after")))
-    return Answer(REJECTED, status, reason or f"Refusé (HTTP {status}).")
+    if status == 409 and error == "stale_sequence":
+        return Answer(STALE, status, reason, current_sequence=_as_int(data.get("current_sequence")))
+    if status == 409 and error == "device_claimed":
+        return Answer(CLAIMED, status, reason or "Cet appareil envoie déjà depuis un autre poste.")
+    if status == 409 and error == "not_enrolled":
+        return Answer(NOT_ENROLLED, status, reason or "Appareil non enrôlé.")
+    if 400 <= status < 500 and error == "validation":
+        return Answer(REJECTED, status, reason or f"Refusé (HTTP {status}).")
+    return Answer(RETRY, status, reason or f"Erreur {status}.", retry_after=retry_after)
 
 
-class FileExportTransport:
-    """Writes each snapshot as CSV (one line per cube cell, totals and hash in the header lines)
-    for a manual upload to the national tool. Nothing is confirmed, so months stay pending."""
-
-    name = "fichier"
-
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-
-    def path_for(self, snap: dict) -> Path:
-        return self.folder / f"guichet-{snap['structure']}-{snap['month']}-{snap['device'][:8]}.csv"
-
-    def send(self, envelope: dict) -> Answer:
-        snap = envelope["snapshot"]
-        target = self.path_for(snap)
-        tmp = target.with_suffix(".tmp")
-        with tmp.open("w", newline="", encoding="utf-8") as handle:
-            out = csv.writer(handle, delimiter=";")
-            out.writerow(["# schema", snap["schema"]])
-            out.writerow(["# sha256", envelope["hash"]])
-            out.writerow(["# exported_at", datetime.now(timezone.utc).isoformat(timespec="seconds")])
-            out.writerow(["structure", "device", "month", "partner", "response_type", "canal", "bus_stop", "count"])
-            out.writerow([snap["structure"], snap["device"], snap["month"], "*", "*", "*", "*",
-                          snap["totals"]["accompaniments"]])
-            for row in snap["cube"]:
-                out.writerow([snap["structure"], snap["device"], snap["month"], row["partner"],
-                              row["response_type"], row["canal"], _csv_safe(row["bus_stop"]), row["count"]])
-        tmp.replace(target)  # atomic: a half-written file is never left under the final name
-        return Answer(EXPORTED, None, str(target))
-
-    def fetch(self, matricule: str, device: str, month: str) -> dict | None:
+def _date_header(response) -> datetime | None:
+    try:
+        when = email.utils.parsedate_to_datetime(response.headers.get("date") or "")
+    except (TypeError, ValueError):
         return None
-
-    def health(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
-def _csv_safe(value: str) -> str:
-    # Spreadsheet formula injection (ASVS 1.2.10): a stop name starting with = + - @ is quoted.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+def _clock_certificate_error(exc: BaseException) -> bool:
+    import ssl
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ssl.SSLCertVerificationError) and exc.verify_code in _CLOCK_VERIFY_CODES:
+            return True
+        text = str(exc).lower()
+        if "certificate has expired" in text or "certificate is not yet valid" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _as_int(value) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _page_title(response) -> str:
+    """A non-JSON page's <title> (what a portal or proxy calls itself), else its first words."""
+    text = response.text or ""
+    match = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    return _short(match.group(1) if match else re.sub(r"<[^>]+>", " ", text), 120) or "page vide"

@@ -4,7 +4,7 @@ month closing by a supervisor (and corrections with a reason), and the service a
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLineEdit,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from app.i18n import _, format_datetime, format_month, format_number, label
@@ -153,17 +153,30 @@ class CloseMonthDialog(QDialog):
         info.setWordWrap(True)
         layout.addWidget(info)
         form = QFormLayout()
-        self.reason = QLineEdit()
+        from app.sync.state import correction_reasons
+
+        # The reason is a code from a list (it is sent nationally); the note stays on this computer.
+        self.reason = QComboBox()
         self.reason.setAccessibleName(_("Motif de la correction"))
-        self.reason.setMaxLength(300)
+        self.reason.addItem(_("— choisir un motif —"), "")
+        for code, text in correction_reasons():
+            self.reason.addItem(text, code)
         reason_label = QLabel(_("&Motif de la correction :"))
         reason_label.setBuddy(self.reason)
+        self.note = QLineEdit()
+        self.note.setAccessibleName(_("Précision (reste sur ce poste)"))
+        self.note.setMaxLength(300)
+        self.note.setPlaceholderText(_("facultatif, sauf pour « autre » ; jamais envoyé"))
+        note_label = QLabel(_("&Précision (reste sur ce poste) :"))
+        note_label.setBuddy(self.note)
         self.error = FieldError()
         if self.correction:
             form.addRow(reason_label, self.reason)
+            form.addRow(note_label, self.note)
             form.addRow("", self.error)
         else:
             self.reason.hide()
+            self.note.hide()
             layout.addWidget(self.error)
         layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -182,13 +195,13 @@ class CloseMonthDialog(QDialog):
 
         try:
             if self.correction:
-                reason = self.reason.text()
+                reason, note = self.reason.currentData() or "", self.note.text()
                 self.desk.op(lambda session, actor: record_correction(session, actor, actor.structure_id,
-                                                                      self.month, reason))
+                                                                      self.month, reason, note))
             else:
                 self.desk.op(lambda session, actor: close_month(session, actor, actor.structure_id, self.month))
         except ValidationError as exc:
-            widget = self.reason if exc.field == "reason" else None
+            widget = {"reason": self.reason, "note": self.note}.get(exc.field)
             self.error.show_error(exc.message, widget)
             (widget or self.ok).setFocus()
             return
@@ -213,11 +226,15 @@ class JournalDialog(QDialog):
         self.table = _table([_("Date"), _("Mois"), _("Opération"), _("Résultat"), _("Tentative"), _("HTTP"),
                              _("Empreinte"), _("Réponse du serveur")], _("Journal de l'envoi national"))
         kinds = {"envoi": _("envoi"), "cloture": _("clôture"), "correction": _("correction"),
-                 "rapprochement": _("rapprochement"), "export": _("export")}
+                 "rapprochement": _("rapprochement"), "export": _("export"), "horloge": _("horloge"),
+                 "retenue": _("mois retenu"), "liberation": _("mois libéré"), "identite": _("identité"),
+                 "realignement": _("réalignement"), "reprise": _("reprise")}
         outcomes = {"en_cours": _("en cours"), "accepte": _("accepté"), "reessai": _("à réessayer"),
                     "rejete": _("refusé"), "jeton": _("jeton refusé"), "interrompu": _("interrompu"),
                     "hors_ligne": _("hors ligne"), "exporte": _("exporté"), "cloture": _("clôturé"),
-                    "correction": _("corrigé"), "ecart": _("écart constaté")}
+                    "correction": _("corrigé"), "ecart": _("écart constaté"), "retenu": _("retenu"),
+                    "libere": _("libéré"), "copie": _("copie de base"), "restauration": _("base restaurée"),
+                    "reprise": _("repris"), "horloge": _("horloge incorrecte")}
         _fill(self.table, [[format_datetime(_local(e.at)), format_month(e.month) if e.month else "—",
                             kinds.get(e.kind, e.kind), outcomes.get(e.outcome, e.outcome),
                             e.attempt or "", e.http_status or "", e.hash[:12], e.answer] for e in self.entries])

@@ -17,8 +17,10 @@ from app.ui.workers import query_op, run_op
 
 log = logging.getLogger(__name__)
 
+# The words come from app.sync.status (shared with `guichet sync`); imported lazily there.
 A_JOUR, EN_ATTENTE, HORS_LIGNE, JETON, ERREUR, NON_CONFIGURE = (
     "a_jour", "en_attente", "hors_ligne", "jeton", "erreur", "non_configure")
+A_VERIFIER, COPIE, HORLOGE = "a_verifier", "copie", "horloge"
 
 
 def _default_transport(desk):
@@ -27,13 +29,13 @@ def _default_transport(desk):
     return desk.query(lambda session, _actor: settings.http_transport(session))
 
 
-def _overview(session, actor):
-    """What the indicator shows: the months' states, whether the token was refused, whether an
-    address is configured (the sync's own reads, for the actor's structure)."""
+def _summary(session, actor, online, run_status, run_message):
+    """What the indicator shows, for the actor's structure (app.sync.status.summarize)."""
     from app.sync import settings
-    from app.sync.state import overview
+    from app.sync.status import summarize
 
-    return overview(session, actor.structure_id), settings.needs_token(session), bool(settings.service_url(session))
+    return summarize(session, actor.structure_id, configured=bool(settings.service_url(session)), online=online,
+                     run_status=run_status, run_message=run_message)
 
 
 def _send(store, actor, transport, progress, policy):
@@ -62,6 +64,7 @@ class SyncController(QObject):
         self.running = False
         self.online: bool | None = None
         self.status, self.pending, self.message = "", 0, ""  # unknown until the first refresh
+        self.last_run: tuple[str | None, str] = (None, "")  # a failed run's status, until the next one
         self.probe_ms, self.probe_max_ms, self._probe_delay = probe_ms, probe_max_ms, probe_ms
         self._probing = False
         self.timer = QTimer(self)
@@ -74,27 +77,16 @@ class SyncController(QObject):
         self.status_changed.emit(status, pending, message)
 
     def refresh_state(self) -> None:
-        """Recompute pending months in the background (e.g. after a save)."""
-        query_op(self, self.desk, _overview, on_done=self._on_overview, on_error=self._on_error)
+        """Recompute the summary in the background (e.g. after a save): the same function as
+        `guichet sync` (app.sync.status.summarize), so both always say the same thing."""
+        run_status, run_message = self.last_run
+        query_op(self, self.desk, _summary, self.online, run_status, run_message,
+                 on_done=self._on_summary, on_error=self._on_error)
 
-    def _on_overview(self, result) -> None:
-        view, needs_token, configured = result
+    def _on_summary(self, summary) -> None:
         if self.running:
             return
-        if needs_token:
-            self._set(JETON, view.pending, _("Le service national refuse le jeton : saisissez-en un nouveau."))
-        elif not configured:
-            self._set(NON_CONFIGURE, view.pending, _("Adresse du service national non configurée."))
-        elif self.online is False:
-            self._set(HORS_LIGNE, view.pending, self.message)
-        elif view.rejected:
-            self._set(ERREUR, view.pending, ngettext("%d mois refusé par le service national.",
-                                                     "%d mois refusés par le service national.",
-                                                     view.rejected) % view.rejected)
-        elif view.pending:
-            self._set(EN_ATTENTE, view.pending)
-        else:
-            self._set(A_JOUR, 0)
+        self._set(summary.status, summary.pending, summary.message)
 
     # -- sync -------------------------------------------------------------------------
     def sync_now(self) -> bool:
@@ -120,6 +112,7 @@ class SyncController(QObject):
         if result.status == JETON:
             self.token_needed.emit()
         self.message = result.message if result.status != A_JOUR else ""
+        self.last_run = (result.status, result.message) if result.status in (ERREUR, HORS_LIGNE) else (None, "")
         self.finished.emit(result)
         self.refresh_state()
 
@@ -168,7 +161,7 @@ class SyncController(QObject):
             self.online = bool(online)
         if online:
             self._probe_delay = self.probe_ms
-            if (was is not True or self.pending) and self.status != JETON:  # a refused token waits for a new one
+            if (was is not True or self.pending) and self.status not in (JETON, COPIE):  # those wait for a person
                 self.sync_now()  # the network is back (or work is waiting): send now
         elif online is False:
             self._probe_delay = min(self.probe_max_ms, self._probe_delay * 2)  # back off while offline
@@ -213,9 +206,12 @@ class SyncStatusWidget(QWidget):
             HORS_LIGNE: "⚠ " + _("Hors ligne"),
             JETON: "⚠ " + _("Jeton à renouveler"),
             ERREUR: "✖ " + _("Erreur"),
+            A_VERIFIER: "⚠ " + _("À vérifier"),
+            COPIE: "⛔ " + _("Copie de base : envoi bloqué"),
+            HORLOGE: "⚠ " + _("Horloge incorrecte"),
             NON_CONFIGURE: "ℹ " + _("Envoi national non configuré"),
         }[status]
-        if status in (HORS_LIGNE, ERREUR, JETON) and pending:
+        if status in (HORS_LIGNE, ERREUR, JETON, A_VERIFIER, COPIE, HORLOGE) and pending:
             text += " — " + ngettext("%d mois en attente", "%d mois en attente", pending) % pending
         self.label.setText(text)
         self.label.setMinimumWidth(self.label.sizeHint().width())  # never clipped by the status text

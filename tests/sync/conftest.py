@@ -11,6 +11,14 @@ from app.sync.transport import HttpTransport
 TOKEN = "jeton-de-test-123"
 
 
+@pytest.fixture(autouse=True)
+def machine_registry(tmp_path, monkeypatch):
+    """This test's "computer": its own machine registry (app/sync/device.py), never the user's."""
+    path = tmp_path / "machine" / "appareil.json"
+    monkeypatch.setenv("GUICHET_SYNC_REGISTRY", str(path))
+    return path
+
+
 @pytest.fixture
 def server(tmp_path):
     srv = NationalServer(tmp_path / "server.db", token=TOKEN, admin=True).start()

@@ -62,3 +62,35 @@ def server_counts(server, matricule: str, months) -> dict[str, dict]:
 def assert_server_matches(store, server, structure_id: int, matricule: str) -> None:
     local = local_counts(store, structure_id)
     assert server_counts(server, matricule, local) == local
+
+
+def cli_sync(monkeypatch, capsys, store, server_url: str, token: str, *extra: str) -> tuple[int, str]:
+    """Run `guichet sync` in-process on the store's file (its own connection, like the command);
+    returns the exit code and what it printed."""
+    import keyring
+
+    from app import config
+    from app.cli import main
+    from app.store import secrets
+    from app.sync.settings import TOKEN_NAME
+    from tests.memory_keyring import MemoryKeyring
+
+    with store.write() as session:
+        config.SYNC_SERVICE_URL.set(session, server_url)
+    # The token reaches the command the product's only way, the keyring (a test one, for this call).
+    previous = keyring.get_keyring()
+    secrets.use_backend(MemoryKeyring())
+    try:
+        secrets.set_secret(TOKEN_NAME, token)
+        capsys.readouterr()
+        code = main(["--db", str(store.path), "sync", "--delai", "2", *extra])
+    finally:
+        keyring.set_keyring(previous)
+    return code, capsys.readouterr().out
+
+
+def device_id(session) -> str:
+    """The device id this store sends under (recorded at its first sync)."""
+    from app import config
+
+    return config.SYNC_DEVICE_ID.get(session) or ""

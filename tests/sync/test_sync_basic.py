@@ -4,7 +4,7 @@ from datetime import date
 from app.sync.client import A_JOUR, sync_structure
 from app.sync.snapshot import build_snapshot, month_key
 from app.sync.state import ACCEPTE, BROUILLON, ENVOYE, month_state, month_states
-from tests.sync.helpers import add_activity, assert_server_matches, months_back
+from tests.sync.helpers import device_id, add_activity, assert_server_matches, months_back
 
 
 def test_first_sync_sends_every_month_and_server_totals_equal_local(store, site, server, transport, policy):
@@ -29,7 +29,9 @@ def test_resending_the_same_snapshot_changes_nothing_and_a_later_one_replaces_it
     sync_structure(store, fixed.id, transport, policy=policy)
     with store.read() as session:
         before = build_snapshot(session, fixed.id, m)
-    stored = server.db.device_month(fixed.matricule, before.payload["device"], month_key(m))
+    with store.read() as session:
+        device = device_id(session)
+    stored = server.db.device_month(fixed.matricule, device, month_key(m))
     assert stored["hash"] == before.hash
     # nothing changed locally: a new sync sends nothing at all
     again = sync_structure(store, fixed.id, transport, policy=policy)
@@ -49,7 +51,7 @@ def test_month_state_is_envoye_until_the_server_confirms(store, site, server, tr
     fixed = site["fixed"]
     with store.write() as session:
         add_activity(session, site["agent"], m, 3, random.Random(4))
-    server.faults.set([{"kind": "500", "count": -1}])
+    server.faults.set([{"kind": "500", "count": -1, "methods": ["PUT"]}])  # enrolment works, snapshots fail
     result = sync_structure(store, fixed.id, transport, policy=policy)
     assert result.status == "erreur" and result.requests == policy.max_attempts
     with store.read() as session:

@@ -13,7 +13,7 @@ from app.sync.snapshot import month_key
 from app.sync.state import ACCEPTE, REJETE, month_state, month_states
 from app.sync.transport import HttpTransport
 from tests.sync.conftest import TOKEN
-from tests.sync.helpers import add_activity, assert_server_matches, months_back
+from tests.sync.helpers import device_id, add_activity, assert_server_matches, months_back
 
 RETRYABLE = ["500", "502", "503", "429", "slow", "drop", "reset", "captive", "redirect", "bad_json", "wrong_hash"]
 
@@ -22,8 +22,8 @@ def _confirmed_only(store, server, structure) -> None:
     """Every month the client believes accepted is held, with that exact hash, by the server."""
     with store.read() as session:
         for state, snap in month_states(session, structure.id):
-            if state.accepted_hash:
-                held = server.db.device_month(structure.matricule, snap.payload["device"], month_key(state.month))
+            if state.state == ACCEPTE:
+                held = server.db.device_month(structure.matricule, device_id(session), month_key(state.month))
                 assert held is not None and held["hash"] == state.accepted_hash, state
 
 
@@ -40,7 +40,7 @@ def test_retryable_faults_end_with_server_totals_equal_local(store, site, server
                 for m in rng.sample(months_back(4), rng.randint(1, 3)):
                     add_activity(session, site["agent"], m, rng.randint(1, 6), rng)
             server.faults.set([{"kind": kind, "count": rng.randint(1, 3), "retry_after": rng.randint(1, 4),
-                                "delay": 0.4}])
+                                "delay": 0.4, "methods": ["PUT"]}])
             sleeps.calls.clear()
             policy = RetryPolicy(sleep=sleeps, rng=random.Random(seed), max_attempts=6)
             for _ in range(3):  # a few runs, as the app does when the network comes back
@@ -57,7 +57,26 @@ def test_retryable_faults_end_with_server_totals_equal_local(store, site, server
     finally:
         transport.close()
     with store.read() as session:
-        assert session.exec(select(SyncJournal).where(SyncJournal.outcome == "reessai")).all()
+        # a timeout (« slow ») is journaled « hors ligne », anything else « à réessayer »
+        assert session.exec(select(SyncJournal).where(SyncJournal.outcome.in_(["reessai", "hors_ligne"]))).all()
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "reset", "captive", "redirect", "html404", "html407", "html403"])
+def test_faults_during_enrolment_are_retried_and_nothing_is_lost(store, site, server, kind, sleeps):
+    """The first request of a run (enrolment, a POST) meets the fault: it is retried like a month."""
+    fixed = site["fixed"]
+    with store.write() as session:
+        for m in months_back(2):
+            add_activity(session, site["agent"], m, 3, random.Random(m.month))
+    server.faults.set([{"kind": kind, "count": 2, "methods": ["POST"]}])
+    transport = HttpTransport(server.url, TOKEN, timeout=0.5)
+    try:
+        result = sync_structure(store, fixed.id, transport, policy=RetryPolicy(sleep=sleeps, rng=random.Random(2)))
+    finally:
+        transport.close()
+    assert result.status == "a_jour", result
+    assert len(sleeps.calls) == 2 and result.rejected == []
+    assert_server_matches(store, server, fixed.id, fixed.matricule)
 
 
 def test_backoff_is_exponential_with_jitter_and_bounded():
@@ -76,7 +95,7 @@ def test_401_asks_for_a_new_token_and_stops(store, site, server, transport, poli
             add_activity(session, site["agent"], m, 2, random.Random(1))
     server.faults.set([{"kind": "401", "count": -1}])
     result = sync_structure(store, fixed.id, transport, policy=policy)
-    assert result.status == JETON and result.requests == 1  # no loop, the other months wait
+    assert result.status == JETON and result.requests == 0  # refused at enrolment: no loop, nothing sent
     with store.read() as session:
         assert settings.needs_token(session)
         assert all(s.state != ACCEPTE for s, _ in month_states(session, fixed.id))
@@ -120,8 +139,8 @@ def test_validation_error_marks_the_month_rejected_once_without_retry_loop(store
 def test_the_server_refuses_a_payload_that_breaks_the_contract(server, transport):
     from app.sync.transport import REJECTED
 
-    envelope = {"hash": "0" * 64, "sequence": 1, "snapshot": {
-        "schema": "guichet.activity-snapshot/1", "structure": "100001", "device": "a" * 32, "month": "2026-01",
+    envelope = {"hash": "0" * 64, "sequence": 1, "device": "a" * 32, "machine": "b" * 32, "snapshot": {
+        "schema": "guichet.activity-snapshot/2", "structure": "100001", "month": "2026-01",
         "totals": {"accompaniments": 1, "usagers": 1}, "cube": [], "usager_name": "Dupont"}}
     answer = transport.send(envelope)
     assert answer.kind == REJECTED and answer.http_status == 422 and "inconnus" in answer.message
@@ -134,7 +153,6 @@ def test_reconciliation_detects_server_drift_and_resends(store, site, server, tr
         add_activity(session, site["agent"], m, 4, random.Random(8))
     sync_structure(store, fixed.id, transport, policy=policy)
     with store.read() as session:
-        from app.sync.snapshot import device_id
         device = device_id(session)
     server.db.tamper(fixed.matricule, device, month_key(m), +1)  # the national side lost/gained a count
     result = sync_structure(store, fixed.id, transport, policy=policy, reconcile_all=True)

@@ -66,21 +66,23 @@ def test_supervisor_closes_a_month_then_a_correction_needs_a_reason(qtbot, store
     assert dialog.error.isVisible() and "motif" in dialog.error.text().lower()
     assert "Erreur" in dialog.reason.accessibleDescription()
     dialog.grab().save(str(SHOTS / "sync_correction_reason.png"))
-    dialog.reason.setText("Accompagnement du 3 saisi en retard")
+    dialog.reason.setCurrentIndex(dialog.reason.findData("saisie_tardive"))
+    dialog.note.setText("Accompagnement du 3 saisi en retard")  # stays in the local journal
     dialog.save()
     assert dialog.result() == dialog.DialogCode.Accepted
     with store.read() as session:
         state = month_state(session, sup.structure_id, month)
         from app.sync.snapshot import build_snapshot
         payload = build_snapshot(session, sup.structure_id, month).payload
-    assert state.state == "pret" and payload["correction_reason"] == "Accompagnement du 3 saisi en retard"
+    assert state.state == "pret" and payload["correction_reason"] == "saisie_tardive"
+    assert "saisi en retard" not in str(payload)
 
 
 def test_journal_view_lists_every_attempt_for_supervisors_only(qtbot, tmp_path, store, site, data):
     server = NationalServer(tmp_path / "server.db", token=TOKEN, admin=True).start()
     transport = HttpTransport(server.url, TOKEN, timeout=2)
     try:
-        server.faults.set([{"kind": "503", "count": 1, "retry_after": 1}])
+        server.faults.set([{"kind": "503", "count": 1, "retry_after": 1, "methods": ["PUT"]}])
         sync_structure(store, site["fixed"].id, transport,
                        policy=RetryPolicy(sleep=lambda s: None, rng=random.Random(1)))
     finally:

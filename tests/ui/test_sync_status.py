@@ -112,6 +112,32 @@ def test_indicator_shows_error_when_the_server_refuses_a_month(qtbot, setup, ser
     widget.grab().save(str(SHOTS / "sync_status_error.png"))
 
 
+def test_indicator_never_says_a_jour_while_a_month_stays_refused(qtbot, setup, server):
+    """The refusal happened in an earlier run; this run sends nothing and the service is healthy:
+    the indicator still says « Erreur » (the same summary as `guichet sync`)."""
+    controller, widget, _net = setup
+    server.faults.set([{"kind": "422", "count": 1}])
+    controller.sync_now()
+    _wait_status(qtbot, controller, "erreur")
+    with qtbot.waitSignal(controller.finished, timeout=15000):
+        controller.sync_now()
+    controller.refresh_state()
+    qtbot.wait(200)
+    _wait_status(qtbot, controller, "erreur")
+    assert widget.label.text().startswith("✖ Erreur") and "À jour" not in widget.label.text()
+
+
+@pytest.mark.parametrize("status,words", [("copie", "Copie de base"), ("horloge", "Horloge incorrecte"),
+                                          ("a_verifier", "À vérifier")])
+def test_indicator_words_for_copy_clock_and_months_to_check(qtbot, store, site, status, words):
+    controller = SyncController(desk_for(store, site["agent"]))
+    widget = SyncStatusWidget(controller)
+    qtbot.addWidget(widget)
+    widget.show_status(status, 2, "détail")
+    assert words in widget.label.text() and "2 mois en attente" in widget.label.text()
+    assert widget.label.toolTip() == "détail"
+
+
 def test_indicator_without_configuration_says_so(qtbot, store, site):
     controller = SyncController(desk_for(store, site["agent"]))
     widget = SyncStatusWidget(controller)

@@ -1,7 +1,7 @@
 """Stand-in for the national tracking service: implements docs/sync-contract.md over real HTTP,
 persists to its own SQLite file, and injects faults on demand (demos and tests).
 
-    guichet serveur-national --port 8765 --db server.db [--token T] [--fault 503 --fault-count 3]
+    guichet serveur-national --port 8765 --db server.db [--token T=MATRICULE,…] [--fault 503 --fault-count 3]
     python -m app.sync.server --port 8765 --db server.db
 """
 
@@ -27,7 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (127.0.0.1 par défaut)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--db", default="server.db", help="fichier SQLite du serveur")
-    parser.add_argument("--token", default="jeton-demo", help="jeton attendu (Authorization: Bearer …)")
+    parser.add_argument("--token", action="append", metavar="JETON[=MATRICULE,…]",
+                        help="jeton accepté et les structures pour lesquelles il est délivré (répétable) ; "
+                             "sans =…, jeton de démonstration valable pour toutes les structures "
+                             "(« jeton-demo » par défaut)")
     parser.add_argument("--fault", choices=FAULT_KINDS, help="panne à simuler")
     parser.add_argument("--fault-count", type=int, default=-1, help="nombre de requêtes touchées (-1 : toujours)")
     parser.add_argument("--retry-after", type=int, default=1, help="Retry-After (s) pour 503/429")
@@ -39,7 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     from app.sync.server.http import NationalServer
 
-    server = NationalServer(Path(args.db), host=args.host, port=args.port, token=args.token, admin=args.admin)
+    tokens = parse_tokens(args.token or ["jeton-demo"])
+    server = NationalServer(Path(args.db), host=args.host, port=args.port, token=None, tokens=tokens,
+                            admin=args.admin)
     if args.fault:
         server.faults.set([{"kind": args.fault, "count": args.fault_count, "retry_after": args.retry_after,
                             "delay": args.delay}])
@@ -51,6 +56,17 @@ def run(args) -> int:
     finally:
         server.stop()
     return 0
+
+
+def parse_tokens(values: list[str]) -> dict[str, set[str] | None]:
+    """["t1=100001,100002", "demo"] -> {"t1": {"100001", "100002"}, "demo": None (every structure)}."""
+    tokens: dict[str, set[str] | None] = {}
+    for value in values:
+        token, sep, matricules = value.partition("=")
+        if not sep:
+            print(f"Attention : le jeton {token[:4]}… vaut pour toutes les structures (démonstration).", flush=True)
+        tokens[token] = {m.strip() for m in matricules.split(",") if m.strip()} if sep else None
+    return tokens
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,103 +1,36 @@
-"""Storage and validation of the stand-in national server (plain sqlite3: the server is not the app).
+"""Storage of the stand-in national server (plain sqlite3: the server is not the app).
 
 One row per (structure, device, month) holding the latest absolute snapshot: re-sending the same
 snapshot changes nothing, a later one (higher sequence) replaces it, and a structure's totals are
-the sum over its devices.
+the sum over its devices. One row per enrolled (structure, device) binding it to the machine that
+sends for it: a second history under the same id (a copied store on another computer) is refused
+unless that computer explicitly takes the device over.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-SCHEMA = "guichet.activity-snapshot/1"
-REQUIRED = {"schema", "structure", "device", "month", "totals", "cube"}
-OPTIONAL = {"satisfaction", "closed", "correction_reason"}
-CUBE_KEYS = {"partner", "response_type", "canal", "bus_stop", "count"}
-_MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
-_MATRICULE = re.compile(r"^[0-9]{1,12}$")
-_DEVICE = re.compile(r"^[0-9a-f]{32}$")
+from app.sync.server.rules import canonical, check_closed
 
 
-class Invalid(Exception):
-    """422: the payload breaks the contract (message in French, returned as `reason`)."""
+
+class Claimed(Exception):
+    """The device sends from another machine (409 device_claimed)."""
+
+
+class NotEnrolled(Exception):
+    """A snapshot for a device the structure never enrolled (409 not_enrolled)."""
 
 
 class Stale(Exception):
     def __init__(self, current: int):
         super().__init__(current)
         self.current = current
-
-
-def canonical(payload: dict) -> bytes:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _int(value, where: str, minimum: int = 0) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise Invalid(f"{where} : entier ≥ {minimum} attendu.")
-    return value
-
-
-def _counts_tree(value, where: str) -> None:
-    if isinstance(value, dict):
-        for key, sub in value.items():
-            if not isinstance(key, str) or len(key) > 40:
-                raise Invalid(f"{where} : clé invalide.")
-            _counts_tree(sub, f"{where}.{key}")
-    else:
-        _int(value, where)
-
-
-def validate(envelope, matricule: str, device: str, month: str) -> tuple[str, int, dict]:
-    """Check an envelope {hash, sequence, snapshot} against the contract and the URL."""
-    if not isinstance(envelope, dict) or set(envelope) != {"hash", "sequence", "snapshot"}:
-        raise Invalid("Corps attendu : {hash, sequence, snapshot}.")
-    snap = envelope["snapshot"]
-    if not isinstance(snap, dict):
-        raise Invalid("snapshot : objet attendu.")
-    missing, extra = REQUIRED - set(snap), set(snap) - REQUIRED - OPTIONAL
-    if missing or extra:
-        raise Invalid(f"snapshot : champs manquants {sorted(missing)} ou inconnus {sorted(extra)}.")
-    if snap["schema"] != SCHEMA:
-        raise Invalid(f"Version de contrat non prise en charge : {snap['schema']!r}.")
-    if not _MATRICULE.match(str(snap["structure"])) or snap["structure"] != matricule:
-        raise Invalid("Le matricule du corps ne correspond pas à l'adresse.")
-    if not _DEVICE.match(str(snap["device"])) or snap["device"] != device:
-        raise Invalid("L'identifiant d'appareil du corps ne correspond pas à l'adresse.")
-    if not _MONTH.match(str(snap["month"])) or snap["month"] != month:
-        raise Invalid("Le mois du corps ne correspond pas à l'adresse.")
-    totals = snap["totals"]
-    if not isinstance(totals, dict) or set(totals) != {"accompaniments", "usagers"}:
-        raise Invalid("totals : {accompaniments, usagers} attendu.")
-    for key, value in totals.items():
-        _int(value, f"totals.{key}")
-    if not isinstance(snap["cube"], list):
-        raise Invalid("cube : liste attendue.")
-    for i, row in enumerate(snap["cube"]):
-        if not isinstance(row, dict) or set(row) != CUBE_KEYS:
-            raise Invalid(f"cube[{i}] : champs {sorted(CUBE_KEYS)} attendus.")
-        for key in CUBE_KEYS - {"count"}:
-            if not isinstance(row[key], str) or len(row[key]) > 120:
-                raise Invalid(f"cube[{i}].{key} : texte de 120 caractères au plus.")
-        _int(row["count"], f"cube[{i}].count", 1)
-    if "satisfaction" in snap:
-        _counts_tree(snap["satisfaction"], "satisfaction")
-    if "closed" in snap and snap["closed"] is not True:
-        raise Invalid("closed : true ou absent.")
-    if "correction_reason" in snap and (not isinstance(snap["correction_reason"], str)
-                                        or not 0 < len(snap["correction_reason"]) <= 300):
-        raise Invalid("correction_reason : 1 à 300 caractères.")
-    sequence = _int(envelope["sequence"], "sequence")
-    digest = hashlib.sha256(canonical(snap)).hexdigest()
-    if envelope["hash"] != digest:
-        raise Invalid("L'empreinte ne correspond pas au contenu (sha256 du JSON canonique).")
-    return digest, sequence, snap
 
 
 class ServerDB:
@@ -111,13 +44,60 @@ class ServerDB:
             structure TEXT NOT NULL, device TEXT NOT NULL, month TEXT NOT NULL,
             hash TEXT NOT NULL, sequence INTEGER NOT NULL, payload TEXT NOT NULL,
             received_at TEXT NOT NULL, PRIMARY KEY (structure, device, month))""")
+        self.conn.execute("""CREATE TABLE IF NOT EXISTS device (
+            structure TEXT NOT NULL, device TEXT NOT NULL, machine TEXT NOT NULL, enrolled_at TEXT NOT NULL,
+            taken_over_at TEXT, PRIMARY KEY (structure, device))""")
 
-    def put(self, matricule: str, device: str, month: str, digest: str, sequence: int, snap: dict) -> str:
-        """'accepted' (stored) or 'unchanged' (same hash already there). Raises Stale."""
+    def enrol(self, matricule: str, device: str, machine: str, takeover: bool = False) -> dict:
+        """Bind (structure, device) to `machine` on first sight; then answer what the service holds
+        for it (highest sequence, hash per month), so a restored store can re-align. Raises Claimed."""
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                row = self.conn.execute("SELECT machine FROM device WHERE structure=? AND device=?",
+                                        (matricule, device)).fetchone()
+                if row is None:
+                    self.conn.execute("INSERT INTO device VALUES (?,?,?,?,NULL)", (matricule, device, machine, now))
+                    status = "enrolled"
+                elif row[0] == machine:
+                    status = "known"
+                elif takeover:
+                    self.conn.execute("UPDATE device SET machine=?, taken_over_at=? WHERE structure=? AND device=?",
+                                      (machine, now, matricule, device))
+                    status = "taken_over"
+                else:
+                    raise Claimed()
+                months = dict(self.conn.execute("SELECT month, hash FROM snapshot WHERE structure=? AND device=?",
+                                                (matricule, device)))
+                sequence = self.conn.execute("SELECT coalesce(max(sequence), 0) FROM snapshot WHERE structure=? "
+                                             "AND device=?", (matricule, device)).fetchone()[0]
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+        return {"status": status, "structure": matricule, "device": device, "sequence": sequence, "months": months}
+
+    def devices(self, matricule: str) -> list[dict]:
+        with self._lock:
+            rows = self.conn.execute("SELECT device, machine, enrolled_at, taken_over_at FROM device WHERE structure=? "
+                                     "ORDER BY enrolled_at", (matricule,)).fetchall()
+        return [{"device": d, "machine": m, "enrolled_at": e, "taken_over_at": t} for d, m, e, t in rows]
+
+    def put(self, matricule: str, device: str, month: str, digest: str, sequence: int, snap: dict,
+            machine: str) -> str:
+        """'accepted' (stored) or 'unchanged' (same hash already there).
+        Raises NotEnrolled, Claimed, Stale, Invalid (409)."""
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                bound = self.conn.execute("SELECT machine FROM device WHERE structure=? AND device=?",
+                                          (matricule, device)).fetchone()
+                if bound is None:
+                    raise NotEnrolled()
+                if bound[0] != machine:
+                    raise Claimed()
                 row = self.conn.execute("SELECT hash, sequence, payload FROM snapshot WHERE structure=? AND device=? "
                                         "AND month=?", (matricule, device, month)).fetchone()
                 body = canonical(snap).decode("utf-8")
@@ -130,6 +110,7 @@ class ServerDB:
                 elif row and row[1] > sequence:
                     raise Stale(row[1])
                 else:
+                    check_closed(json.loads(row[2]) if row else None, snap)
                     self.conn.execute("INSERT OR REPLACE INTO snapshot VALUES (?,?,?,?,?,?,?)",
                                       (matricule, device, month, digest, max(sequence, row[1] if row else 0),
                                        body, now))
