@@ -68,7 +68,7 @@ CONTRACT_WORDS = _contract_words()
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(people=st.lists(person, min_size=1, max_size=4), seed=st.integers(0, 10_000), bus=st.booleans())
-def test_no_personal_value_ever_appears_in_a_payload(store, tmp_path, people, seed, bus):
+def test_no_personal_value_ever_appears_in_a_payload(store, tmp_path, people, seed, bus, frozen_clock):
     rng = random.Random(seed)
     with store.write() as session:
         ensure_device_id(session)
@@ -79,7 +79,8 @@ def test_no_personal_value_ever_appears_in_a_payload(store, tmp_path, people, se
         actor = Actor(agent.id, struct.id)
         stops = structures.bus_stops(session, struct.id)
         for p in people:
-            when = datetime.combine(rng.choice(months_back(3)), datetime.min.time()) + timedelta(days=3, hours=10)
+            month = rng.choice(months_back(3, frozen_clock.today()))
+            when = datetime.combine(month, datetime.min.time()) + timedelta(days=3, hours=10)
             open_accompaniment(session, actor, AccompanimentInput(
                 procedures=[ProcedureLine(rng.choice(PARTNERS), precision=p["precision"])],
                 response_type=rng.choice(RESPONSES), canal="itinerant_bus" if bus else "guichet",
@@ -104,21 +105,22 @@ def test_no_personal_value_ever_appears_in_a_payload(store, tmp_path, people, se
             assert value.casefold() not in blob, value
 
 
-def test_satisfaction_counts_are_included_when_the_surveys_module_exists(store, site):
-    m = months_back(1)[0]
+def test_satisfaction_counts_are_included_when_the_surveys_module_exists(store, site, frozen_clock):
+    m = months_back(1, frozen_clock.today())[0]
     with store.read() as session:
         snap = build_snapshot(session, site["fixed"].id, m)
     assert "satisfaction" in snap.payload
     assert snap.payload["satisfaction"]["responses"] == 0
 
 
-def test_snapshot_without_surveys_module_has_no_satisfaction_and_a_stable_hash(store, site, monkeypatch):
+def test_snapshot_without_surveys_module_has_no_satisfaction_and_a_stable_hash(store, site, monkeypatch,
+                                                                               frozen_clock):
     import importlib.util
 
     real = importlib.util.find_spec
     monkeypatch.setattr(snapshot_mod.importlib.util, "find_spec",
                         lambda name, *a: None if name == snapshot_mod.SURVEYS_MODULE else real(name, *a))
-    m = months_back(1)[0]
+    m = months_back(1, frozen_clock.today())[0]
     with store.read() as session:
         a = build_snapshot(session, site["fixed"].id, m)
         b = build_snapshot(session, site["fixed"].id, m)

@@ -9,7 +9,8 @@ def _isolated_prefs(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def window(qtbot, store, actor):
+def window(qtbot, store, actor, frozen_clock):
+    """The main window on the test's clock: its Today panel and follow-ups list depend on the date."""
     from app.ui.main_window import MainWindow
 
     w = MainWindow(store, actor)

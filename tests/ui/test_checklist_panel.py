@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,11 +22,11 @@ from tests.ui.shots import SHOTS_DIR as SCREENSHOTS  # noqa: E402
 
 
 @pytest.fixture
-def case_in_list(window, store, actor):
+def case_in_list(window, store, actor, frozen_clock):
     with store.write() as session:
         acc = open_accompaniment(session, actor, AccompanimentInput(
             procedures=[ProcedureLine("MAIRIE", "MAIRIE-DECLARATION-DECES")], status="ouvert",
-            occurred_at=datetime.now() - timedelta(minutes=30),
+            occurred_at=frozen_clock.now() - timedelta(minutes=30),
             new_usager=UsagerInput(first_name="Jeanne", last_name="Martin")))
     window.refresh()
     window.tabs.setCurrentWidget(window.case_view)
@@ -40,14 +40,15 @@ def _item_texts(tree):
             for item in tree.findItems("*", Qt.MatchWildcard | Qt.MatchRecursive)]
 
 
-def _counted_this_month(store):
-    today = date.today()
+def _counted_this_month(store, today):
     with store.read() as session:
         return activity.total_accompaniments(session, None, *activity.month_bounds(today))
 
 
-def test_je_perds_un_proche_from_a_case_to_the_printed_handout(qtbot, window, store, case_in_list, tmp_path):
-    death = date.today() - timedelta(days=10)
+def test_je_perds_un_proche_from_a_case_to_the_printed_handout(qtbot, window, store, case_in_list, tmp_path,
+                                                              frozen_clock):
+    today = frozen_clock.today()
+    death = today - timedelta(days=10)
 
     def fill(dialog):
         dialog.select_moment("deces")
@@ -69,12 +70,12 @@ def test_je_perds_un_proche_from_a_case_to_the_printed_handout(qtbot, window, st
     reversion = next(t for t in texts if t.startswith("Prévenir les caisses de retraite"))
     assert "En retard" not in reversion and "droit à vérifier" in reversion
 
-    before = _counted_this_month(store)
+    before = _counted_this_month(store, today)
     panel.select_step("pension-reversion")
     assert "info-retraite.fr" in panel.detail.text() and "Livret de famille" in panel.detail.text()
     qtbot.mouseClick(panel.buttons["log"], Qt.LeftButton)
     assert "Accompagnement enregistré" in panel.message.text()
-    assert _counted_this_month(store) == before + 1
+    assert _counted_this_month(store, today) == before + 1
     assert not panel.buttons["log"].isEnabled()  # already logged for this step
 
     panel.select_step("notaire")
@@ -82,7 +83,7 @@ def test_je_perds_un_proche_from_a_case_to_the_printed_handout(qtbot, window, st
     qtbot.mouseClick(panel.buttons["fait"], Qt.LeftButton)
     panel.select_step("prevenir-employeur")
     qtbot.mouseClick(panel.buttons["sans_objet"], Qt.LeftButton)
-    assert _counted_this_month(store) == before + 1
+    assert _counted_this_month(store, today) == before + 1
     assert "2/21 étapes faites" in panel.heading.text()
     window.tabs.setCurrentWidget(window.case_view)
     window.case_view.selectRow(window.case_model.rowCount() - 1)
@@ -116,8 +117,9 @@ def test_je_perds_un_proche_from_a_case_to_the_printed_handout(qtbot, window, st
     pdf.unlink()
 
 
-def test_start_dialog_shows_errors_next_to_the_field(qtbot, window, store, case_in_list):
+def test_start_dialog_shows_errors_next_to_the_field(qtbot, window, store, case_in_list, frozen_clock):
     seen = {}
+    eight_years_ago = frozen_clock.today().replace(day=1, year=frozen_clock.today().year - 8)
 
     def fill(dialog):
         dialog.select_moment("etranger")
@@ -127,7 +129,7 @@ def test_start_dialog_shows_errors_next_to_the_field(qtbot, window, store, case_
         dialog.start()
         seen["error"] = dialog.sections_error.text()
         dialog.section_checks[1].setChecked(True)
-        dialog.event_date.setDate(QDate.currentDate().addYears(-8))
+        dialog.event_date.setDate(QDate(eight_years_ago.year, eight_years_ago.month, eight_years_ago.day))
         dialog.start()
         seen["date_error"] = dialog.date_error.text()
         seen["focus"] = dialog.focusWidget() is dialog.event_date

@@ -1,7 +1,7 @@
 """The counter agent's daily flow, driven by the keyboard only (offscreen)."""
 
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -78,9 +78,9 @@ def _log(store, actor, **kw):
         return acc.open_accompaniment(s, actor, AccompanimentInput([ProcedureLine("CAF", "CAF-LOGEMENT")], **kw)).id
 
 
-def test_find_by_search_change_status_and_see_it_in_follow_ups(qtbot, window, store, actor):
+def test_find_by_search_change_status_and_see_it_in_follow_ups(qtbot, window, store, actor, frozen_clock):
     _log(store, actor)
-    target = _log(store, actor, note="attestation employeur manquante", follow_up_on=date.today())
+    target = _log(store, actor, note="attestation employeur manquante", follow_up_on=frozen_clock.today())
     window.refresh()
     assert window.tabs.tabText(1).endswith("(1)")
 
@@ -126,13 +126,11 @@ def test_case_list_is_lazy(qtbot, store, actor):
     assert model.rowCount() == PAGE + 5 and not model.canFetchMore()
 
 
-def test_overdue_follow_up_is_said_in_words_not_only_colour(qtbot, window, store, actor):
-    from datetime import datetime
-
+def test_overdue_follow_up_is_said_in_words_not_only_colour(qtbot, window, store, actor, frozen_clock):
     with store.write() as s:
         acc.open_accompaniment(s, actor, AccompanimentInput(
-            [ProcedureLine("CAF", "CAF-RSA")], occurred_at=datetime.now() - timedelta(days=5),
-            follow_up_on=date.today() - timedelta(days=2)))
+            [ProcedureLine("CAF", "CAF-RSA")], occurred_at=frozen_clock.now() - timedelta(days=5),
+            follow_up_on=frozen_clock.today() - timedelta(days=2)))
     window.refresh()
     text = window.followup_model.index(0, 5).data()
     assert "en retard" in text and "⚠" in text
