@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -127,7 +127,36 @@ def test_snapshot_without_surveys_module_has_no_satisfaction_and_a_stable_hash(s
     assert "satisfaction" not in a.payload and a.hash == b.hash and len(a.hash) == 64
 
 
-def test_satisfaction_keeps_integer_counts_only():
+def test_satisfaction_keeps_integer_counts_only(store, site, frozen_clock):
+    """Rates are derived, and floats would make hashes fragile: the snapshot carries counts only."""
+    from tests.surveys.factories import DAY, answer, visit
+
+    frozen_clock.move_to(datetime(2026, 11, 23, 9))  # after the factories' October visit and answers
+    visit(store, site["agent"])
+    answer(store, site["agent"], globale=5, accueil=4)
+    answer(store, site["agent"], globale=2, aboutie=True)
+    with store.read() as session:
+        satisfaction = build_snapshot(session, site["fixed"].id, DAY.replace(day=1)).payload["satisfaction"]
+
+    def leaves(tree):
+        for value in tree.values():
+            yield from leaves(value) if isinstance(value, dict) else [value]
+
+    assert all(type(v) is int for v in leaves(satisfaction))
+    assert (satisfaction["responses"], satisfaction["accompaniments"]) == (2, 1)
+    assert "response_rate" not in satisfaction
+    assert satisfaction["dimensions"]["satisfaction_globale"] == {"answered": 2, "satisfied": 1, "neutral": 0,
+                                                                  "dissatisfied": 1}
+    assert (satisfaction["demarche_aboutie_yes"], satisfaction["demarche_aboutie_no"]) == (1, 0)
+
+
+def test_satisfaction_payload_drops_text_and_turns_flags_into_integers(store, site, monkeypatch):
+    """Should the surveys module one day report text (free text could name someone) or a flag."""
+    from app.core import surveys
+
     tree = {"responses": 3, "rate": 0.5, "dimensions": {"accueil": {"answered": 3, "pct": 66.7, "note": "x"}},
             "flag": True}
-    assert snapshot_mod._integers_only(tree) == {"responses": 3, "dimensions": {"accueil": {"answered": 3}}, "flag": 1}
+    monkeypatch.setattr(surveys, "indicators", lambda session, **kw: tree)
+    with store.read() as session:
+        payload = snapshot_mod.satisfaction_payload(session, site["fixed"].id, date(2026, 10, 1))
+    assert payload == {"responses": 3, "dimensions": {"accueil": {"answered": 3}}, "flag": 1}

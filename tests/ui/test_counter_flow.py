@@ -45,7 +45,6 @@ def test_simple_information_request_logged_by_keyboard_in_four_keystroke_groups(
 
 
 def test_error_is_shown_next_to_the_field_and_focus_moves_there(qtbot, window, store):
-    from app.ui.accompaniment_form import matcher
     from app.ui.widgets import select_data
 
     seen = {}
@@ -53,7 +52,11 @@ def test_error_is_shown_next_to_the_field_and_focus_moves_there(qtbot, window, s
     def fill(form):
         qtbot.keyClick(form.demarche_edit, Qt.Key_Return)  # nothing chosen
         seen["procedure"] = form.errors["procedure"].text()
-        form._pick(matcher().get("CAF-RSA"))
+        qtbot.keyClicks(form.demarche_edit, "caf rsa")      # then the agent picks a démarche
+        qtbot.waitUntil(lambda: form.completer.popup().isVisible())
+        qtbot.keyClick(form.completer.popup(), Qt.Key_Return)
+        qtbot.waitUntil(lambda: form.demarche_edit.text() == "")
+        seen["picked"] = form.collect().procedures
         select_data(form.response_combo, "demarche_realisee_sous_mandat")  # but no mandate
         qtbot.keyClick(form.demarche_edit, Qt.Key_Return)
         seen["error"] = form.errors["mandate"].text()
@@ -67,6 +70,7 @@ def test_error_is_shown_next_to_the_field_and_focus_moves_there(qtbot, window, s
     qtbot.keyClick(window, Qt.Key_N, Qt.ControlModifier)
     assert state["error"] is None
     assert "démarche" in seen["procedure"]
+    assert seen["picked"] == [ProcedureLine("CAF", "CAF-RSA")]
     assert "mandat" in seen["error"] and seen["visible"] and seen["focus"]
     assert seen["description"].startswith("Erreur") and not seen["procedure_after"]
     with store.read() as s:
