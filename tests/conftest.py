@@ -10,7 +10,7 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 # No automatic backups from windows opened by tests (tests/ui/test_backup_dialog.py turns them on).
 os.environ.setdefault("GUICHET_AUTO_BACKUP", "0")
 
-from datetime import date, datetime, timedelta  # noqa: E402
+from datetime import date, datetime, timedelta, timezone  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
 
 import pytest  # noqa: E402
@@ -63,6 +63,10 @@ class FrozenClock:
 
     def today(self) -> date:
         return date.today()
+
+    def utcnow(self) -> datetime:
+        """Naive UTC, as the app stamps `created_at` and journal entries."""
+        return datetime.now(timezone.utc).replace(tzinfo=None)
 
     def earlier_today(self, minutes: int) -> datetime:
         """`minutes` ago, but never yesterday: right after midnight, midnight itself."""
