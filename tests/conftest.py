@@ -45,7 +45,7 @@ def _local(when: datetime | date) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=PARIS)
 
 
-def _start_instant(config) -> datetime:
+def start_instant(config) -> datetime:
     option = config.getoption("--clock-at")
     return _local(datetime.fromisoformat(option)) if option else FROZEN_AT
 
@@ -89,7 +89,7 @@ def frozen_clock(request):
     measures its timeout with `time.time()`, so under a stopped clock a failing wait would hang instead
     of failing. Started at 10:30, such a test has hours before the date changes."""
     tick = "qtbot" in request.fixturenames
-    with time_machine.travel(_start_instant(request.config), tick=tick) as traveller:
+    with time_machine.travel(start_instant(request.config), tick=tick) as traveller:
         yield FrozenClock(traveller)
 
 
@@ -100,7 +100,7 @@ def _clock_at_option(request):
     if request.config.getoption("--clock-at") is None or "frozen_clock" in request.fixturenames:
         yield
         return
-    with time_machine.travel(_start_instant(request.config), tick=True):
+    with time_machine.travel(start_instant(request.config), tick=True):
         yield
 
 

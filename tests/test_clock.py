@@ -14,19 +14,29 @@ import pytest
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 from app.models.tables import utcnow
-from tests.conftest import FROZEN_AT, PARIS
+from tests.conftest import FROZEN_AT, PARIS, start_instant
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_clock_is_stopped_at_a_paris_morning(frozen_clock):
-    assert datetime.now() == frozen_clock.now() == FROZEN_AT.replace(tzinfo=None) == datetime(2026, 10, 14, 10, 30)
-    assert date.today() == frozen_clock.today() == date(2026, 10, 14)
-    assert time.time() == FROZEN_AT.timestamp()
-    # the app stamps created_at/updated_at in naive UTC: two hours behind Paris in October
-    assert utcnow() == datetime(2026, 10, 14, 8, 30)
+@pytest.fixture
+def start(request):
+    """Where frozen_clock starts: FROZEN_AT, or the --clock-at instant."""
+    return start_instant(request.config)
+
+
+def test_the_default_instant_is_a_paris_morning_far_from_any_boundary():
+    assert FROZEN_AT == datetime(2026, 10, 14, 10, 30, tzinfo=PARIS) and FROZEN_AT.isoweekday() == 3
+    assert FROZEN_AT.utcoffset() == timedelta(hours=2)  # summer time: the DST change is 11 days later
+
+
+def test_the_clock_is_stopped(frozen_clock, start):
+    assert datetime.now() == frozen_clock.now() == start.replace(tzinfo=None)
+    assert date.today() == frozen_clock.today() == start.date()
+    assert time.time() == start.timestamp()
+    assert utcnow() == frozen_clock.utcnow() == start.astimezone(timezone.utc).replace(tzinfo=None)
     time.sleep(0.01)
-    assert datetime.now() == datetime(2026, 10, 14, 10, 30)  # stopped, not just started there
+    assert datetime.now() == start.replace(tzinfo=None)  # stopped, not just started there
 
 
 def test_move_to_reads_naive_times_as_paris_and_shift_moves_on(frozen_clock):
@@ -39,14 +49,14 @@ def test_move_to_reads_naive_times_as_paris_and_shift_moves_on(frozen_clock):
     assert frozen_clock.earlier_today(5) == datetime(2028, 2, 29, 0, 0)  # never yesterday
 
 
-def test_with_qtbot_the_clock_starts_at_the_same_instant_and_runs(qtbot, frozen_clock):
+def test_with_qtbot_the_clock_starts_at_the_same_instant_and_runs(qtbot, frozen_clock, start):
     """pytest-qt's waitUntil measures its timeout with time.time(): under a stopped clock a failing
     wait would hang. With qtbot the clock runs, so it fails in time."""
     started = frozen_clock.now()
-    assert timedelta(0) <= started - FROZEN_AT.replace(tzinfo=None) < timedelta(seconds=5)
+    assert timedelta(0) <= started - start.replace(tzinfo=None) < timedelta(seconds=5)
     with pytest.raises(WaitTimeout):
         qtbot.waitUntil(lambda: False, timeout=50)
-    assert frozen_clock.now() > started and frozen_clock.today() == FROZEN_AT.date()
+    assert frozen_clock.now() > started
 
 
 # Just after and just before midnight (tests/core/test_cases.py used to fail between 00:00 and 00:05),
