@@ -15,6 +15,7 @@ from app.core.usagers import UsagerInput, create_usager
 from app.models.errors import PermissionDenied
 from app.models.security import journal_guard_ddl
 from app.store.engine import raw_connect
+from tests.conftest import FROZEN_AT
 
 
 def _fill(store, actor, n=6, start=None):
@@ -90,6 +91,7 @@ def test_entries_name_the_record_never_the_personal_values(store, actor):
 
 
 def test_purge_removes_only_entries_older_than_12_months_and_keeps_the_chain_valid(store, site, frozen_clock):
+    frozen_clock.move_to(FROZEN_AT)  # the anchor trigger reads SQLite's real clock: stay in its past
     sup = site["supervisor"]
     now = frozen_clock.utcnow()
     _fill(store, sup, n=5, start=now - timedelta(days=500))  # 500..496 days old
@@ -108,6 +110,7 @@ def test_purge_removes_only_entries_older_than_12_months_and_keeps_the_chain_val
 
 
 def test_purging_everything_continues_from_the_anchor(store, site, frozen_clock):
+    frozen_clock.move_to(FROZEN_AT)  # the anchor trigger reads SQLite's real clock: stay in its past
     sup = site["supervisor"]
     _fill(store, sup, n=3, start=frozen_clock.utcnow() - timedelta(days=400))
     with store.write() as session:
@@ -119,6 +122,7 @@ def test_purging_everything_continues_from_the_anchor(store, site, frozen_clock)
 
 
 def test_the_anchor_cannot_be_moved_onto_recent_entries_or_a_forged_hash(store, actor, frozen_clock):
+    frozen_clock.move_to(FROZEN_AT)  # the anchor trigger reads SQLite's real clock: stay in its past
     _fill(store, actor, n=3, start=frozen_clock.utcnow() - timedelta(days=400))
     _fill(store, actor, n=2)
     conn = raw_connect(store.path)
