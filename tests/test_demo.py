@@ -212,11 +212,19 @@ def test_a_real_store_is_never_replaced_and_a_failed_build_leaves_nothing(tmp_pa
         ensure_demo_store(tmp_path / "real.db", reset=True)
     assert (tmp_path / "real.db").read_bytes() == before
 
-    def boom(self):
-        raise RuntimeError("disk trouble")
+    from app.store import search_index
 
-    monkeypatch.setattr(demo._Builder, "run", boom)
-    with pytest.raises(RuntimeError):
+    months_written = []
+    index_month = search_index.bulk_index_accompaniments
+
+    def failing_on_the_third_month(session, rows):  # two months already committed to the new file
+        months_written.append(len(rows))
+        if len(months_written) == 3:
+            raise RuntimeError("disk trouble")
+        return index_month(session, rows)
+
+    monkeypatch.setattr(search_index, "bulk_index_accompaniments", failing_on_the_third_month)
+    with pytest.raises(RuntimeError, match="disk trouble"):
         demo.build_demo_store(tmp_path / "new.db", today=TODAY)
     assert not (tmp_path / "new.db").exists() and not (tmp_path / "new.db.tmp").exists()
     with pytest.raises(ValidationError):
