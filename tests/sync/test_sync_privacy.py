@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -68,7 +68,7 @@ CONTRACT_WORDS = _contract_words()
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(people=st.lists(person, min_size=1, max_size=4), seed=st.integers(0, 10_000), bus=st.booleans())
-def test_no_personal_value_ever_appears_in_a_payload(store, tmp_path, people, seed, bus):
+def test_no_personal_value_ever_appears_in_a_payload(store, tmp_path, people, seed, bus, frozen_clock):
     rng = random.Random(seed)
     with store.write() as session:
         ensure_device_id(session)
@@ -79,7 +79,8 @@ def test_no_personal_value_ever_appears_in_a_payload(store, tmp_path, people, se
         actor = Actor(agent.id, struct.id)
         stops = structures.bus_stops(session, struct.id)
         for p in people:
-            when = datetime.combine(rng.choice(months_back(3)), datetime.min.time()) + timedelta(days=3, hours=10)
+            month = rng.choice(months_back(3, frozen_clock.today()))
+            when = datetime.combine(month, datetime.min.time()) + timedelta(days=3, hours=10)
             open_accompaniment(session, actor, AccompanimentInput(
                 procedures=[ProcedureLine(rng.choice(PARTNERS), precision=p["precision"])],
                 response_type=rng.choice(RESPONSES), canal="itinerant_bus" if bus else "guichet",
@@ -104,15 +105,44 @@ def test_no_personal_value_ever_appears_in_a_payload(store, tmp_path, people, se
             assert value.casefold() not in blob, value
 
 
-def test_satisfaction_counts_are_included_when_the_surveys_module_exists(store, site):
-    m = months_back(1)[0]
+def test_satisfaction_counts_are_included_when_the_surveys_module_exists(store, site, frozen_clock):
+    m = months_back(1, frozen_clock.today())[0]
     with store.read() as session:
         snap = build_snapshot(session, site["fixed"].id, m)
     assert "satisfaction" in snap.payload
     assert snap.payload["satisfaction"]["responses"] == 0
 
 
-def test_satisfaction_keeps_integer_counts_only():
+def test_satisfaction_keeps_integer_counts_only(store, site, frozen_clock):
+    """Rates are derived, and floats would make hashes fragile: the snapshot carries counts only."""
+    from tests.surveys.factories import DAY, answer, visit
+
+    frozen_clock.move_to(datetime(2026, 11, 23, 9))  # after the factories' October visit and answers
+    visit(store, site["agent"])
+    answer(store, site["agent"], globale=5, accueil=4)
+    answer(store, site["agent"], globale=2, aboutie=True)
+    with store.read() as session:
+        satisfaction = build_snapshot(session, site["fixed"].id, DAY.replace(day=1)).payload["satisfaction"]
+
+    def leaves(tree):
+        for value in tree.values():
+            yield from leaves(value) if isinstance(value, dict) else [value]
+
+    assert all(type(v) is int for v in leaves(satisfaction))
+    assert (satisfaction["responses"], satisfaction["accompaniments"]) == (2, 1)
+    assert "response_rate" not in satisfaction
+    assert satisfaction["dimensions"]["satisfaction_globale"] == {"answered": 2, "satisfied": 1, "neutral": 0,
+                                                                  "dissatisfied": 1}
+    assert (satisfaction["demarche_aboutie_yes"], satisfaction["demarche_aboutie_no"]) == (1, 0)
+
+
+def test_satisfaction_payload_drops_text_and_turns_flags_into_integers(store, site, monkeypatch):
+    """Should the surveys module one day report text (free text could name someone) or a flag."""
+    from app.core import surveys
+
     tree = {"responses": 3, "rate": 0.5, "dimensions": {"accueil": {"answered": 3, "pct": 66.7, "note": "x"}},
             "flag": True}
-    assert snapshot_mod._integers_only(tree) == {"responses": 3, "dimensions": {"accueil": {"answered": 3}}, "flag": 1}
+    monkeypatch.setattr(surveys, "indicators", lambda session, **kw: tree)
+    with store.read() as session:
+        payload = snapshot_mod.satisfaction_payload(session, site["fixed"].id, date(2026, 10, 1))
+    assert payload == {"responses": 3, "dimensions": {"accueil": {"answered": 3}}, "flag": 1}
