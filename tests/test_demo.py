@@ -194,7 +194,7 @@ def test_rows_are_what_the_services_would_have_written(store):
         for acc_id in ids:
             acc = session.get(Accompaniment, acc_id)
             actor = Actor(acc.agent_id, acc.structure_id)
-            data = accompaniments.input_for(session, acc_id)
+            data = accompaniments.input_for(session, actor, acc_id)
             events_before = len(accompaniments.history(session, actor, acc_id))
             accompaniments.update_accompaniment(session, actor, acc_id, data, now=end_of_today)
             assert len(accompaniments.history(session, actor, acc_id)) == events_before, acc_id
