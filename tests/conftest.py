@@ -15,12 +15,102 @@ os.environ.setdefault("GUICHET_AUTO_BACKUP", "0")
 os.environ.setdefault("GUICHET_SYNC_REGISTRY", os.path.join(__import__("tempfile").mkdtemp(prefix="guichet-"),
                                                             "appareil.json"))
 
+from datetime import date, datetime, timedelta, timezone  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
+
 import pytest  # noqa: E402
+import time_machine  # noqa: E402
 
 from app.core import structures  # noqa: E402
 from app.core.bootstrap import open_app_store  # noqa: E402
 from app.core.context import Actor  # noqa: E402
 from app.models.enums import Role, StructureKind  # noqa: E402
+
+
+# --- The clock --------------------------------------------------------------------------------------
+# Every test whose outcome depends on the date or time asks for `frozen_clock`, so the suite gives the
+# same answer at 00:02, on 31 December or on 29 February as at 10:30 (tests/test_clock.py checks it).
+PARIS = ZoneInfo("Europe/Paris")
+# A Wednesday in mid-month, mid-morning: far from midnight, month ends and daylight-saving changes.
+FROZEN_AT = datetime(2026, 10, 14, 10, 30, tzinfo=PARIS)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-at", default=None, metavar="ISO",
+        help="start every test's clock at this Europe/Paris local time, e.g. 2026-12-31T23:59:59.9 "
+             "(frozen_clock starts there; other tests get a running clock started there, which exposes "
+             "tests that still read the real clock)")
+
+
+def _local(when: datetime | date) -> datetime:
+    """Naive datetimes and dates are Paris local time (time-machine would read them as UTC)."""
+    if not isinstance(when, datetime):
+        when = datetime.combine(when, datetime.min.time())
+    return when if when.tzinfo else when.replace(tzinfo=PARIS)
+
+
+def start_instant(config) -> datetime:
+    option = config.getoption("--clock-at")
+    return _local(datetime.fromisoformat(option)) if option else FROZEN_AT
+
+
+class FrozenClock:
+    """The test's clock. Local time is Europe/Paris while it runs (time-machine sets TZ), so
+    `datetime.now()` in the app and `clock.now()` here agree, and `utcnow()` is two hours behind in summer."""
+
+    def __init__(self, traveller: time_machine.Traveller):
+        self._traveller = traveller
+
+    def now(self) -> datetime:
+        """Naive local time, as the app stamps `occurred_at`."""
+        return datetime.now()
+
+    def today(self) -> date:
+        return date.today()
+
+    def utcnow(self) -> datetime:
+        """Naive UTC, as the app stamps `created_at` and journal entries."""
+        return datetime.now(timezone.utc).replace(tzinfo=None)
+
+    def earlier_today(self, minutes: int) -> datetime:
+        """`minutes` ago, but never yesterday: right after midnight, midnight itself."""
+        return max(self.now() - timedelta(minutes=minutes), datetime.combine(self.today(), datetime.min.time()))
+
+    def move_to(self, when: datetime | date) -> None:
+        """Jump to `when` (naive means Paris local time)."""
+        self._traveller.move_to(_local(when))
+
+    def shift(self, delta: timedelta) -> None:
+        self._traveller.shift(delta)
+
+
+@pytest.fixture
+def frozen_clock(request):
+    """The clock stopped at FROZEN_AT (or at --clock-at): `datetime.now()`, `date.today()`, `time.time()`
+    and the app's `utcnow()` all read it; Qt's own clock (`QDate.currentDate()`) does not.
+
+    A test that uses qtbot gets a clock that starts at that instant and runs: pytest-qt's `waitUntil`
+    measures its timeout with `time.time()`, so under a stopped clock a failing wait would hang instead
+    of failing. Started at 10:30, such a test has hours before the date changes."""
+    tick = "qtbot" in request.fixturenames
+    with time_machine.travel(start_instant(request.config), tick=tick) as traveller:
+        yield FrozenClock(traveller)
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_option(request):
+    """With --clock-at, tests that do not ask for frozen_clock run on a clock started at that instant
+    too: any of them that still reads the real date fails there (e.g. at 23:59:59.9, midnight passes).
+
+    Two clocks are out of time-machine's reach: Qt's (`QDate.currentDate()`) and SQLite's
+    (`datetime('now')`, which the journal anchor trigger checks). An instant later than the real date
+    therefore makes the journal purge tests fail on that trigger: that is the limit of the tool."""
+    if request.config.getoption("--clock-at") is None or "frozen_clock" in request.fixturenames:
+        yield
+        return
+    with time_machine.travel(start_instant(request.config), tick=True):
+        yield
 
 
 @pytest.fixture

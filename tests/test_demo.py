@@ -177,23 +177,31 @@ def test_search_finds_a_seeded_usager_by_a_typed_prefix(store, db):
         assert any(u.last_name == "Lefèvre" for u in search_usagers(session, actor, "LEFEV"))
 
 
+class _Rollback(Exception):
+    """Ends the write transaction below without keeping anything: the demo store is shared."""
+
+
 def test_rows_are_what_the_services_would_have_written(store):
-    """Re-validate a sample through the service's own checks and rebuild its search text."""
+    """Save a sample again through the service, unchanged: it must pass the service's own checks and
+    find nothing to change (an update that changes nothing writes no history), and the search text
+    must be the one the service builds."""
+    from app.store.search_index import normalise
+
     rng = random.Random(1)
-    with store.read() as session:
+    end_of_today = datetime.combine(TODAY, datetime.max.time())
+    with pytest.raises(_Rollback), store.write() as session:
         ids = rng.sample(range(1, session.exec(select(Accompaniment.id).order_by(Accompaniment.id.desc())).first()), 300)
         for acc_id in ids:
             acc = session.get(Accompaniment, acc_id)
             actor = Actor(acc.agent_id, acc.structure_id)
-            data = accompaniments._current_input(session, acc)
-            values, lines = accompaniments._validate(session, actor, data, datetime.combine(TODAY, datetime.max.time()))
-            assert all(getattr(acc, k) == v for k, v in values.items()), acc_id
+            data = accompaniments.input_for(session, actor, acc_id)
+            events_before = len(accompaniments.history(session, actor, acc_id))
+            accompaniments.update_accompaniment(session, actor, acc_id, data, now=end_of_today)
+            assert len(accompaniments.history(session, actor, acc_id)) == events_before, acc_id
             body = session.connection().exec_driver_sql(
                 "SELECT body FROM accompaniment_fts WHERE rowid = ?", (acc_id,)).scalar()
-            from app.store.search_index import normalise
-
-            search_body = accompaniments.search_body
-            assert body == normalise(search_body(session, acc, lines))
+            assert body == normalise(accompaniments.search_body(session, acc, data.procedures)), acc_id
+        raise _Rollback
 
 
 def test_a_real_store_is_never_replaced_and_a_failed_build_leaves_nothing(tmp_path, monkeypatch):
@@ -204,11 +212,19 @@ def test_a_real_store_is_never_replaced_and_a_failed_build_leaves_nothing(tmp_pa
         ensure_demo_store(tmp_path / "real.db", reset=True)
     assert (tmp_path / "real.db").read_bytes() == before
 
-    def boom(self):
-        raise RuntimeError("disk trouble")
+    from app.store import search_index
 
-    monkeypatch.setattr(demo._Builder, "run", boom)
-    with pytest.raises(RuntimeError):
+    months_written = []
+    index_month = search_index.bulk_index_accompaniments
+
+    def failing_on_the_third_month(session, rows):  # two months already committed to the new file
+        months_written.append(len(rows))
+        if len(months_written) == 3:
+            raise RuntimeError("disk trouble")
+        return index_month(session, rows)
+
+    monkeypatch.setattr(search_index, "bulk_index_accompaniments", failing_on_the_third_month)
+    with pytest.raises(RuntimeError, match="disk trouble"):
         demo.build_demo_store(tmp_path / "new.db", today=TODAY)
     assert not (tmp_path / "new.db").exists() and not (tmp_path / "new.db.tmp").exists()
     with pytest.raises(ValidationError):

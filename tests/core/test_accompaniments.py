@@ -1,6 +1,6 @@
 """Opening, updating and closing accompaniments through the services."""
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -33,9 +33,9 @@ def test_logging_a_simple_information_request_closes_it(store, actor):
         assert [l.procedure_code for l in acc.procedure_lines(s, a.id)] == ["ANTS-CG-CHANGEMENT-TITULAIRE"]
 
 
-def test_a_follow_up_date_keeps_the_case_open(store, actor):
+def test_a_follow_up_date_keeps_the_case_open(store, actor, frozen_clock):
     with store.write() as s:
-        a = acc.open_accompaniment(s, actor, simple(follow_up_on=date.today() + timedelta(days=7)))
+        a = acc.open_accompaniment(s, actor, simple(follow_up_on=frozen_clock.today() + timedelta(days=7)))
     assert a.status == "ouvert"
 
 
@@ -46,9 +46,9 @@ def test_a_follow_up_date_keeps_the_case_open(store, actor):
     (simple(canal="pigeon"), "canal"),
     (simple(duration_min=0), "duration"),
     (simple(duration_min="abc"), "duration"),
-    (simple(occurred_at=datetime.now() + timedelta(days=1)), "occurred_at"),
+    (lambda clock: simple(occurred_at=clock.now() + timedelta(days=1)), "occurred_at"),
     (simple(response_type="demarche_realisee_sous_mandat"), "mandate"),
-    (simple(follow_up_on=date.today() - timedelta(days=3)), "follow_up_on"),
+    (lambda clock: simple(follow_up_on=clock.today() - timedelta(days=3)), "follow_up_on"),
     (simple(note="x" * 501), "note"),
     (simple(canal="itinerant_bus"), "bus_stop"),
     (simple(status="perdu"), "status"),
@@ -56,7 +56,9 @@ def test_a_follow_up_date_keeps_the_case_open(store, actor):
     (simple(new_usager=UsagerInput(first_name="Jean", phone="12")), "phone"),
     (simple(new_usager=UsagerInput(first_name="J3an")), "first_name"),
 ])
-def test_bad_input_is_refused_with_a_french_message_and_nothing_is_written(store, actor, data, field):
+def test_bad_input_is_refused_with_a_french_message_and_nothing_is_written(store, actor, frozen_clock, data, field):
+    if callable(data):  # relative to the test's clock, not to the moment the module was collected
+        data = data(frozen_clock)
     with pytest.raises(ValidationError) as err:
         with store.write() as s:
             acc.open_accompaniment(s, actor, data)
@@ -88,9 +90,9 @@ def test_new_identified_usager_is_created_with_the_accompaniment(store, actor):
         assert u.last_contact_on == a.occurred_at.date()
 
 
-def test_updates_and_status_changes_are_kept_in_history(store, actor):
+def test_updates_and_status_changes_are_kept_in_history(store, actor, frozen_clock):
     with store.write() as s:
-        a = acc.open_accompaniment(s, actor, simple(follow_up_on=date.today()))
+        a = acc.open_accompaniment(s, actor, simple(follow_up_on=frozen_clock.today()))
     with store.write() as s:
         acc.change_status(s, actor, a.id, "en_attente_partenaire")
     with store.write() as s:

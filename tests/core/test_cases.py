@@ -1,6 +1,6 @@
 """Search, case pages, today's activity, follow-ups, defaults and favourites."""
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -17,14 +17,15 @@ def log(store, actor, partner, code=None, **kw):
 
 
 @pytest.fixture
-def sample(store, actor):
-    now = datetime.now().replace(microsecond=0)
-    log(store, actor, "ANTS", "ANTS-CG-CHANGEMENT-TITULAIRE", occurred_at=now - timedelta(minutes=5),
+def sample(store, actor, frozen_clock):
+    now, today = frozen_clock.now().replace(microsecond=0), frozen_clock.today()
+    # "Today" must stay today at any --clock-at instant: five minutes before 00:02 is yesterday.
+    log(store, actor, "ANTS", "ANTS-CG-CHANGEMENT-TITULAIRE", occurred_at=frozen_clock.earlier_today(5),
         new_usager=UsagerInput(first_name="Hélène", last_name="Lefèvre"))
-    log(store, actor, "CAF", "CAF-LOGEMENT", occurred_at=now - timedelta(minutes=3), note="Dossier APL étudiant")
+    log(store, actor, "CAF", "CAF-LOGEMENT", occurred_at=frozen_clock.earlier_today(3), note="Dossier APL étudiant")
     log(store, actor, "FT", "FT-INSCRIPTION", occurred_at=now - timedelta(days=2),
-        follow_up_on=date.today() - timedelta(days=1))
-    log(store, actor, "DGFIP", "DGFIP-PAS", occurred_at=now - timedelta(days=1), follow_up_on=date.today() + timedelta(days=3))
+        follow_up_on=today - timedelta(days=1))
+    log(store, actor, "DGFIP", "DGFIP-PAS", occurred_at=now - timedelta(days=1), follow_up_on=today + timedelta(days=3))
 
 
 @pytest.mark.parametrize("query, expected", [
@@ -48,8 +49,8 @@ def test_punctuation_only_search_finds_nothing_and_does_not_fail(store, actor, s
     assert rows == [] and cursor is None
 
 
-def test_case_list_pages_newest_first_without_overlap(store, actor):
-    base = datetime.now().replace(microsecond=0) - timedelta(days=10)
+def test_case_list_pages_newest_first_without_overlap(store, actor, frozen_clock):
+    base = frozen_clock.now().replace(microsecond=0) - timedelta(days=10)
     for i in range(25):
         log(store, actor, "CAF", "CAF-RSA", occurred_at=base + timedelta(hours=i))
     seen, cursor = [], None
@@ -63,24 +64,26 @@ def test_case_list_pages_newest_first_without_overlap(store, actor):
     assert [r.occurred_at for r in seen] == sorted((r.occurred_at for r in seen), reverse=True)
 
 
-def test_follow_ups_due_lists_open_cases_oldest_first(store, actor, sample):
+def test_follow_ups_due_lists_open_cases_oldest_first(store, actor, sample, frozen_clock):
+    today = frozen_clock.today()
     with store.read() as s:
-        rows, _ = cases.list_cases(s, actor, CaseFilter(follow_up_due_by=date.today()))
-        later, _ = cases.list_cases(s, actor, CaseFilter(follow_up_due_by=date.today() + timedelta(days=7)))
+        rows, _ = cases.list_cases(s, actor, CaseFilter(follow_up_due_by=today))
+        later, _ = cases.list_cases(s, actor, CaseFilter(follow_up_due_by=today + timedelta(days=7)))
     assert [r.partners for r in rows] == ["France Travail"]
     assert [r.partners for r in later] == ["France Travail", "DGFiP"]
 
 
-def test_closed_case_leaves_the_follow_up_list(store, actor, sample):
+def test_closed_case_leaves_the_follow_up_list(store, actor, sample, frozen_clock):
+    due_today = CaseFilter(follow_up_due_by=frozen_clock.today())
     with store.read() as s:
-        (row,), _ = cases.list_cases(s, actor, CaseFilter(follow_up_due_by=date.today()))
+        (row,), _ = cases.list_cases(s, actor, due_today)
     with store.write() as s:
         acc.change_status(s, actor, row.id, "clos")
     with store.read() as s:
-        assert cases.list_cases(s, actor, CaseFilter(follow_up_due_by=date.today()))[0] == []
+        assert cases.list_cases(s, actor, due_today)[0] == []
 
 
-def test_today_activity_counts_todays_cases_by_partner(store, actor, sample, site):
+def test_today_activity_counts_todays_cases_by_partner(store, actor, sample, site, frozen_clock):
     log(store, site["supervisor"], "CAF", "CAF-RSA")
     with store.read() as s:
         summary = cases.today_activity(s, actor)
@@ -90,7 +93,7 @@ def test_today_activity_counts_todays_cases_by_partner(store, actor, sample, sit
     assert summary.follow_ups_due == 1
 
 
-def test_cancelled_entries_are_not_counted_today(store, actor):
+def test_cancelled_entries_are_not_counted_today(store, actor, frozen_clock):
     a = log(store, actor, "CAF", "CAF-RSA")
     with store.write() as s:
         acc.change_status(s, actor, a.id, "annule")
@@ -98,7 +101,7 @@ def test_cancelled_entries_are_not_counted_today(store, actor):
         assert cases.today_activity(s, actor).total == 0
 
 
-def test_defaults_and_favourites_follow_the_agents_habits(store, actor):
+def test_defaults_and_favourites_follow_the_agents_habits(store, actor, frozen_clock):
     for _ in range(3):
         log(store, actor, "CPAM", "CPAM-C2S", duration_min=30, response_type="accompagnement_numerique")
     log(store, actor, "CAF", "CAF-RSA", duration_min=10)

@@ -6,6 +6,7 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from sqlmodel import select
 
 from app.core import auth, journal
@@ -61,9 +62,10 @@ def test_hashes_are_argon2id_with_rfc9106_low_memory_parameters_and_verify_withi
         stored = session.get(Agent, agent_id).password_hash
     assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert GOOD not in stored
-    # CPU time, not wall-clock: the goal is about the hash cost, not about a loaded test machine
+    # CPU time, not wall-clock: the goal is about the hash cost, not about a loaded test machine.
+    # Any argon2 verifier reads the cost from the stored hash itself, so this times that cost.
     start = time.process_time()
-    auth._hasher().verify(stored, GOOD)
+    PasswordHasher().verify(stored, GOOD)
     assert time.process_time() - start < 1.0
     actor = auth.login(store, agent_id, GOOD)
     assert (actor.agent_id, actor.structure_id, actor.role, actor.display_name) == (agent_id, site["fixed"].id, Role.AGENT, "Marie Curie")

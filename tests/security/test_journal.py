@@ -14,8 +14,8 @@ from app.core import journal, journal_guard
 from app.core.usagers import UsagerInput, create_usager
 from app.models.errors import PermissionDenied
 from app.models.security import journal_guard_ddl_v2
-from app.models.tables import utcnow
 from app.store.engine import raw_connect
+from tests.conftest import FROZEN_AT
 
 
 def _fill(store, actor, n=6, start=None):
@@ -90,9 +90,10 @@ def test_entries_name_the_record_never_the_personal_values(store, actor):
     assert "Canarizz" not in flat and "612345678" not in flat and "Zoé" not in flat
 
 
-def test_purge_removes_only_entries_older_than_12_months_and_keeps_the_chain_valid(store, site):
+def test_purge_removes_only_entries_older_than_12_months_and_keeps_the_chain_valid(store, site, frozen_clock):
+    frozen_clock.move_to(FROZEN_AT)  # the anchor trigger reads SQLite's real clock: stay in its past
     sup = site["supervisor"]
-    now = utcnow()
+    now = frozen_clock.utcnow()
     _fill(store, sup, n=5, start=now - timedelta(days=500))  # 500..496 days old
     _fill(store, sup, n=3, start=now - timedelta(days=20))
     with store.write() as session:
@@ -108,9 +109,10 @@ def test_purge_removes_only_entries_older_than_12_months_and_keeps_the_chain_val
         assert journal.verify_chain(session).ok
 
 
-def test_purging_everything_continues_from_the_anchor(store, site):
+def test_purging_everything_continues_from_the_anchor(store, site, frozen_clock):
+    frozen_clock.move_to(FROZEN_AT)  # the anchor trigger reads SQLite's real clock: stay in its past
     sup = site["supervisor"]
-    _fill(store, sup, n=3, start=utcnow() - timedelta(days=400))
+    _fill(store, sup, n=3, start=frozen_clock.utcnow() - timedelta(days=400))
     with store.write() as session:
         journal.purge_older_than(session, sup)
         journal.record(session, sup, "lock")
@@ -119,8 +121,9 @@ def test_purging_everything_continues_from_the_anchor(store, site):
     assert report.ok and report.checked == 2
 
 
-def test_the_anchor_cannot_be_moved_onto_recent_entries_or_a_forged_hash(store, actor):
-    _fill(store, actor, n=3, start=utcnow() - timedelta(days=400))
+def test_the_anchor_cannot_be_moved_onto_recent_entries_or_a_forged_hash(store, actor, frozen_clock):
+    frozen_clock.move_to(FROZEN_AT)  # the anchor trigger reads SQLite's real clock: stay in its past
+    _fill(store, actor, n=3, start=frozen_clock.utcnow() - timedelta(days=400))
     _fill(store, actor, n=2)
     conn = raw_connect(store.path)
     recent_hash = conn.execute("SELECT hash FROM journal WHERE id = 5").fetchone()[0]

@@ -112,7 +112,7 @@ def test_a_an_older_copy_put_in_place_of_the_store_is_detected(enc, tmp_path):
         store.close()
 
 
-def test_a_plain_store_without_its_pin_file_falls_back_to_the_backup_manifest(tmp_path):
+def test_a_plain_store_without_its_pin_file_falls_back_to_the_backup_manifest(tmp_path, frozen_clock):
     from app.store import backups
 
     store = open_app_store(tmp_path / "guichet.db")  # plain, no keyring: file pin and manifests only
@@ -120,7 +120,7 @@ def test_a_plain_store_without_its_pin_file_falls_back_to_the_backup_manifest(tm
     with store.write() as session:
         for i in range(5):
             journal.record(session, people["agent"], "usager_viewed", f"usager:{i}")
-    backups.create_backup(store, now=datetime.now())
+    backups.create_backup(store, now=frozen_clock.now())
     store.close()
     _tamper(store.path, None, "DELETE FROM journal WHERE id > 2")
     journal_guard.pin_path(store.path).unlink()

@@ -16,9 +16,16 @@ from app.core.usagers import UsagerInput, search_usagers
 from app.models.enums import Role
 from app.models.errors import PermissionDenied, ValidationError
 from app.models.security import JournalEntry
-from app.models.tables import Accompaniment, AccompanimentProcedure, Usager, utcnow
+from app.models.tables import Accompaniment, AccompanimentProcedure, Usager
 
 TODAY = date(2026, 11, 23)  # the frozen "today" of every call below
+
+
+@pytest.fixture(autouse=True)
+def _clock_on_today(frozen_clock):
+    """The service's own clock (journal stamps, the 12-month journal purge) agrees with TODAY."""
+    frozen_clock.move_to(datetime.combine(TODAY, datetime.min.time()).replace(hour=10))
+    return frozen_clock
 
 
 def _visit(store, actor, when: datetime, first: str, last: str, note: str = "") -> int:
@@ -90,9 +97,10 @@ def test_the_period_is_a_store_setting(store, site, people):
     assert report.usagers == 3 - 1  # only the May 2026 visit is within 7 months
 
 
-def test_the_run_also_purges_the_journal_entries_older_than_12_months(store, site):
+def test_the_run_also_purges_the_journal_entries_older_than_12_months(store, site, frozen_clock):
     with store.write() as session:
-        journal.record(session, site["agent"], "usager_viewed", "usager:x", now=utcnow() - timedelta(days=400))
+        journal.record(session, site["agent"], "usager_viewed", "usager:x",
+                       now=frozen_clock.utcnow() - timedelta(days=400))
         journal.record(session, site["agent"], "usager_viewed", "usager:y")
     report = retention.run_retention(store, site["supervisor"], today=TODAY)
     assert report.journal_entries == 1

@@ -22,10 +22,11 @@ NOTE = "Rappeler Xyzzycanarynote pour la CAF"
 
 
 def _visit(store, actor, **kw) -> Accompaniment:
-    with store.write() as session:
+    when = kw.pop("when", datetime(2026, 10, 14, 10, 30))
+    with store.write() as session:  # logged as it happens (now=when): the real date plays no part
         return open_accompaniment(session, actor, AccompanimentInput(
             procedures=[ProcedureLine("CAF", precision=kw.pop("precision", ""))], thematique="social_sante",
-            occurred_at=kw.pop("when", datetime(2026, 10, 14, 10, 30)), **kw))
+            occurred_at=when, **kw), now=when)
 
 
 @pytest.fixture

@@ -201,7 +201,8 @@ def test_corrupt_backup_is_refused_and_store_left_untouched(enc_store):
 def test_failed_backup_leaves_no_partial_file_and_keeps_older_ones(enc_store, monkeypatch):
     seed_site(enc_store)
     good = backups.create_backup(enc_store, now=datetime(2026, 1, 1, 9))
-    monkeypatch.setattr(backups, "_counts", lambda conn: {"usager": random.random()})  # copy never matches
+    # the re-read copy never matches the original (as if the copy had lost rows)
+    monkeypatch.setattr(backups, "verify_copy", lambda path, key: {"usager": -1})
     with pytest.raises(StoreError, match="écartée"):
         backups.create_backup(enc_store, now=datetime(2026, 1, 2, 9))
     assert [b.path for b in backups.list_backups(enc_store.path)] == [good.path]

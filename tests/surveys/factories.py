@@ -12,10 +12,10 @@ DAY = date(2026, 10, 14)
 
 def visit(store, actor, *, partners=("CAF",), canal="guichet", when=datetime(2026, 10, 14, 10, 30),
           status=None, bus_stop_id=None) -> int:
-    with store.write() as s:
+    with store.write() as s:  # logged as it happens (now=when): the real date plays no part
         acc = open_accompaniment(s, actor, AccompanimentInput(
             procedures=[ProcedureLine(p) for p in partners], canal=canal, occurred_at=when,
-            thematique="social_sante", bus_stop_id=bus_stop_id))
+            thematique="social_sante", bus_stop_id=bus_stop_id), now=when)
         if status:
             change_status(s, actor, acc.id, status)
         return acc.id

@@ -17,9 +17,9 @@ RESPONSES = ["information_orientation", "accompagnement_numerique", "demarche_re
 FIXED_CANALS = ["guichet", "telephone", "visio", "domicile", "courriel"]
 
 
-def months_back(n: int, today: date | None = None) -> list[date]:
-    """The n months before the current one, oldest first (dates in the past: the service refuses the future)."""
-    today = today or date.today()
+def months_back(n: int, today: date) -> list[date]:
+    """The n months before `today`'s, oldest first (dates in the past: the service refuses the future).
+    `today` is the test's frozen_clock.today(), never the real date."""
     first = today.replace(day=1)
     out = []
     for _ in range(n):

@@ -10,11 +10,11 @@ from tests.sync.helpers import add_activity, assert_server_matches, months_back
 PER_MONTH = 60
 
 
-def test_twelve_months_of_backlog_on_a_bus_sync_in_one_go(store, site, server, transport, policy, capsys):
+def test_twelve_months_of_backlog_on_a_bus_sync_in_one_go(store, site, server, transport, policy, capsys, frozen_clock):
     bus = site["bus"]
     rng = random.Random(12)
     with store.write() as session:
-        for m in months_back(12):
+        for m in months_back(12, frozen_clock.today()):
             add_activity(session, site["bus_agent"], m, PER_MONTH, rng, stops=site["stops"])
     started = time.perf_counter()
     result = sync_structure(store, bus.id, transport, policy=policy)

@@ -7,8 +7,9 @@ from app.sync.state import ACCEPTE, BROUILLON, ENVOYE, month_state, month_states
 from tests.sync.helpers import device_id, add_activity, assert_server_matches, months_back
 
 
-def test_first_sync_sends_every_month_and_server_totals_equal_local(store, site, server, transport, policy):
-    months = months_back(3)
+def test_first_sync_sends_every_month_and_server_totals_equal_local(store, site, server, transport, policy,
+                                                                    frozen_clock):
+    months = months_back(3, frozen_clock.today())
     with store.write() as session:
         for m in months:
             add_activity(session, site["agent"], m, 8, random.Random(m.month))
@@ -21,8 +22,9 @@ def test_first_sync_sends_every_month_and_server_totals_equal_local(store, site,
         assert {s.state for s, _ in month_states(session, fixed.id)} == {ACCEPTE}
 
 
-def test_resending_the_same_snapshot_changes_nothing_and_a_later_one_replaces_it(store, site, server, transport, policy):
-    m = months_back(1)[0]
+def test_resending_the_same_snapshot_changes_nothing_and_a_later_one_replaces_it(store, site, server, transport, policy,
+                                                                                 frozen_clock):
+    m = months_back(1, frozen_clock.today())[0]
     fixed = site["fixed"]
     with store.write() as session:
         add_activity(session, site["agent"], m, 5, random.Random(2))
@@ -46,8 +48,8 @@ def test_resending_the_same_snapshot_changes_nothing_and_a_later_one_replaces_it
     assert len(server.db.structure_month(fixed.matricule, month_key(m))["devices"]) == 1
 
 
-def test_month_state_is_envoye_until_the_server_confirms(store, site, server, transport, policy):
-    m = months_back(1)[0]
+def test_month_state_is_envoye_until_the_server_confirms(store, site, server, transport, policy, frozen_clock):
+    m = months_back(1, frozen_clock.today())[0]
     fixed = site["fixed"]
     with store.write() as session:
         add_activity(session, site["agent"], m, 3, random.Random(4))
@@ -59,10 +61,10 @@ def test_month_state_is_envoye_until_the_server_confirms(store, site, server, tr
     assert state.state == ENVOYE and state.pending and state.accepted_hash is None
 
 
-def test_the_report_prints_the_hash_the_sync_sends(store, site, server, transport, policy):
+def test_the_report_prints_the_hash_the_sync_sends(store, site, server, transport, policy, frozen_clock):
     from app.sync.snapshot import report_snapshot
 
-    m = months_back(1)[0]
+    m = months_back(1, frozen_clock.today())[0]
     with store.write() as session:
         add_activity(session, site["agent"], m, 4, random.Random(9))
     printed = report_snapshot(store, site["fixed"].id, m).hash  # before any sync: device id created here

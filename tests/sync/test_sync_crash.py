@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -46,14 +47,14 @@ def _env(keyring_file: Path) -> dict:
                 **{KEYRING_FILE_ENV: str(keyring_file)})
 
 
-def _bus_store(path: Path, server, rng: random.Random):
+def _bus_store(path: Path, server, rng: random.Random, today: date):
     store = open_app_store(path)
     with store.write() as session:
         bus = structures.create_structure(session, "100002", "Bus France services", "bus", stops=["Église", "Marché"])
         agent = structures.create_agent(session, bus.id, "lea", "Léa")
         stops = structures.bus_stops(session, bus.id)
         actor = Actor(agent.id, bus.id)
-        for m in months_back(12):
+        for m in months_back(12, today):
             add_activity(session, actor, m, rng.randint(2, 6), rng, stops=stops)
         structures.set_setting(session, URL_KEY, server.url)
     return store, bus, actor, stops
@@ -83,10 +84,10 @@ def _integrity(db: Path) -> str:
         conn.close()
 
 
-def _crash_loop(tmp_path, server, kills: int, seed: int, restart_in_subprocess: bool = True) -> None:
+def _crash_loop(tmp_path, server, today: date, kills: int, seed: int, restart_in_subprocess: bool = True) -> None:
     rng = random.Random(seed)
     db = tmp_path / "bus.db"
-    store, bus, actor, stops = _bus_store(db, server, rng)
+    store, bus, actor, stops = _bus_store(db, server, rng, today)
     keyring_file = tmp_path / "keyring.json"
     FileKeyring(keyring_file).set_password(SERVICE, TOKEN_NAME, TOKEN)
     env = _env(keyring_file)
@@ -95,7 +96,7 @@ def _crash_loop(tmp_path, server, kills: int, seed: int, restart_in_subprocess: 
     try:
         for i in range(kills):
             with store.write() as session:  # the agents keep working between crashes
-                for m in rng.sample(months_back(12), 2):
+                for m in rng.sample(months_back(12, today), 2):
                     add_activity(session, actor, m, rng.randint(1, 3), rng, stops=stops)
             how = _kill_during_sync(db, env, rng, i)
             if restart_in_subprocess:
@@ -115,20 +116,20 @@ def _crash_loop(tmp_path, server, kills: int, seed: int, restart_in_subprocess: 
         store.close()
 
 
-def test_sigkill_during_sync_then_restart_converges_fast_variant(tmp_path, server):
-    _crash_loop(tmp_path, server, kills=10, seed=1, restart_in_subprocess=False)
+def test_sigkill_during_sync_then_restart_converges_fast_variant(tmp_path, server, frozen_clock):
+    _crash_loop(tmp_path, server, frozen_clock.today(), kills=10, seed=1, restart_in_subprocess=False)
 
 
 @pytest.mark.slow
-def test_sigkill_during_sync_then_restart_converges_50_kills(tmp_path, server):
-    _crash_loop(tmp_path, server, kills=50, seed=2)
+def test_sigkill_during_sync_then_restart_converges_50_kills(tmp_path, server, frozen_clock):
+    _crash_loop(tmp_path, server, frozen_clock.today(), kills=50, seed=2)
 
 
-def test_a_named_fault_point_kills_the_child_there_and_the_plain_command_recovers(tmp_path, server):
+def test_a_named_fault_point_kills_the_child_there_and_the_plain_command_recovers(tmp_path, server, frozen_clock):
     """The crash switch exists only in tests/plugins: with it the child dies right after its first
     request (an attempt left "en cours"); the plain command then closes it and converges."""
     db = tmp_path / "bus.db"
-    store, bus, actor, stops = _bus_store(db, server, random.Random(3))
+    store, bus, actor, stops = _bus_store(db, server, random.Random(3), frozen_clock.today())
     keyring_file = tmp_path / "keyring.json"
     FileKeyring(keyring_file).set_password(SERVICE, TOKEN_NAME, TOKEN)
     env = _env(keyring_file)

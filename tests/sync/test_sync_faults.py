@@ -28,7 +28,7 @@ def _confirmed_only(store, server, structure) -> None:
 
 
 @pytest.mark.parametrize("kind", RETRYABLE)
-def test_retryable_faults_end_with_server_totals_equal_local(store, site, server, kind, sleeps):
+def test_retryable_faults_end_with_server_totals_equal_local(store, site, server, kind, sleeps, frozen_clock):
     """Three seeds per fault kind, one after the other on the same store (each adds entries in
     random months, so each round sends new snapshots through a new burst of faults)."""
     fixed = site["fixed"]
@@ -37,7 +37,7 @@ def test_retryable_faults_end_with_server_totals_equal_local(store, site, server
         for seed in (1, 2, 3):
             rng = random.Random(seed)
             with store.write() as session:
-                for m in rng.sample(months_back(4), rng.randint(1, 3)):
+                for m in rng.sample(months_back(4, frozen_clock.today()), rng.randint(1, 3)):
                     add_activity(session, site["agent"], m, rng.randint(1, 6), rng)
             server.faults.set([{"kind": kind, "count": rng.randint(1, 3), "retry_after": rng.randint(1, 4),
                                 "delay": 0.4, "methods": ["PUT"]}])
@@ -88,10 +88,10 @@ def test_backoff_is_exponential_with_jitter_and_bounded():
     assert policy.delay(1, 12.0) == 12.0  # Retry-After wins over a shorter backoff
 
 
-def test_401_asks_for_a_new_token_and_stops(store, site, server, transport, policy):
+def test_401_asks_for_a_new_token_and_stops(store, site, server, transport, policy, frozen_clock):
     fixed = site["fixed"]
     with store.write() as session:
-        for m in months_back(3):
+        for m in months_back(3, frozen_clock.today()):
             add_activity(session, site["agent"], m, 2, random.Random(1))
     server.faults.set([{"kind": "401", "count": -1}])
     result = sync_structure(store, fixed.id, transport, policy=policy)
@@ -105,9 +105,9 @@ def test_401_asks_for_a_new_token_and_stops(store, site, server, transport, poli
         assert not settings.needs_token(session)
 
 
-def test_a_wrong_token_is_a_401_from_the_real_check(store, site, server, policy):
+def test_a_wrong_token_is_a_401_from_the_real_check(store, site, server, policy, frozen_clock):
     with store.write() as session:
-        add_activity(session, site["agent"], months_back(1)[0], 1, random.Random(1))
+        add_activity(session, site["agent"], months_back(1, frozen_clock.today())[0], 1, random.Random(1))
     bad = HttpTransport(server.url, "not-the-token", timeout=2)
     try:
         assert sync_structure(store, site["fixed"].id, bad, policy=policy).status == JETON
@@ -115,9 +115,10 @@ def test_a_wrong_token_is_a_401_from_the_real_check(store, site, server, policy)
         bad.close()
 
 
-def test_validation_error_marks_the_month_rejected_once_without_retry_loop(store, site, server, transport, policy):
+def test_validation_error_marks_the_month_rejected_once_without_retry_loop(store, site, server, transport, policy,
+                                                                          frozen_clock):
     fixed = site["fixed"]
-    m = months_back(1)[0]
+    m = months_back(1, frozen_clock.today())[0]
     with store.write() as session:
         add_activity(session, site["agent"], m, 3, random.Random(5))
     server.faults.set([{"kind": "422", "count": -1}])
@@ -146,9 +147,9 @@ def test_the_server_refuses_a_payload_that_breaks_the_contract(server, transport
     assert answer.kind == REJECTED and answer.http_status == 422 and "inconnus" in answer.message
 
 
-def test_reconciliation_detects_server_drift_and_resends(store, site, server, transport, policy):
+def test_reconciliation_detects_server_drift_and_resends(store, site, server, transport, policy, frozen_clock):
     fixed = site["fixed"]
-    m = months_back(1)[0]
+    m = months_back(1, frozen_clock.today())[0]
     with store.write() as session:
         add_activity(session, site["agent"], m, 4, random.Random(8))
     sync_structure(store, fixed.id, transport, policy=policy)
@@ -163,13 +164,13 @@ def test_reconciliation_detects_server_drift_and_resends(store, site, server, tr
     assert kinds == ["ecart"]
 
 
-def test_two_devices_of_one_structure_are_summed(tmp_path, site, store, server, transport, policy):
+def test_two_devices_of_one_structure_are_summed(tmp_path, site, store, server, transport, policy, frozen_clock):
     """A second store (another PC of the same France services) syncs its own totals; the server sums."""
     from app.core import structures
     from app.core.bootstrap import open_app_store
     from app.core.context import Actor
 
-    m = months_back(1)[0]
+    m = months_back(1, frozen_clock.today())[0]
     with store.write() as session:
         add_activity(session, site["agent"], m, 3, random.Random(1))
     other = open_app_store(tmp_path / "poste2.db")

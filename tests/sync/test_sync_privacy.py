@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -79,7 +79,8 @@ def privacy_server(tmp_path):
     srv.stop()
 
 
-def _fill_every_free_text_field(session, matricule: str, people: list[dict], rng: random.Random, bus: bool):
+def _fill_every_free_text_field(session, matricule: str, people: list[dict], rng: random.Random, bus: bool,
+                                today: date):
     """A structure whose every free-text field (structure, stop, agent, usager, note, précision,
     local partner code and label, survey comment) holds someone's name or phone."""
     from app.core import surveys
@@ -99,7 +100,7 @@ def _fill_every_free_text_field(session, matricule: str, people: list[dict], rng
         session.flush()
     actor = Actor(agent.id, struct.id)
     stops = structures.bus_stops(session, struct.id)
-    month = rng.choice(months_back(3))
+    month = rng.choice(months_back(3, today))
     for i, p in enumerate(people):
         when = datetime.combine(month, datetime.min.time()) + timedelta(days=3 + i, hours=10)
         open_accompaniment(session, actor, AccompanimentInput(
@@ -117,7 +118,7 @@ def _fill_every_free_text_field(session, matricule: str, people: list[dict], rng
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(people=st.lists(person, min_size=1, max_size=3), seed=st.integers(0, 10_000), bus=st.booleans())
 def test_no_name_or_phone_typed_anywhere_reaches_a_request_body_or_an_export(store, tmp_path, privacy_server,
-                                                                             people, seed, bus):
+                                                                             people, seed, bus, frozen_clock):
     from app.sync.client import RetryPolicy, sync_structure
     from app.sync.state import close_month, record_correction
     from app.sync.transport import HttpTransport
@@ -126,7 +127,8 @@ def test_no_name_or_phone_typed_anywhere_reaches_a_request_body_or_an_export(sto
     rng = random.Random(seed)
     matricule = str(next(_counter))
     with store.write() as session:
-        struct, supervisor, agent, month = _fill_every_free_text_field(session, matricule, people, rng, bus)
+        struct, supervisor, agent, month = _fill_every_free_text_field(session, matricule, people, rng, bus,
+                                                                        frozen_clock.today())
         close_month(session, supervisor, struct.id, month)
         open_accompaniment(session, agent, AccompanimentInput(  # a late entry: the month needs a correction
             procedures=[ProcedureLine(rng.choice(PARTNERS))], thematique="logement",
@@ -163,15 +165,44 @@ def test_no_name_or_phone_typed_anywhere_reaches_a_request_body_or_an_export(sto
             assert value.casefold() not in blob, value
 
 
-def test_satisfaction_counts_are_included_when_the_surveys_module_exists(store, site):
-    m = months_back(1)[0]
+def test_satisfaction_counts_are_included_when_the_surveys_module_exists(store, site, frozen_clock):
+    m = months_back(1, frozen_clock.today())[0]
     with store.read() as session:
         snap = build_snapshot(session, site["fixed"].id, m)
     assert "satisfaction" in snap.payload
     assert snap.payload["satisfaction"]["responses"] == 0
 
 
-def test_satisfaction_keeps_integer_counts_only():
+def test_satisfaction_keeps_integer_counts_only(store, site, frozen_clock):
+    """Rates are derived, and floats would make hashes fragile: the snapshot carries counts only."""
+    from tests.surveys.factories import DAY, answer, visit
+
+    frozen_clock.move_to(datetime(2026, 11, 23, 9))  # after the factories' October visit and answers
+    visit(store, site["agent"])
+    answer(store, site["agent"], globale=5, accueil=4)
+    answer(store, site["agent"], globale=2, aboutie=True)
+    with store.read() as session:
+        satisfaction = build_snapshot(session, site["fixed"].id, DAY.replace(day=1)).payload["satisfaction"]
+
+    def leaves(tree):
+        for value in tree.values():
+            yield from leaves(value) if isinstance(value, dict) else [value]
+
+    assert all(type(v) is int for v in leaves(satisfaction))
+    assert (satisfaction["responses"], satisfaction["accompaniments"]) == (2, 1)
+    assert "response_rate" not in satisfaction
+    assert satisfaction["dimensions"]["satisfaction_globale"] == {"answered": 2, "satisfied": 1, "neutral": 0,
+                                                                  "dissatisfied": 1}
+    assert (satisfaction["demarche_aboutie_yes"], satisfaction["demarche_aboutie_no"]) == (1, 0)
+
+
+def test_satisfaction_payload_drops_text_and_turns_flags_into_integers(store, site, monkeypatch):
+    """Should the surveys module one day report text (free text could name someone) or a flag."""
+    from app.core import surveys
+
     tree = {"responses": 3, "rate": 0.5, "dimensions": {"accueil": {"answered": 3, "pct": 66.7, "note": "x"}},
             "flag": True}
-    assert snapshot_mod._integers_only(tree) == {"responses": 3, "dimensions": {"accueil": {"answered": 3}}, "flag": 1}
+    monkeypatch.setattr(surveys, "indicators", lambda session, **kw: tree)
+    with store.read() as session:
+        payload = snapshot_mod.satisfaction_payload(session, site["fixed"].id, date(2026, 10, 1))
+    assert payload == {"responses": 3, "dimensions": {"accueil": {"answered": 3}}, "flag": 1}

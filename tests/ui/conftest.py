@@ -9,7 +9,8 @@ def _isolated_prefs(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def window(qtbot, desk):
+def window(qtbot, desk, frozen_clock):
+    """The main window on the test's clock: its Today panel and follow-ups list depend on the date."""
     from app.ui.main_window import MainWindow
     from tests.ui.helpers import wait_refreshed
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -25,11 +25,12 @@ def _shot(widget, name):
     widget.grab().save(str(SHOTS / name))
 
 
-def test_backup_dialog_lists_backs_up_and_restricts_restore(qtbot, store, site):
+def test_backup_dialog_lists_backs_up_and_restricts_restore(qtbot, store, site, frozen_clock):
     from app.ui.backup_dialog import BackupDialog
 
-    backups.create_backup(store, now=datetime(2026, 3, 2, 8, 45))
-    backups.create_backup(store, now=datetime(2026, 3, 2, 17, 30))
+    last_week = datetime.combine(frozen_clock.today() - timedelta(days=7), datetime.min.time())
+    backups.create_backup(store, now=last_week.replace(hour=8, minute=45))
+    backups.create_backup(store, now=last_week.replace(hour=17, minute=30))
     agent_view = BackupDialog(desk_for(store, site["agent"]))
     qtbot.addWidget(agent_view)
     agent_view.show()
@@ -40,8 +41,8 @@ def test_backup_dialog_lists_backs_up_and_restricts_restore(qtbot, store, site):
     qtbot.mouseClick(agent_view.backup_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: "vérifiée" in agent_view.status.text() or agent_view.error.isVisible(), timeout=10000)
     assert "vérifiée" in agent_view.status.text()
-    assert agent_view.items[0].created.date() == datetime.now().date()
-    assert agent_view.table.rowCount() == 2  # thinning: the 8:45 backup of 2 March gave way
+    assert agent_view.items[0].created.date() == frozen_clock.today()
+    assert agent_view.table.rowCount() == 2  # thinning: the 8:45 backup of that day gave way
 
     sup_view = BackupDialog(desk_for(store, site["supervisor"]))
     qtbot.addWidget(sup_view)

@@ -3,9 +3,11 @@ mark steps, see the logged accompaniment counted, print the handout (checked, no
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
-from datetime import date, datetime, timedelta
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,11 +25,11 @@ from tests.ui.shots import SHOTS_DIR as SCREENSHOTS  # noqa: E402
 
 
 @pytest.fixture
-def case_in_list(qtbot, window, store, actor):
+def case_in_list(qtbot, window, store, actor, frozen_clock):
     with store.write() as session:
         acc = open_accompaniment(session, actor, AccompanimentInput(
             procedures=[ProcedureLine("MAIRIE", "MAIRIE-DECLARATION-DECES")], status="ouvert",
-            occurred_at=datetime.now() - timedelta(minutes=30),
+            occurred_at=frozen_clock.now() - timedelta(minutes=30),
             new_usager=UsagerInput(first_name="Jeanne", last_name="Martin")))
     refresh(qtbot, window)
     window.tabs.setCurrentWidget(window.case_view)
@@ -41,14 +43,15 @@ def _item_texts(tree):
             for item in tree.findItems("*", Qt.MatchWildcard | Qt.MatchRecursive)]
 
 
-def _counted_this_month(store):
-    today = date.today()
+def _counted_this_month(store, today):
     with store.read() as session:
         return activity.total_accompaniments(session, None, *Month.of(today).bounds())
 
 
-def test_je_perds_un_proche_from_a_case_to_the_printed_handout(qtbot, window, store, case_in_list, tmp_path):
-    death = date.today() - timedelta(days=10)
+def test_je_perds_un_proche_from_a_case_to_the_printed_handout(qtbot, window, store, case_in_list, tmp_path,
+                                                              frozen_clock):
+    today = frozen_clock.today()
+    death = today - timedelta(days=10)
 
     def fill(dialog):
         dialog.select_moment("deces")
@@ -70,12 +73,12 @@ def test_je_perds_un_proche_from_a_case_to_the_printed_handout(qtbot, window, st
     reversion = next(t for t in texts if t.startswith("Prévenir les caisses de retraite"))
     assert "En retard" not in reversion and "droit à vérifier" in reversion
 
-    before = _counted_this_month(store)
+    before = _counted_this_month(store, today)
     panel.select_step("pension-reversion")
     assert "info-retraite.fr" in panel.detail.text() and "Livret de famille" in panel.detail.text()
     qtbot.mouseClick(panel.buttons["log"], Qt.LeftButton)
     assert "Accompagnement enregistré" in panel.message.text()
-    assert _counted_this_month(store) == before + 1
+    assert _counted_this_month(store, today) == before + 1
     assert not panel.buttons["log"].isEnabled()  # already logged for this step
 
     panel.select_step("notaire")
@@ -83,7 +86,7 @@ def test_je_perds_un_proche_from_a_case_to_the_printed_handout(qtbot, window, st
     qtbot.mouseClick(panel.buttons["fait"], Qt.LeftButton)
     panel.select_step("prevenir-employeur")
     qtbot.mouseClick(panel.buttons["sans_objet"], Qt.LeftButton)
-    assert _counted_this_month(store) == before + 1
+    assert _counted_this_month(store, today) == before + 1
     assert "2/21 étapes faites" in panel.heading.text()
     wait_refreshed(qtbot, window)  # the panel's writes refreshed the lists (OpsHub.executed)
     window.tabs.setCurrentWidget(window.case_view)
@@ -118,8 +121,9 @@ def test_je_perds_un_proche_from_a_case_to_the_printed_handout(qtbot, window, st
     pdf.unlink()
 
 
-def test_start_dialog_shows_errors_next_to_the_field(qtbot, window, store, case_in_list):
+def test_start_dialog_shows_errors_next_to_the_field(qtbot, window, store, case_in_list, frozen_clock):
     seen = {}
+    eight_years_ago = frozen_clock.today().replace(day=1, year=frozen_clock.today().year - 8)
 
     def fill(dialog):
         dialog.select_moment("etranger")
@@ -129,7 +133,7 @@ def test_start_dialog_shows_errors_next_to_the_field(qtbot, window, store, case_
         dialog.start()
         seen["error"] = dialog.sections_error.text()
         dialog.section_checks[1].setChecked(True)
-        dialog.event_date.setDate(QDate.currentDate().addYears(-8))
+        dialog.event_date.setDate(QDate(eight_years_ago.year, eight_years_ago.month, eight_years_ago.day))
         dialog.start()
         seen["date_error"] = dialog.date_error.text()
         seen["focus"] = dialog.focusWidget() is dialog.event_date
@@ -147,14 +151,14 @@ def test_start_dialog_shows_errors_next_to_the_field(qtbot, window, store, case_
 
 
 def test_the_printed_handout_is_deleted_once_the_viewer_had_time_to_load_it(qtbot, window, store, actor,
-                                                                           case_in_list, monkeypatch):
+                                                                           case_in_list, monkeypatch, frozen_clock):
     """Issue 12, finding 7: the PDF with the first name used to stay in the temp folder forever."""
     from app.core import checklists
     from app.reports import handout
 
     monkeypatch.setattr(handout, "KEEP_S", 0.5)
     with store.write() as session:
-        checklists.start_moment(session, actor, case_in_list, "deces", date.today() - timedelta(days=3))
+        checklists.start_moment(session, actor, case_in_list, "deces", frozen_clock.today() - timedelta(days=3))
     panel = window.checklist_panel
     panel.set_case(case_in_list)
     opened = []
@@ -163,4 +167,7 @@ def test_the_printed_handout_is_deleted_once_the_viewer_had_time_to_load_it(qtbo
     qtbot.waitUntil(lambda: bool(opened), timeout=15000)
     pdf = Path(opened[0])
     assert pdf.exists()
+    # the file system stamps the PDF with the real time; put it on the test's clock (time.time() is frozen)
+    stamp = time.time() - 1
+    os.utime(pdf, (stamp, stamp))
     qtbot.waitUntil(lambda: not pdf.exists(), timeout=15000)

@@ -1,7 +1,7 @@
 """The counter agent's daily flow, driven by the keyboard only (offscreen)."""
 
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -46,7 +46,6 @@ def test_simple_information_request_logged_by_keyboard_in_four_keystroke_groups(
 
 
 def test_error_is_shown_next_to_the_field_and_focus_moves_there(qtbot, window, store):
-    from app.ui.accompaniment_form import matcher
     from app.ui.widgets import select_data
 
     seen = {}
@@ -54,7 +53,11 @@ def test_error_is_shown_next_to_the_field_and_focus_moves_there(qtbot, window, s
     def fill(form):
         qtbot.keyClick(form.demarche_edit, Qt.Key_Return)  # nothing chosen
         seen["procedure"] = form.errors["procedure"].text()
-        form._pick(matcher().get("CAF-RSA"))
+        qtbot.keyClicks(form.demarche_edit, "caf rsa")      # then the agent picks a démarche
+        qtbot.waitUntil(lambda: form.completer.popup().isVisible())
+        qtbot.keyClick(form.completer.popup(), Qt.Key_Return)
+        qtbot.waitUntil(lambda: form.demarche_edit.text() == "")
+        seen["picked"] = form.collect().procedures
         select_data(form.response_combo, "demarche_realisee_sous_mandat")  # but no mandate
         qtbot.keyClick(form.demarche_edit, Qt.Key_Return)
         seen["error"] = form.errors["mandate"].text()
@@ -68,6 +71,7 @@ def test_error_is_shown_next_to_the_field_and_focus_moves_there(qtbot, window, s
     qtbot.keyClick(window, Qt.Key_N, Qt.ControlModifier)
     assert state["error"] is None
     assert "démarche" in seen["procedure"]
+    assert seen["picked"] == [ProcedureLine("CAF", "CAF-RSA")]
     assert "mandat" in seen["error"] and seen["visible"] and seen["focus"]
     assert seen["description"].startswith("Erreur") and not seen["procedure_after"]
     with store.read() as s:
@@ -79,9 +83,9 @@ def _log(store, actor, **kw):
         return acc.open_accompaniment(s, actor, AccompanimentInput([ProcedureLine("CAF", "CAF-LOGEMENT")], **kw)).id
 
 
-def test_find_by_search_change_status_and_see_it_in_follow_ups(qtbot, window, store, actor):
+def test_find_by_search_change_status_and_see_it_in_follow_ups(qtbot, window, store, actor, frozen_clock):
     _log(store, actor)
-    target = _log(store, actor, note="attestation employeur manquante", follow_up_on=date.today())
+    target = _log(store, actor, note="attestation employeur manquante", follow_up_on=frozen_clock.today())
     refresh(qtbot, window)
     assert window.tabs.tabText(1).endswith("(1)")
 
@@ -130,13 +134,11 @@ def test_case_list_is_lazy(qtbot, store, actor, desk):
     assert model.rowCount() == PAGE + 5 and not model.canFetchMore()
 
 
-def test_overdue_follow_up_is_said_in_words_not_only_colour(qtbot, window, store, actor):
-    from datetime import datetime
-
+def test_overdue_follow_up_is_said_in_words_not_only_colour(qtbot, window, store, actor, frozen_clock):
     with store.write() as s:
         acc.open_accompaniment(s, actor, AccompanimentInput(
-            [ProcedureLine("CAF", "CAF-RSA")], occurred_at=datetime.now() - timedelta(days=5),
-            follow_up_on=date.today() - timedelta(days=2)))
+            [ProcedureLine("CAF", "CAF-RSA")], occurred_at=frozen_clock.now() - timedelta(days=5),
+            follow_up_on=frozen_clock.today() - timedelta(days=2)))
     refresh(qtbot, window)
     text = window.followup_model.index(0, 5).data()
     assert "en retard" in text and "⚠" in text

@@ -8,6 +8,8 @@ import threading
 import time
 from datetime import datetime, timedelta
 
+import pytest
+
 from sqlmodel import select
 
 from app.core import accompaniments, usagers
@@ -18,6 +20,8 @@ from app.ui import usager_typeahead
 from app.ui.accompaniment_form import AccompanimentForm
 from app.ui.workers import collection_op, query_op
 from tests.ui.helpers import wait_refreshed
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # cases are stamped « now »: the test's clock
 
 
 def _usager(store, actor, first, last, phone=None) -> int:

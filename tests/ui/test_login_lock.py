@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QLabel, QLineEdit, QWidget
@@ -180,7 +178,7 @@ def test_changer_d_agent_leaves_nothing_of_the_previous_agent_on_screen(qtbot, s
     window, guard, clock = guarded
     with store.write() as session:
         open_accompaniment(session, window.actor, AccompanimentInput(
-            [ProcedureLine("CAF")], thematique="social_sante", occurred_at=datetime.now().replace(microsecond=0),
+            [ProcedureLine("CAF")], thematique="social_sante",
             new_usager=UsagerInput(first_name="Ana", last_name=CANARY)))
     refresh(qtbot, window)
     window.search_edit.setText(CANARY)

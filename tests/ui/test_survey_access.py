@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QColor, QFont
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 from app.core.surveys import SurveyInput
 from app.ui.survey_mode import THEMES, SurveyScreen
@@ -54,9 +54,11 @@ def test_high_contrast_toggle_and_system_preference(qtbot, store, actor, desk):
     survey = SurveyScreen(desk, SurveyInput(structure_id=actor.structure_id))
     qtbot.addWidget(survey)
     assert survey.theme == "normal"  # offscreen platform reports no preference
-    toggle = survey._contrast_buttons[0]
-    qtbot.keyClick(toggle, Qt.Key_Space)
-    assert survey.theme == "high" and all(b.isChecked() for b in survey._contrast_buttons)
+    # found as assistive technology finds them: one « Contraste élevé » button on each page
+    toggles = [b for b in survey.findChildren(QAbstractButton) if b.accessibleName() == "Contraste élevé"]
+    assert len(toggles) > 1
+    qtbot.keyClick(toggles[0], Qt.Key_Space)
+    assert survey.theme == "high" and all(b.isChecked() for b in toggles)
     assert "#000000" in survey.styleSheet()
     survey.follow_system_contrast(Qt.ContrastPreference.NoPreference)
     assert survey.theme == "normal"

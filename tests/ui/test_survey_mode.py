@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -19,10 +19,6 @@ from app.ui.accompaniment_form import COUNTER
 from app.ui.survey_launch import start_usager_mode
 from app.ui.survey_mode import SurveyScreen
 
-TODAY = date.today()
-PERIOD = dict(start=TODAY, end=TODAY + timedelta(days=1))
-
-
 @pytest.fixture
 def installed(window):
     if not hasattr(window, "survey_actions"):
@@ -30,12 +26,12 @@ def installed(window):
     return window
 
 
-def open_case(store, actor) -> int:
+def open_case(store, actor, clock) -> int:
     with store.write() as s:
         acc = open_accompaniment(s, actor, AccompanimentInput(
             procedures=[ProcedureLine("CAF")], canal="telephone", thematique="social_sante",
-            occurred_at=datetime.now().replace(second=0, microsecond=0) - timedelta(minutes=20),
-            follow_up_on=TODAY + timedelta(days=7)))
+            occurred_at=clock.earlier_today(20).replace(second=0, microsecond=0),
+            follow_up_on=clock.today() + timedelta(days=7)))
         return acc.id
 
 
@@ -56,9 +52,9 @@ def key(qtbot, survey, text_or_key, modifier=Qt.NoModifier):
         qtbot.keyClick(target, text_or_key, modifier)
 
 
-def test_closing_a_case_offers_the_survey_answered_by_keyboard_only(qtbot, installed, store, actor):
+def test_closing_a_case_offers_the_survey_answered_by_keyboard_only(qtbot, installed, store, actor, frozen_clock):
     window = installed
-    case_id = open_case(store, actor)
+    case_id = open_case(store, actor, frozen_clock)
     window.desk.change_status(case_id, "clos", None, source=COUNTER)  # what the case dialog does
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "surveyOffer") is not None
                     and window.findChild(QMessageBox, "surveyOffer").isVisible())
@@ -92,7 +88,8 @@ def test_closing_a_case_offers_the_survey_answered_by_keyboard_only(qtbot, insta
     assert r.uuid not in {case_id, str(case_id)} and isinstance(r.answered_on, date)
 
     with store.read() as s:
-        result = indicators(s, **PERIOD)
+        today = frozen_clock.today()
+        result = indicators(s, start=today, end=today + timedelta(days=1))
     assert (result.responses, result.accompaniments, result.response_rate) == (1, 1, 1.0)
     assert result.dimensions["simplicite"].dissatisfied == 1
 

@@ -22,8 +22,8 @@ TOKEN = "jeton-de-test-ui"
 
 
 @pytest.fixture
-def data(store, site):
-    months = months_back(3)
+def data(store, site, frozen_clock):
+    months = months_back(3, frozen_clock.today())
     with store.write() as session:
         for m in months:
             add_activity(session, site["agent"], m, 6, random.Random(m.month))

@@ -47,9 +47,9 @@ class Network:
 
 
 @pytest.fixture
-def setup(qtbot, store, site, server):
+def setup(qtbot, store, site, server, frozen_clock):
     with store.write() as session:
-        for m in months_back(2):
+        for m in months_back(2, frozen_clock.today()):
             add_activity(session, site["agent"], m, 3, random.Random(m.month))
         set_setting(session, URL_KEY, server.url)
     net = Network(server)
