@@ -197,7 +197,8 @@ def test_satisfaction_keeps_integer_counts_only(store, site, frozen_clock):
 
 
 def test_satisfaction_payload_drops_text_and_turns_flags_into_integers(store, site, monkeypatch):
-    """Should the surveys module one day report text (free text could name someone) or a flag."""
+    """Should the surveys module one day report text (free text could name someone), a flag or a
+    dimension the national list does not know: only whitelisted integer counts are sent."""
     from app.core import surveys
 
     tree = {"responses": 3, "rate": 0.5, "dimensions": {"accueil": {"answered": 3, "pct": 66.7, "note": "x"}},
@@ -205,4 +206,4 @@ def test_satisfaction_payload_drops_text_and_turns_flags_into_integers(store, si
     monkeypatch.setattr(surveys, "indicators", lambda session, **kw: tree)
     with store.read() as session:
         payload = snapshot_mod.satisfaction_payload(session, site["fixed"].id, date(2026, 10, 1))
-    assert payload == {"responses": 3, "dimensions": {"accueil": {"answered": 3}}, "flag": 1}
+    assert payload == {"responses": 3}
