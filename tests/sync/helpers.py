@@ -17,9 +17,14 @@ RESPONSES = ["information_orientation", "accompagnement_numerique", "demarche_re
 FIXED_CANALS = ["guichet", "telephone", "visio", "domicile", "courriel"]
 
 
+# A fixed day in the past for tests that run the stand-in server on its real clock: their months
+# are before it whatever the real date, and no test depends on when it runs.
+REFERENCE_DAY = date(2026, 10, 14)
+
+
 def months_back(n: int, today: date) -> list[date]:
     """The n months before `today`'s, oldest first (dates in the past: the service refuses the future).
-    `today` is the test's frozen_clock.today(), never the real date."""
+    `today` is the test's frozen_clock.today() or REFERENCE_DAY, never the real date."""
     first = today.replace(day=1)
     out = []
     for _ in range(n):

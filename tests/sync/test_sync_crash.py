@@ -31,7 +31,7 @@ from app.sync.settings import TOKEN_NAME, URL_KEY
 from app.sync.transport import HttpTransport
 from tests.store.file_keyring import ENV as KEYRING_FILE_ENV, FileKeyring
 from tests.sync.conftest import TOKEN
-from tests.sync.helpers import add_activity, assert_server_matches, months_back
+from tests.sync.helpers import REFERENCE_DAY, add_activity, assert_server_matches, months_back
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -116,20 +116,22 @@ def _crash_loop(tmp_path, server, today: date, kills: int, seed: int, restart_in
         store.close()
 
 
-def test_sigkill_during_sync_then_restart_converges_fast_variant(tmp_path, server, frozen_clock):
-    _crash_loop(tmp_path, server, frozen_clock.today(), kills=10, seed=1, restart_in_subprocess=False)
+# The child `guichet sync` runs on the real clock: so does this test (REFERENCE_DAY is in the past),
+# or the child would see the parent's frozen timestamps as a clock skew.
+def test_sigkill_during_sync_then_restart_converges_fast_variant(tmp_path, server):
+    _crash_loop(tmp_path, server, REFERENCE_DAY, kills=10, seed=1, restart_in_subprocess=False)
 
 
 @pytest.mark.slow
-def test_sigkill_during_sync_then_restart_converges_50_kills(tmp_path, server, frozen_clock):
-    _crash_loop(tmp_path, server, frozen_clock.today(), kills=50, seed=2)
+def test_sigkill_during_sync_then_restart_converges_50_kills(tmp_path, server):
+    _crash_loop(tmp_path, server, REFERENCE_DAY, kills=50, seed=2)
 
 
-def test_a_named_fault_point_kills_the_child_there_and_the_plain_command_recovers(tmp_path, server, frozen_clock):
+def test_a_named_fault_point_kills_the_child_there_and_the_plain_command_recovers(tmp_path, server):
     """The crash switch exists only in tests/plugins: with it the child dies right after its first
     request (an attempt left "en cours"); the plain command then closes it and converges."""
     db = tmp_path / "bus.db"
-    store, bus, actor, stops = _bus_store(db, server, random.Random(3), frozen_clock.today())
+    store, bus, actor, stops = _bus_store(db, server, random.Random(3), REFERENCE_DAY)
     keyring_file = tmp_path / "keyring.json"
     FileKeyring(keyring_file).set_password(SERVICE, TOKEN_NAME, TOKEN)
     env = _env(keyring_file)

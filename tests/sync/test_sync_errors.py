@@ -12,13 +12,13 @@ from app.sync.state import ACCEPTE, ENVOYE, REJETE, close_month, month_state
 from app.sync.status import A_JOUR, A_VERIFIER, summarize
 from app.sync.transport import HttpTransport
 from tests.sync.conftest import TOKEN
-from tests.sync.helpers import add_activity, assert_server_matches, cli_sync, months_back
+from tests.sync.helpers import REFERENCE_DAY, add_activity, assert_server_matches, cli_sync, months_back
 
 HTML_PAGES = ["html404", "html407", "html403"]
 
 
 def _one_month(store, site, n=3, seed=5):
-    m = months_back(1)[0]
+    m = months_back(1, REFERENCE_DAY)[0]
     with store.write() as session:
         add_activity(session, site["agent"], m, n, random.Random(seed))
     return m

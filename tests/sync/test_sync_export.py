@@ -16,7 +16,7 @@ from app.sync.snapshot import build_snapshot, month_key
 from app.sync.state import BROUILLON, PRET, close_month, month_state, month_states, record_correction
 from app.sync.status import A_JOUR, EN_ATTENTE
 from tests.sync.conftest import TOKEN
-from tests.sync.helpers import add_activity, cli_sync, months_back
+from tests.sync.helpers import REFERENCE_DAY, add_activity, cli_sync, months_back
 
 
 def _report_hash(store, actor, matricule, month) -> str:
@@ -27,7 +27,7 @@ def _report_hash(store, actor, matricule, month) -> str:
 
 def test_the_report_prints_before_the_first_sync_the_fingerprint_that_is_sent(store, site, server, transport,
                                                                               policy):
-    fixed, month = site["fixed"], months_back(1)[0]
+    fixed, month = site["fixed"], months_back(1, REFERENCE_DAY)[0]
     with store.write() as session:
         add_activity(session, site["agent"], month, 5, random.Random(1))
     printed = _report_hash(store, site["supervisor"], fixed.matricule, month)  # no device id exists yet
@@ -44,7 +44,7 @@ def test_the_report_prints_before_the_first_sync_the_fingerprint_that_is_sent(st
 
 def test_export_writes_everything_the_hash_covers_and_leaves_the_months_pending(tmp_path, store, site):
     fixed = site["fixed"]
-    months = months_back(2)
+    months = months_back(2, REFERENCE_DAY)
     with store.write() as session:
         for m in months:
             add_activity(session, site["agent"], m, 4, random.Random(m.month))
@@ -75,7 +75,7 @@ def test_export_writes_everything_the_hash_covers_and_leaves_the_months_pending(
 
 def test_a_tampered_export_fails_its_own_check(tmp_path, store, site):
     with store.write() as session:
-        add_activity(session, site["agent"], months_back(1)[0], 3, random.Random(2))
+        add_activity(session, site["agent"], months_back(1, REFERENCE_DAY)[0], 3, random.Random(2))
     result = sync_structure(store, site["fixed"].id, FileExportTransport(tmp_path / "x"))
     path = result.exported[0]
     text = open(path, encoding="utf-8").read()
@@ -85,10 +85,10 @@ def test_a_tampered_export_fails_its_own_check(tmp_path, store, site):
 
 def test_cli_export_exits_zero_and_says_pending(tmp_path, monkeypatch, capsys, store, site, server):
     with store.write() as session:
-        add_activity(session, site["agent"], months_back(1)[0], 2, random.Random(3))
+        add_activity(session, site["agent"], months_back(1, REFERENCE_DAY)[0], 2, random.Random(3))
     code, out = cli_sync(monkeypatch, capsys, store, server.url, TOKEN, "--structure", site["fixed"].matricule,
                          "--export", str(tmp_path / "out"))
     assert code == 0 and "Fichier écrit" in out and "1 mois en attente" in out and "À jour" not in out
     with store.read() as session:
-        assert build_snapshot(session, site["fixed"].id, months_back(1)[0]).hash in \
+        assert build_snapshot(session, site["fixed"].id, months_back(1, REFERENCE_DAY)[0]).hash in \
             open(next((tmp_path / "out").glob("*.csv")), encoding="utf-8").read()

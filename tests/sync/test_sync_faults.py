@@ -13,7 +13,7 @@ from app.sync.snapshot import month_key
 from app.sync.state import ACCEPTE, REJETE, month_state, month_states
 from app.sync.transport import HttpTransport
 from tests.sync.conftest import TOKEN
-from tests.sync.helpers import device_id, add_activity, assert_server_matches, months_back
+from tests.sync.helpers import REFERENCE_DAY, device_id, add_activity, assert_server_matches, months_back
 
 RETRYABLE = ["500", "502", "503", "429", "slow", "drop", "reset", "captive", "redirect", "bad_json", "wrong_hash"]
 
@@ -66,7 +66,7 @@ def test_faults_during_enrolment_are_retried_and_nothing_is_lost(store, site, se
     """The first request of a run (enrolment, a POST) meets the fault: it is retried like a month."""
     fixed = site["fixed"]
     with store.write() as session:
-        for m in months_back(2):
+        for m in months_back(2, REFERENCE_DAY):
             add_activity(session, site["agent"], m, 3, random.Random(m.month))
     server.faults.set([{"kind": kind, "count": 2, "methods": ["POST"]}])
     transport = HttpTransport(server.url, TOKEN, timeout=0.5)

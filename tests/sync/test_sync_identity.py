@@ -22,7 +22,7 @@ from app.sync.snapshot import month_key
 from app.sync.status import A_JOUR, COPIE
 from app.sync.transport import HttpTransport
 from tests.sync.conftest import TOKEN
-from tests.sync.helpers import add_activity, cli_sync, local_counts, months_back
+from tests.sync.helpers import REFERENCE_DAY, add_activity, cli_sync, local_counts, months_back
 
 MATRICULE = "100001"
 
@@ -109,7 +109,7 @@ def _copy(src: Path, dst: Path) -> None:
 
 def test_restore_of_a_backup_made_before_the_first_sync_does_not_double_count(server, computer_a):
     desk = computer_a
-    first, second, third, fourth = months_back(4)
+    first, second, third, fourth = months_back(4, REFERENCE_DAY)
     desk.work([second, third, fourth], 5, seed=1)
     backup = backup_service.backup_now(desk.store, desk.supervisor).path  # before any sync
     assert desk.sync(server).status == A_JOUR
@@ -131,7 +131,7 @@ def test_restore_of_a_backup_made_before_the_first_sync_does_not_double_count(se
 
 def test_restore_after_syncs_is_detected_and_realigned(server, computer_a):
     desk = computer_a
-    months = months_back(3)
+    months = months_back(3, REFERENCE_DAY)
     desk.work(months, 3, seed=3)
     assert desk.sync(server).status == A_JOUR
     backup = backup_service.backup_now(desk.store, desk.supervisor).path
@@ -151,7 +151,7 @@ def test_restore_after_syncs_is_detected_and_realigned(server, computer_a):
 
 def test_a_copy_on_another_computer_sends_nothing_and_says_why(tmp_path, monkeypatch, capsys, server, computer_a):
     a = computer_a
-    months = months_back(2)
+    months = months_back(2, REFERENCE_DAY)
     a.work(months, 4, seed=5)
     assert a.sync(server).status == A_JOUR
     before = national(server)
@@ -182,7 +182,7 @@ def test_a_copy_on_another_computer_sends_nothing_and_says_why(tmp_path, monkeyp
 
 def test_a_copy_made_before_the_first_sync_is_not_a_second_device(tmp_path, server, computer_a):
     a = computer_a
-    months = months_back(2)
+    months = months_back(2, REFERENCE_DAY)
     a.work(months, 3, seed=8)
     _copy(a.path, tmp_path / "poste-b" / "guichet.db")
     b = Desk(tmp_path / "poste-b" / "guichet.db", tmp_path / "poste-b" / "registre.json", create=False)
@@ -200,7 +200,7 @@ def test_a_store_created_anew_is_a_new_device_and_both_are_summed(tmp_path, serv
     other = Desk(tmp_path / "poste-c" / "guichet.db", tmp_path / "poste-c" / "registre.json")
     try:
         assert other.identity().device != computer_a.identity().device
-        m = months_back(1)
+        m = months_back(1, REFERENCE_DAY)
         computer_a.work(m, 2, seed=9)
         other.work(m, 3, seed=10)
         assert computer_a.sync(server).status == A_JOUR and other.sync(server).status == A_JOUR
