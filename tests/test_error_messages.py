@@ -123,3 +123,13 @@ def test_nested_cause_is_translated_with_its_message(english):
     inner = ValidationError("Mois invalide : attendu AAAA-MM (ex. 2026-10).", field="month")
     outer = ValidationError("Ligne {number} : {error}", field=inner.field, number=3, error=inner)
     assert outer.message == "Row 3: Invalid month: expected YYYY-MM (e.g. 2026-10)."
+
+
+def test_store_key_error_translates_its_cause(tmp_path, english):
+    """No secure keyring (the tests' null backend): the refusal and its cause are both English."""
+    from app.store import crypto
+
+    with pytest.raises(crypto.StoreKeyError) as info:
+        crypto.provision_store_key(tmp_path / "guichet.db")
+    assert info.value.reason == "no_keyring"
+    assert info.value.message.startswith("Cannot encrypt the data file. No secure keyring is available")

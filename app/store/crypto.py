@@ -45,8 +45,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 class StoreKeyError(StoreError):
     """The store key cannot be obtained. `reason`: no_keyring | missing_entry | no_keyfile | wrong_key."""
 
-    def __init__(self, message: str, reason: str):
-        super().__init__(message)
+    def __init__(self, message: str, reason: str, **params: object):
+        super().__init__(message, **params)
         self.reason = reason
 
 
