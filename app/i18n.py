@@ -12,6 +12,7 @@ import gettext as _gettext
 from datetime import date, datetime
 from io import BytesIO
 
+from app.models.errors import set_translator
 from app.resources import resource_path
 
 DOMAIN = "guichet"
@@ -25,6 +26,8 @@ def install(lang: str = "fr") -> None:
     global _translations, _lang
     _lang = lang if lang in LANGUAGES else "fr"
     _translations = _load(_lang)
+    # Domain errors carry French msgids: they translate through the same catalogue.
+    set_translator(_translations.gettext)
 
 
 def _load(lang: str) -> _gettext.NullTranslations:

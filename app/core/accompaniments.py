@@ -58,7 +58,7 @@ def _check_enum(value, enum, field_name: str, label: str, optional: bool = False
     if value in (None, "") and optional:
         return None
     if value not in {e.value for e in enum}:
-        raise ValidationError(f"{label} : choisissez une valeur dans la liste.", field=field_name)
+        raise ValidationError("{label} : choisissez une valeur dans la liste.", field=field_name, label=label)
     return str(value)
 
 
@@ -69,11 +69,11 @@ def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: dat
     lines = []
     for line in data.procedures:
         if not session.get(Partner, line.partner_code or ""):
-            raise ValidationError(f"Partenaire inconnu : {line.partner_code}.", field="procedure")
+            raise ValidationError("Partenaire inconnu : {code}.", field="procedure", code=line.partner_code)
         if line.procedure_code:
             proc = session.get(Procedure, line.procedure_code)
             if proc is None:
-                raise ValidationError(f"Démarche inconnue : {line.procedure_code}.", field="procedure")
+                raise ValidationError("Démarche inconnue : {code}.", field="procedure", code=line.procedure_code)
             if proc.partner_code != line.partner_code:
                 raise ValidationError("Cette démarche ne relève pas de ce partenaire.", field="procedure")
         precision = validate_text(line.precision, "procedure", "Précision", max_length=200)
@@ -120,7 +120,9 @@ def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: dat
 
     note = validate_text(data.note, "note", "Note", max_length=10 * NOTE_MAX, multiline=True)
     if len(note) > NOTE_MAX:
-        raise ValidationError(f"Note : {NOTE_MAX} caractères au plus (pas d'informations sur la situation personnelle).", field="note")
+        raise ValidationError("Note : {max} caractères au plus (pas d'informations sur la situation personnelle).",
+                              field="note",
+                              max=NOTE_MAX)
 
     if data.usager_id is not None:
         usager = session.get(Usager, data.usager_id)

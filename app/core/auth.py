@@ -27,7 +27,7 @@ import re
 import secrets as _secrets
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
@@ -88,9 +88,9 @@ def check_policy(password: str, login: str = "") -> None:
     if len(password) >= MIN_LENGTH and classes >= 3 and len(set(password)) >= 6:
         return
     raise ValidationError(
-        f"Mot de passe trop faible : au moins {MIN_LENGTH} caractères mêlant trois types parmi "
+        "Mot de passe trop faible : au moins {min_length} caractères mêlant trois types parmi "
         "minuscules, majuscules, chiffres et symboles, ou une phrase de passe d'au moins "
-        f"{PASSPHRASE_WORDS} mots.", field="password")
+        "{words} mots.", field="password", min_length=MIN_LENGTH, words=PASSPHRASE_WORDS)
 
 
 def _secret(password: str | None) -> bytes:
@@ -208,8 +208,9 @@ def delay_after(failures: int) -> int:
 @dataclass
 class LoginOutcome:
     actor: Actor | None
-    message: str = ""
+    message: str = ""  # a French msgid, filled with `params` (see app.models.errors)
     retry_after_s: int = 0
+    params: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -256,7 +257,7 @@ def check_password(session: Session, agent_id: int, password: str, now: datetime
         journal.record(session, agent.id, "login_failed", f"agent:{agent.id}",
                        f"essai pendant le blocage, n° {attempt.failures}", now=now)
         wait = int(remaining + 0.999)
-        return LoginOutcome(None, f"Trop d'essais infructueux : réessayez dans {wait} s.", wait)
+        return LoginOutcome(None, "Trop d'essais infructueux : réessayez dans {wait} s.", wait, {"wait": wait})
     if agent.password_hash is None:
         if login_required(session):  # other agents have passwords: this account is not open
             journal.record(session, agent.id, "login_failed", f"agent:{agent.id}", "aucun mot de passe défini",
@@ -278,8 +279,8 @@ def check_password(session: Session, agent_id: int, password: str, now: datetime
         journal.record(session, agent.id, "login_failed", f"agent:{agent.id}", f"échec n° {attempt.failures}", now=now)
         message = "Mot de passe incorrect."
         if wait:
-            message += f" Trop d'essais : réessayez dans {wait} s."
-        return LoginOutcome(None, message, wait)
+            message = "Mot de passe incorrect. Trop d'essais : réessayez dans {wait} s."
+        return LoginOutcome(None, message, wait, {"wait": wait})
     if hasher.check_needs_rehash(agent.password_hash):
         agent.password_hash = hasher.hash(_secret(password))
         session.add(agent)
@@ -297,7 +298,7 @@ def login(store, agent_id: int, password: str, now: datetime | None = None, acti
     with store.write() as session:
         outcome = check_password(session, agent_id, password, now, action)
     if not outcome.ok:
-        raise ValidationError(outcome.message, field="password")
+        raise ValidationError(outcome.message, field="password", **outcome.params)
     return outcome.actor
 
 

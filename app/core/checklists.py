@@ -81,8 +81,9 @@ def import_catalogue(session: Session, actor: Actor, text: str, file_name: str) 
     new = parse_bundle(text, file_name)  # everything is checked before anything is written
     in_use = current_catalogue(session)
     if version_key(new.version) <= version_key(in_use.version):
-        raise ValidationError(f"La version {new.version} n'est pas plus récente que la version en service "
-                              f"({in_use.version}). Augmentez le numéro de version du fichier.", field="file")
+        raise ValidationError("La version {version} n'est pas plus récente que la version en service ({current}). Augmentez "
+                              "le numéro de version du fichier.", field="file",
+                              version=new.version, current=in_use.version)
     session.add(ChecklistCatalogueImport(version=new.version, day=new.day, file_name=file_name[:200],
                                          content=json.dumps(to_bundle(new), ensure_ascii=False),
                                          agent_id=actor.agent_id))
@@ -106,14 +107,14 @@ def start_moment(session: Session, actor: Actor, accompaniment_id: int, moment_i
     if moment is None:
         raise ValidationError("Choisissez un moment de vie dans la liste.", field="moment")
     if not isinstance(event_date, date) or isinstance(event_date, datetime):
-        raise ValidationError(f"{moment.date_label} : indiquez une date.", field="event_date")
+        raise ValidationError("{date_label} : indiquez une date.", field="event_date", date_label=moment.date_label)
     if abs((event_date - today).days) > EVENT_RANGE_DAYS:
-        raise ValidationError(f"{moment.date_label} : la date doit être à moins de 5 ans d'aujourd'hui.",
-                              field="event_date")
+        raise ValidationError("{date_label} : la date doit être à moins de 5 ans d'aujourd'hui.",
+                              field="event_date", date_label=moment.date_label)
     running = session.exec(select(CaseMoment).where(CaseMoment.accompaniment_id == acc.id,
                                                     CaseMoment.moment_id == moment.id)).first()
     if running is not None:
-        raise ValidationError(f"« {moment.title} » est déjà en cours dans ce dossier.", field="moment")
+        raise ValidationError("« {title} » est déjà en cours dans ce dossier.", field="moment", title=moment.title)
     all_sections = [s for s, _ in moment.sections]
     chosen = set(all_sections if sections is None else sections)
     if chosen - set(all_sections):
@@ -239,8 +240,8 @@ def set_step_status(session: Session, actor: Actor, case_step_id: int, status: s
         if status != "fait":
             raise ValidationError("Seule une étape faite peut être enregistrée comme accompagnement.", field="status")
         if not raw.get("partenaire"):
-            raise ValidationError(f"« {raw['titre']} » ne relève pas d'un partenaire France services : "
-                                  "cochez « Fait » sans enregistrer d'accompagnement.", field="status")
+            raise ValidationError("« {title} » ne relève pas d'un partenaire France services : cochez « Fait » sans enregistrer "
+                                  "d'accompagnement.", field="status", title=raw['titre'])
         if step.logged_accompaniment_id is not None:
             raise ValidationError("Un accompagnement est déjà enregistré pour cette étape.", field="status")
         case_ = get_accompaniment(session, actor, moment.accompaniment_id)

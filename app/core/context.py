@@ -71,7 +71,9 @@ class Actor:
     def require_scope(self, structure_id: int | None, what: str = "Enregistrement") -> None:
         """A record of another structure is answered as if it did not exist (no existence leak)."""
         if not self.sees(structure_id):
-            raise NotFound(f"{what} introuvable.")
+            # Whole sentences, so that each has its translation (« Usager » alone would stay French).
+            message = "Usager introuvable." if what == "Usager" else "Enregistrement introuvable."
+            raise NotFound(message)
 
     def can(self, use_case: str) -> bool:
         return self.role in PERMISSIONS.get(use_case, frozenset())

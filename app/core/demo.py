@@ -404,7 +404,7 @@ def build_demo_store(path: Path, seed: int = DEMO_SEED, today: date | None = Non
                                                                            builder.bus_id: builder.driver}))
         problem = store.quick_check()
         if problem != "ok":
-            raise StoreError(f"La base de démonstration est incohérente : {problem}")
+            raise StoreError("La base de démonstration est incohérente : {problem}", problem=problem)
         with store.engine.connect() as conn:  # fold the WAL into the file before it is renamed
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     except BaseException:

@@ -68,9 +68,9 @@ def _save(store_path, state: dict) -> None:
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise StoreError(f"L'opération est enregistrée, mais le registre des effacements ({target.name}) n'a "
-                         f"pas pu être mis à jour ({exc.strerror or exc}). Libérez de la place : il sera complété "
-                         "depuis le journal au prochain démarrage.") from None
+        raise StoreError("L'opération est enregistrée, mais le registre des effacements ({name}) n'a pas pu être mis à "
+                         "jour ({error}). Libérez de la place : il sera complété depuis le journal au prochain démarrage.",
+                         name=target.name, error=exc.strerror or exc) from None
 
 
 def note_erasure(store_path, usager_uuid: str, now: datetime | None = None) -> None:

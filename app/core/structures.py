@@ -35,7 +35,8 @@ def create_structure(session: Session, matricule: str, name: str, kind: str = St
         raise ValidationError("Type de structure inconnu.", field="kind")
     stops = [n for n in (_stop_name(x) for x in stops or []) if n]  # checked before any write
     if session.exec(select(Structure).where(Structure.matricule == matricule)).first():
-        raise ValidationError(f"Une structure porte déjà le matricule {matricule}.", field="matricule")
+        raise ValidationError("Une structure porte déjà le matricule {matricule}.", field="matricule",
+                              matricule=matricule)
     structure = Structure(matricule=matricule, name=name, kind=str(kind), commune=commune)
     session.add(structure)
     session.flush()
@@ -63,7 +64,7 @@ def check_stops(kind: str, stops: list[str]) -> list[str]:
     seen: set[str] = set()
     for name in names:
         if name.casefold() in seen:
-            raise ValidationError(f"L'arrêt « {name} » est indiqué deux fois.", field="stop")
+            raise ValidationError("L'arrêt « {name} » est indiqué deux fois.", field="stop", name=name)
         seen.add(name.casefold())
     return names if kind == StructureKind.BUS.value else []
 
@@ -77,7 +78,8 @@ def update_structure(session: Session, actor, *, matricule: str, name: str, new_
     matricule = validate_matricule(matricule)
     clash = session.exec(select(Structure).where(Structure.matricule == matricule, Structure.id != site.id)).first()
     if clash:
-        raise ValidationError(f"Une structure porte déjà le matricule {matricule}.", field="matricule")
+        raise ValidationError("Une structure porte déjà le matricule {matricule}.", field="matricule",
+                              matricule=matricule)
     name = _structure_name(name)
     current = bus_stops(session, site.id) if site.kind == StructureKind.BUS.value else []
     if site.kind == StructureKind.BUS.value:
@@ -114,7 +116,7 @@ def create_agent(session: Session, structure_id: int, login: str, display_name: 
     if role not in {r.value for r in Role}:
         raise ValidationError("Rôle inconnu.", field="role")
     if session.exec(select(Agent).where(Agent.login == login)).first():
-        raise ValidationError(f"L'identifiant « {login} » existe déjà.", field="login")
+        raise ValidationError("L'identifiant « {login} » existe déjà.", field="login", login=login)
     display_name = validate_text(display_name, "display_name", "Nom affiché", max_length=120) or login
     agent = Agent(structure_id=structure_id, login=login, display_name=display_name, role=str(role))
     session.add(agent)

@@ -185,7 +185,8 @@ def validate(session: Session, actor: Actor, data: SurveyInput, today: date | No
     partner = (data.partner_code or "").strip().upper() or None
     # codes are ASCII: anything else (a lone surrogate could not even be sent to SQLite) is unknown
     if partner is not None and (not partner.isascii() or session.get(Partner, partner) is None):
-        raise ValidationError(f"Partenaire inconnu : {partner if partner.isascii() else '?'}.", field="partner")
+        raise ValidationError("Partenaire inconnu : {partner}.", field="partner",
+                              partner=partner if partner.isascii() else '?')
     thematique = data.thematique or None
     if thematique is not None and thematique not in {t.value for t in Thematique}:
         raise ValidationError("Thématique : choisissez une valeur dans la liste.", field="thematique")
@@ -218,10 +219,10 @@ def record_batch(session: Session, actor: Actor, responses: list[SurveyInput],
         try:
             values.append(validate(session, actor, data, today))
         except ValidationError as exc:
-            exc.row = i
-            exc.message = f"Ligne {i + 1} : {exc.message}"
-            exc.args = (exc.message,)
-            raise
+            # The row's own error is a parameter: it is translated with the prefix.
+            error = ValidationError("Ligne {number} : {error}", field=exc.field, number=i + 1, error=exc)
+            error.row = i
+            raise error from exc
     rows = [SurveyResponse(**v) for v in values]
     session.add_all(rows)
     session.flush()

@@ -30,18 +30,18 @@ _DIGITS = frozenset("0123456789")
 def _prepare(value: object, field: str, label: str, extra_separators: str = "") -> str:
     """Common front end: type check, length cap, invisible marks, separators removed."""
     if value is None:
-        raise ValidationError(f"{label} : valeur manquante.", field=field)
+        raise ValidationError("{label} : valeur manquante.", field=field, label=label)
     if not isinstance(value, str):
-        raise ValidationError(f"{label} : valeur non textuelle.", field=field)
+        raise ValidationError("{label} : valeur non textuelle.", field=field, label=label)
     if len(value) > MAX_INPUT:
-        raise ValidationError(f"{label} : trop long.", field=field)
+        raise ValidationError("{label} : trop long.", field=field, label=label)
     if any(ch in _INVISIBLE for ch in value):
-        raise ValidationError(f"{label} : contient un caractère invisible (copier-coller ?). Ressaisissez-le.",
-                              field=field)
+        raise ValidationError("{label} : contient un caractère invisible (copier-coller ?). Ressaisissez-le.",
+                              field=field, label=label)
     separators = _SEPARATORS + extra_separators
     cleaned = "".join(ch for ch in value if ch not in separators)
     if not cleaned:
-        raise ValidationError(f"{label} : valeur manquante.", field=field)
+        raise ValidationError("{label} : valeur manquante.", field=field, label=label)
     return cleaned
 
 
@@ -72,15 +72,17 @@ def validate_nir(value: object, field: str = "nir") -> str:
     label = "Numéro de sécurité sociale"
     text = _prepare(value, field, label)
     if not text.isascii():
-        raise ValidationError(f"{label} : chiffres ASCII uniquement (0-9, et 2A/2B pour la Corse).", field=field)
+        raise ValidationError("{label} : chiffres ASCII uniquement (0-9, et 2A/2B pour la Corse).",
+                              field=field, label=label)
     text = text.upper()
     if len(text) != 15:
-        raise ValidationError(f"{label} : 15 caractères attendus (clé comprise), {len(text)} saisis.", field=field)
+        raise ValidationError("{label} : 15 caractères attendus (clé comprise), {count} saisis.",
+                              field=field, label=label, count=len(text))
     if not _NIR_SHAPE.fullmatch(text):
-        raise ValidationError(f"{label} : format invalide (1er chiffre 1, 2, 3, 4, 7 ou 8 ; "
-                              "chiffres, et 2A/2B pour la Corse).", field=field)
+        raise ValidationError("{label} : format invalide (1er chiffre 1, 2, 3, 4, 7 ou 8 ; chiffres, et 2A/2B pour la Corse).",
+                              field=field, label=label)
     if int(text[13:]) != nir_key(text[:13]):
-        raise ValidationError(f"{label} : la clé ne correspond pas (erreur de saisie ?).", field=field)
+        raise ValidationError("{label} : la clé ne correspond pas (erreur de saisie ?).", field=field, label=label)
     return text
 
 
@@ -97,9 +99,9 @@ def validate_phone(value: object, field: str = "phone", region: str = "FR") -> s
     label = "Numéro de téléphone"
     text = _prepare(value, field, label, extra_separators=".-/")
     if not all(ch in _PHONE_CHARS for ch in text):
-        raise ValidationError(f"{label} : chiffres ASCII uniquement (et + au début).", field=field)
+        raise ValidationError("{label} : chiffres ASCII uniquement (et + au début).", field=field, label=label)
     if "+" in text[1:] or len(text) > 20 or sum(ch in _DIGITS for ch in text) < 4:
-        raise ValidationError(f"{label} : invalide.", field=field)
+        raise ValidationError("{label} : invalide.", field=field, label=label)
     import phonenumbers  # lazy: ~40 ms, only when a phone is typed
 
     regions = (region,) if text.startswith(("+", "00")) else (region,) + OVERSEAS_REGIONS
@@ -110,7 +112,7 @@ def validate_phone(value: object, field: str = "phone", region: str = "FR") -> s
             continue
         if phonenumbers.is_valid_number(parsed):
             return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    raise ValidationError(f"{label} : invalide (vérifiez le nombre de chiffres).", field=field)
+    raise ValidationError("{label} : invalide (vérifiez le nombre de chiffres).", field=field, label=label)
 
 
 def phone_kind(e164: str) -> str:
@@ -133,11 +135,11 @@ def validate_postal_code(value: object, field: str = "postal_code") -> str:
     label = "Code postal"
     text = _prepare(value, field, label)
     if len(text) != 5 or not _ascii_digits(text):
-        raise ValidationError(f"{label} : 5 chiffres attendus (ex. 75001).", field=field)
+        raise ValidationError("{label} : 5 chiffres attendus (ex. 75001).", field=field, label=label)
     number = int(text)
     if 1000 <= number <= 95999 or 97100 <= number <= 97699 or 98000 <= number <= 98999:
         return text
-    raise ValidationError(f"{label} : {text} n'existe pas en France.", field=field)
+    raise ValidationError("{label} : {text} n'existe pas en France.", field=field, label=label, text=text)
 
 
 def validate_commune_insee(value: object, field: str = "commune_insee") -> str:
@@ -147,24 +149,24 @@ def validate_commune_insee(value: object, field: str = "commune_insee") -> str:
     label = "Code commune INSEE"
     text = _prepare(value, field, label)
     if not text.isascii() or len(text) != 5:
-        raise ValidationError(f"{label} : 5 caractères attendus (ex. 75056, 2A004).", field=field)
+        raise ValidationError("{label} : 5 caractères attendus (ex. 75056, 2A004).", field=field, label=label)
     text = text.upper()
     dept, rest = text[:2], text[2:]
     if not _ascii_digits(rest):
-        raise ValidationError(f"{label} : 5 caractères attendus (ex. 75056, 2A004).", field=field)
+        raise ValidationError("{label} : 5 caractères attendus (ex. 75056, 2A004).", field=field, label=label)
     if dept in ("2A", "2B"):
         return text
     if not _ascii_digits(dept):
-        raise ValidationError(f"{label} : département invalide.", field=field)
+        raise ValidationError("{label} : département invalide.", field=field, label=label)
     if dept == "20":
-        raise ValidationError(f"{label} : pour la Corse, utilisez 2A ou 2B (ex. 2A004).", field=field)
+        raise ValidationError("{label} : pour la Corse, utilisez 2A ou 2B (ex. 2A004).", field=field, label=label)
     if "01" <= dept <= "95":
         return text
     if dept == "97" and rest[0] in "12345678":
         return text
     if dept == "98" and rest[0] in "456789":
         return text
-    raise ValidationError(f"{label} : département {dept} inconnu.", field=field)
+    raise ValidationError("{label} : département {dept} inconnu.", field=field, label=label, dept=dept)
 
 
 # ----------------------------------------------------------------------------- free text
@@ -210,7 +212,7 @@ def validate_text(value: object, field: str, label: str, *, max_length: int, mul
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValidationError(f"{label} : valeur non textuelle.", field=field)
+        raise ValidationError("{label} : valeur non textuelle.", field=field, label=label)
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
         value = "\n".join(line.rstrip() for line in value.split("\n")).strip()
@@ -223,18 +225,19 @@ def validate_text(value: object, field: str, label: str, *, max_length: int, mul
         kind, ch = refused
         code = f"U+{ord(ch):04X}"
         if kind == "surrogate":
-            message = f"{label} : contient un caractère illisible ({code}, copier-coller abîmé ?). Ressaisissez-le."
+            message = "{label} : contient un caractère illisible ({code}, copier-coller abîmé ?). Ressaisissez-le."
         elif kind == "control":
-            message = f"{label} : caractère de contrôle non autorisé ({code})."
+            message = "{label} : caractère de contrôle non autorisé ({code})."
         else:
-            message = (f"{label} : contient un caractère invisible ou d'inversion du sens d'écriture "
-                       f"({code}, copier-coller ?). Ressaisissez le texte.")
-        raise ValidationError(message, field=field)
+            message = ("{label} : contient un caractère invisible ou d'inversion du sens d'écriture "
+                       "({code}, copier-coller ?). Ressaisissez le texte.")
+        raise ValidationError(message, field=field, label=label, code=code)
     value = unicodedata.normalize("NFC", value)
     if required and not value:
-        raise ValidationError(f"{label} : champ obligatoire.", field=field)
+        raise ValidationError("{label} : champ obligatoire.", field=field, label=label)
     if len(value) > max_length:
-        raise ValidationError(f"{label} : {max_length} caractères au plus.", field=field)
+        raise ValidationError("{label} : {max_length} caractères au plus.",
+                              field=field, label=label, max_length=max_length)
     return value
 
 
@@ -248,10 +251,10 @@ def validate_person_name(value: object, field: str, label: str, *, max_length: i
     for ch in text:
         if ch in _NAME_PUNCTUATION or unicodedata.category(ch)[0] in "LM":
             continue
-        raise ValidationError(f"{label} : caractères non autorisés (chiffres, symboles ou émojis) ; "
-                              "lettres, espaces, apostrophes et tirets seulement.", field=field)
+        raise ValidationError("{label} : caractères non autorisés (chiffres, symboles ou émojis) ; lettres, espaces, "
+                              "apostrophes et tirets seulement.", field=field, label=label)
     if text and not any(unicodedata.category(ch)[0] == "L" for ch in text):
-        raise ValidationError(f"{label} : au moins une lettre.", field=field)
+        raise ValidationError("{label} : au moins une lettre.", field=field, label=label)
     return text
 
 
@@ -273,7 +276,9 @@ def validate_int(value: object, field: str, label: str, *, minimum: int, maximum
         digits = text[1:] if text[:1] in "+-" else text
         number = sign * int(digits) if _ascii_digits(digits) and len(digits) <= 12 else None
     if number is None:
-        raise ValidationError(f"{label} : un nombre entier entre {minimum} et {maximum}.", field=field)
+        raise ValidationError("{label} : un nombre entier entre {minimum} et {maximum}.",
+                              field=field, label=label, minimum=minimum, maximum=maximum)
     if not minimum <= number <= maximum:
-        raise ValidationError(f"{label} : entre {minimum} et {maximum}.", field=field)
+        raise ValidationError("{label} : entre {minimum} et {maximum}.",
+                              field=field, label=label, minimum=minimum, maximum=maximum)
     return number

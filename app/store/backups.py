@@ -213,8 +213,8 @@ def check_manifest(backup_path: Path, key: bytes | None) -> None:
     except (KeyError, TypeError, ValueError):
         genuine = False
     if not genuine:
-        raise StoreError(f"Le manifeste de la sauvegarde {Path(backup_path).name} a été modifié : "
-                         "cette sauvegarde est écartée.")
+        raise StoreError("Le manifeste de la sauvegarde {name} a été modifié : cette sauvegarde est écartée.",
+                         name=Path(backup_path).name)
     conn = dbapi_connect(backup_path, key, read_only=True)
     try:
         row = conn.execute("SELECT hash FROM journal WHERE id = ?", (entry_id,)).fetchone()
@@ -222,8 +222,8 @@ def check_manifest(backup_path: Path, key: bytes | None) -> None:
     finally:
         conn.close()
     if (row is None or row[0] != digest) and tuple(anchor or ()) != (entry_id, digest):
-        raise StoreError(f"La sauvegarde {Path(backup_path).name} a été modifiée depuis sa création "
-                         "(journal coupé ou réécrit) : elle est écartée.")
+        raise StoreError("La sauvegarde {name} a été modifiée depuis sa création (journal coupé ou réécrit) : elle est "
+                         "écartée.", name=Path(backup_path).name)
 
 
 def _integrity(conn) -> str:
@@ -236,16 +236,16 @@ def verify_copy(path: Path, key: bytes | None) -> dict[str, int]:
     try:
         conn = dbapi_connect(path, key, read_only=True)
     except Exception as exc:
-        raise StoreError(f"La sauvegarde {Path(path).name} est illisible ({exc}).") from None
+        raise StoreError("La sauvegarde {name} est illisible ({error}).", name=Path(path).name, error=exc) from None
     try:
         verdict = _integrity(conn)
         if verdict != "ok":
-            raise StoreError(f"La sauvegarde {Path(path).name} est endommagée : {verdict}")
+            raise StoreError("La sauvegarde {name} est endommagée : {verdict}", name=Path(path).name, verdict=verdict)
         return _counts(conn)
     except StoreError:
         raise
     except Exception as exc:
-        raise StoreError(f"La sauvegarde {Path(path).name} est illisible ({exc}).") from None
+        raise StoreError("La sauvegarde {name} est illisible ({error}).", name=Path(path).name, error=exc) from None
     finally:
         conn.close()
 
@@ -268,7 +268,8 @@ def create_backup(store, now: datetime | None = None, limits: Limits | None = DE
         for stale in folder.glob(f"*{PARTIAL_SUFFIX}*"):
             stale.unlink(missing_ok=True)
     except OSError as exc:
-        raise StoreError(f"Dossier de sauvegarde inutilisable ({exc.strerror}) : {folder}") from None
+        raise StoreError("Dossier de sauvegarde inutilisable ({strerror}) : {folder}",
+                         strerror=exc.strerror, folder=folder) from None
     final = folder / backup_name(store.path.stem, now)
     partial = final.with_name(final.name + PARTIAL_SUFFIX)
     try:
@@ -297,11 +298,12 @@ def create_backup(store, now: datetime | None = None, limits: Limits | None = DE
         os.replace(partial, final)
         _fsync_dir(folder)
     except OSError as exc:
-        raise StoreError(f"Sauvegarde impossible ({exc.strerror or exc}) : {folder}") from None
+        raise StoreError("Sauvegarde impossible ({error}) : {folder}",
+                         error=exc.strerror or exc, folder=folder) from None
     except StoreError:
         raise
     except Exception as exc:  # DB-API errors of either driver (disk full while copying…)
-        raise StoreError(f"Sauvegarde impossible : {exc}") from None
+        raise StoreError("Sauvegarde impossible : {error}", error=exc) from None
     finally:
         for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             leftover.unlink(missing_ok=True)
@@ -351,7 +353,7 @@ def restore(store_path: Path, backup_path: Path, key: bytes | None, now: datetim
         rotate(target, now, backups=False)  # pre-restore copies are thinned like backups
         return moved
     except OSError as exc:
-        raise StoreError(f"Restauration impossible ({exc.strerror or exc}).") from None
+        raise StoreError("Restauration impossible ({error}).", error=exc.strerror or exc) from None
     finally:
         for leftover in (staging, Path(f"{staging}-wal"), Path(f"{staging}-shm")):
             leftover.unlink(missing_ok=True)

@@ -45,8 +45,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 class StoreKeyError(StoreError):
     """The store key cannot be obtained. `reason`: no_keyring | missing_entry | no_keyfile | wrong_key."""
 
-    def __init__(self, message: str, reason: str):
-        super().__init__(message)
+    def __init__(self, message: str, reason: str, **params: object):
+        super().__init__(message, **params)
         self.reason = reason
 
 
@@ -64,7 +64,8 @@ def file_kind(path: Path) -> str:
     except FileNotFoundError:
         return "missing"
     except OSError as exc:
-        raise StoreError(f"Fichier de données illisible ({exc.strerror}) : {path}") from None
+        raise StoreError("Fichier de données illisible ({strerror}) : {path}",
+                         strerror=exc.strerror, path=path) from None
     if not header:
         return "missing"
     return "plain" if header == SQLITE_HEADER else "encrypted"
@@ -150,7 +151,8 @@ class KeyFile:
         except FileNotFoundError:
             raise
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise StoreKeyError(f"Fichier de clé illisible ou endommagé ({path}) : {exc}", "no_keyfile") from None
+            raise StoreKeyError("Fichier de clé illisible ou endommagé ({path}) : {error}", "no_keyfile",
+                                path=path, error=exc) from None
 
     def unwrap(self, code: str) -> bytes:
         from cryptography.exceptions import InvalidTag
@@ -195,9 +197,9 @@ def _load_keyfile(db_path: Path) -> KeyFile:
     found = find_keyfile(db_path)
     if found is None:
         raise StoreKeyError(
-            f"Le fichier de données {db_path} est chiffré (ou endommagé) et son fichier de clé "
-            f"« {keyfile_path(db_path).name} » est introuvable. Replacez ce fichier à côté des données "
-            "ou restaurez une sauvegarde.", "no_keyfile")
+            "Le fichier de données {db_path} est chiffré (ou endommagé) et son fichier de clé « {name} » "
+            "est introuvable. Replacez ce fichier à côté des données ou restaurez une sauvegarde.", "no_keyfile",
+            db_path=db_path, name=keyfile_path(db_path).name)
     return KeyFile.load(found)
 
 
@@ -241,8 +243,8 @@ def _connect_keyed(module, target: str, uri: bool, key: bytes | None):
 
 def wrong_key(path: Path) -> StoreKeyError:
     return StoreKeyError(
-        f"Impossible de déchiffrer {path} : la clé ne correspond pas à ce fichier, ou le fichier est "
-        "endommagé. Restaurez une sauvegarde ou utilisez le code de récupération.", "wrong_key")
+        "Impossible de déchiffrer {path} : la clé ne correspond pas à ce fichier, ou le fichier est "
+        "endommagé. Restaurez une sauvegarde ou utilisez le code de récupération.", "wrong_key", path=path)
 
 
 def verify_key(path: Path, key: bytes) -> None:
@@ -260,8 +262,8 @@ def _keyring_call(fn, *args):
         return fn(*args)
     except secrets.SecretStoreUnavailable as exc:
         raise StoreKeyError(
-            "Le fichier de données est chiffré mais sa clé est inaccessible. " + exc.message,
-            "no_keyring") from None
+            "Le fichier de données est chiffré mais sa clé est inaccessible. {cause}",
+            "no_keyring", cause=exc) from None
 
 
 def provision_store_key(db_path: Path) -> str:
@@ -269,10 +271,12 @@ def provision_store_key(db_path: Path) -> str:
     Returns the recovery code, to be shown once and printed for the supervisor."""
     db_path = Path(db_path)
     if file_kind(db_path) != "missing" or keyfile_path(db_path).exists():
-        raise StoreError(f"Un fichier de données existe déjà ici : {db_path}. Choisissez un autre dossier.")
+        raise StoreError("Un fichier de données existe déjà ici : {db_path}. Choisissez un autre dossier.",
+                         db_path=db_path)
     if not secrets.is_secure_backend():  # probe before anything is written
-        raise StoreKeyError("Impossible de chiffrer le fichier de données. " + secrets.UNAVAILABLE_MESSAGE,
-                            "no_keyring")
+        # The cause is an error, not text, so that it is translated along with the message.
+        raise StoreKeyError("Impossible de chiffrer le fichier de données. {cause}", "no_keyring",
+                            cause=secrets.SecretStoreUnavailable(secrets.UNAVAILABLE_MESSAGE))
     key, code, store_id = _random.token_bytes(KEY_BYTES), new_recovery_code(), uuid.uuid4().hex
     keyfile = _wrap(key, code, store_id)
     db_path.parent.mkdir(parents=True, exist_ok=True)

@@ -172,7 +172,7 @@ def _store_error(exc: Exception) -> StoreError:
     if "malformed" in message or "not a database" in message:
         return StoreError("Le fichier de données est endommagé : l'enregistrement n'a pas été fait. "
                           "Redémarrez Guichet pour restaurer une sauvegarde.")
-    return StoreError(f"Erreur d'écriture dans le fichier de données : {exc}")
+    return StoreError("Erreur d'écriture dans le fichier de données : {error}", error=exc)
 
 
 def open_store(path: Path, *, migrate: bool = True, read_only: bool = False,
@@ -190,23 +190,24 @@ def open_store(path: Path, *, migrate: bool = True, read_only: bool = False,
     check_location(path)
     kind = crypto.file_kind(path)
     if kind == "missing" and read_only:
-        raise StoreError(f"Fichier de données introuvable : {path}")
+        raise StoreError("Fichier de données introuvable : {path}", path=path)
     if kind == "plain" and encrypted is not False and crypto.find_keyfile(path) is not None:
         raise StoreError(
-            f"Le fichier de données {path} n'est pas chiffré, alors que sa clé de chiffrement "
-            f"(« {crypto.keyfile_path(path).name} ») existe : ce fichier a pris la place des données "
-            "chiffrées. Guichet refuse de l'ouvrir. Restaurez une sauvegarde, ou remettez en place le "
-            "fichier d'origine.")
+            "Le fichier de données {path} n'est pas chiffré, alors que sa clé de chiffrement (« {name} ») "
+            "existe : ce fichier a pris la place des données chiffrées. Guichet refuse de l'ouvrir. "
+            "Restaurez une sauvegarde, ou remettez en place le fichier d'origine.",
+            path=path, name=crypto.keyfile_path(path).name)
     if kind == "plain" and encrypted:
-        raise StoreError(f"Le fichier de données {path} n'est pas chiffré : il ne peut pas servir de base "
-                         "chiffrée. Choisissez un autre emplacement.")
+        raise StoreError("Le fichier de données {path} n'est pas chiffré : il ne peut pas servir de base chiffrée. "
+                         "Choisissez un autre emplacement.", path=path)
     if kind == "encrypted" and encrypted is False:
-        raise StoreError(f"Le fichier de données {path} est chiffré : il ne peut pas être ouvert sans sa clé.")
+        raise StoreError("Le fichier de données {path} est chiffré : il ne peut pas être ouvert sans sa clé.",
+                         path=path)
     use_key = kind == "encrypted" or (kind == "missing" and bool(encrypted or key))
     if use_key and key is None:
         if kind == "missing" and crypto.find_keyfile(path) is None:
-            raise crypto.StoreKeyError(f"Aucune clé n'a été préparée pour {path} : créez le fichier de données "
-                                       "avec l'assistant de configuration.", "no_keyfile")
+            raise crypto.StoreKeyError("Aucune clé n'a été préparée pour {path} : créez le fichier de données avec l'assistant de "
+                                       "configuration.", "no_keyfile", path=path)
         key = crypto.load_store_key(path)
     if not use_key:
         key = None
@@ -218,7 +219,8 @@ def open_store(path: Path, *, migrate: bool = True, read_only: bool = False,
             if check and kind != "missing" and not read_only:
                 verdict = conn.exec_driver_sql("PRAGMA quick_check(1)").scalar() or "ok"
                 if verdict != "ok":  # a damaged file goes to recovery untouched
-                    raise StoreError(f"Le fichier de données {path} est endommagé ({verdict}) : rien n'y a été écrit.")
+                    raise StoreError("Le fichier de données {path} est endommagé ({verdict}) : rien n'y a été écrit.",
+                                     path=path, verdict=verdict)
         if migrate and not read_only:
             from app.store.migrate import upgrade
 
@@ -232,15 +234,16 @@ def open_store(path: Path, *, migrate: bool = True, read_only: bool = False,
         if key is not None and "not a database" in detail:
             raise crypto.wrong_key(path) from None
         if "not a database" in detail or "malformed" in detail:
-            raise StoreError(f"{path} n'est pas un fichier de données Guichet (ou il est endommagé). "
-                             "Restaurez la dernière sauvegarde.") from None
+            raise StoreError("{path} n'est pas un fichier de données Guichet (ou il est endommagé). Restaurez la dernière "
+                             "sauvegarde.", path=path) from None
         if not read_only and not _writable(path):
-            raise StoreError(f"Le fichier de données {path} est en lecture seule (disque ou dossier protégé "
-                             "en écriture) : Guichet ne peut pas y enregistrer. Vérifiez les droits du dossier, "
-                             "ou ouvrez-le en consultation seule.") from None
+            raise StoreError("Le fichier de données {path} est en lecture seule (disque ou dossier protégé en écriture) : "
+                             "Guichet ne peut pas y enregistrer. Vérifiez les droits du dossier, ou ouvrez-le en "
+                             "consultation seule.", path=path) from None
         if "full" in detail:
             raise _store_error(exc) from None
-        raise StoreError(f"Impossible d'ouvrir le fichier de données {path} : {detail}") from exc
+        raise StoreError("Impossible d'ouvrir le fichier de données {path} : {detail}",
+                         path=path, detail=detail) from exc
     return Store(path, engine, read_only=read_only, key=key)
 
 
@@ -276,8 +279,8 @@ _WIN_DRIVE_REMOTE, _WIN_DRIVE_REMOVABLE = 4, 2
 
 
 def _refuse_network(path) -> StoreError:
-    return StoreError(f"Le fichier de données ne peut pas être placé sur un partage réseau ({path}) : "
-                      "SQLite exige un disque local. Choisissez un dossier de cet ordinateur.")
+    return StoreError("Le fichier de données ne peut pas être placé sur un partage réseau ({path}) : SQLite exige un "
+                      "disque local. Choisissez un dossier de cet ordinateur.", path=path)
 
 
 def _mount_fs_type(path: PurePath, mounts_text: str) -> str | None:
@@ -321,24 +324,24 @@ def check_location(path, *, platform: str | None = None, mounts_text: str | None
     pure = PureWindowsPath(raw) if windows else PurePosixPath(os.path.abspath(raw))
     parts = [part.lower().strip() for part in pure.parts]
     if any(part in _SYNCED_EXACT or part.startswith(_SYNCED_PREFIXES) for part in parts[1:]):
-        raise StoreError(f"Le fichier de données ne peut pas être placé dans un dossier synchronisé ({path}) : "
-                         "la synchronisation peut le corrompre. Choisissez un dossier local.")
+        raise StoreError("Le fichier de données ne peut pas être placé dans un dossier synchronisé ({path}) : la "
+                         "synchronisation peut le corrompre. Choisissez un dossier local.", path=path)
     if windows:
         roaming, local = env.get("APPDATA"), env.get("LOCALAPPDATA")
         for name in ("OneDrive", "OneDriveCommercial", "OneDriveConsumer"):
             root = env.get(name)
             if root and _is_under(pure, PureWindowsPath(root)):
-                raise StoreError(f"Le fichier de données ne peut pas être placé dans OneDrive ({path}).")
+                raise StoreError("Le fichier de données ne peut pas être placé dans OneDrive ({path}).", path=path)
         if roaming and _is_under(pure, PureWindowsPath(roaming)) and not (
                 local and _is_under(pure, PureWindowsPath(local))):
-            raise StoreError(f"Le fichier de données ne peut pas être placé dans le profil itinérant ({path}) : "
-                             "utilisez le dossier local (%LOCALAPPDATA%).")
+            raise StoreError("Le fichier de données ne peut pas être placé dans le profil itinérant ({path}) : utilisez le "
+                             "dossier local (%LOCALAPPDATA%).", path=path)
         kind = drive_type(pure) if drive_type else _windows_drive_type(pure)
         if kind == _WIN_DRIVE_REMOTE:
             raise _refuse_network(path)
         if kind == _WIN_DRIVE_REMOVABLE:
-            raise StoreError(f"Le fichier de données ne peut pas être placé sur un support amovible ({path}) : "
-                             "une clé USB retirée en cours d'écriture corrompt les données.")
+            raise StoreError("Le fichier de données ne peut pas être placé sur un support amovible ({path}) : une clé USB "
+                             "retirée en cours d'écriture corrompt les données.", path=path)
         return
     if mounts_text is None and platform.startswith("linux"):
         try:

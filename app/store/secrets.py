@@ -61,7 +61,7 @@ def set_secret(name: str, value: str) -> None:
     try:
         _keyring().set_password(SERVICE, name, value)
     except Exception as exc:  # backend-specific errors (locked keyring, D-Bus down…)
-        raise SecretStoreUnavailable(f"Le trousseau a refusé l'enregistrement : {exc}") from exc
+        raise SecretStoreUnavailable("Le trousseau a refusé l'enregistrement : {error}", error=exc) from exc
 
 
 def get_secret(name: str) -> str | None:
@@ -69,7 +69,7 @@ def get_secret(name: str) -> str | None:
     try:
         return _keyring().get_password(SERVICE, name)
     except Exception as exc:
-        raise SecretStoreUnavailable(f"Le trousseau n'a pas pu être lu : {exc}") from exc
+        raise SecretStoreUnavailable("Le trousseau n'a pas pu être lu : {error}", error=exc) from exc
 
 
 def delete_secret(name: str) -> None:
