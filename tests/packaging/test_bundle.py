@@ -78,3 +78,16 @@ def test_bundle_opens_a_fresh_store_paints_and_exits_0(bundle, tmp_path):
     from app.store.migrate import head_revisions
 
     assert revisions == head_revisions()
+
+
+def test_bundle_writes_the_monthly_report_in_every_format(bundle, tmp_path):
+    """reportlab, XlsxWriter and their dependencies are in the bundle: the report is a supervisor's
+    main use of the command line, and it used to fail there (PIL excluded)."""
+    db, out = tmp_path / "demo.db", tmp_path / "rapports"
+    built = run(bundle, tmp_path, "init-demo", "--db", str(db))
+    assert built.returncode == 0, built.stdout + built.stderr
+    result = run(bundle, tmp_path, "--db", str(db), "rapport", "--mois", "2026-10", "--format", "pdf,xlsx,csv",
+                 "--sortie", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    written = {p.suffix for p in out.rglob("*") if p.is_file()}
+    assert {".pdf", ".xlsx", ".csv"} <= written, sorted(str(p) for p in out.rglob("*"))
