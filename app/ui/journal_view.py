@@ -7,7 +7,7 @@ refresh from `OpsHub.executed` like after any write."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
@@ -16,6 +16,15 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, 
 
 from app.i18n import _
 from app.ui.workers import query_op, run_op, show_failure, write_pool
+
+
+def _to_utc(local: datetime) -> datetime:
+    """Naive local time of this computer → naive UTC, as the journal stores it."""
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _to_local(utc: datetime) -> datetime:
+    return utc.replace(tzinfo=timezone.utc).astimezone().replace(tzinfo=None)
 
 
 def _verify(session, actor):
@@ -109,8 +118,10 @@ class JournalDialog(QDialog):
     def current_filter(self):
         from app.core.journal import JournalFilter
 
-        start = datetime.combine(self.start_edit.date().toPython(), time())
-        end = datetime.combine(self.end_edit.date().toPython(), time()) + timedelta(days=1)
+        # The agent picks local days; journal times are naive UTC: convert the bounds, or the first
+        # hours after midnight land on the previous day (two in Paris, up to four overseas).
+        start = _to_utc(datetime.combine(self.start_edit.date().toPython(), time()))
+        end = _to_utc(datetime.combine(self.end_edit.date().toPython(), time()) + timedelta(days=1))
         return JournalFilter(start=start, end=end, agent_id=self.agent_combo.currentData(),
                              action=self.action_combo.currentData(), object_ref=self.object_edit.text())
 
@@ -120,7 +131,7 @@ class JournalDialog(QDialog):
         rows = self.desk.query(journal.entries, self.current_filter())
         self.table.setRowCount(len(rows))
         for r, e in enumerate(rows):
-            values = (str(e.id), e.at.strftime("%d/%m/%Y %H:%M:%S"), self.names.get(e.agent_id, str(e.agent_id or "—")),
+            values = (str(e.id), _to_local(e.at).strftime("%d/%m/%Y %H:%M:%S"), self.names.get(e.agent_id, str(e.agent_id or "—")),
                       _(journal.ACTION_LABELS.get(e.action, e.action)), e.object_ref, e.detail)
             for c, value in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(value))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 
 import pytest
 from PySide6.QtCore import QDate
@@ -137,3 +138,22 @@ def _id(store, login):
 
     with store.read() as session:
         return session.exec(select(Agent).where(Agent.login == login)).one().id
+
+
+def test_journal_view_shows_entries_of_the_first_hours_of_the_day_under_that_day(qtbot, store, site,
+                                                                                 frozen_clock):
+    """Journal times are UTC; the period and the times shown are local: at 00:30 in Paris (22:30 UTC
+    the day before) today's entries are today's, shown at 00:30."""
+    frozen_clock.move_to(datetime(2026, 10, 14, 0, 30))
+    with store.write() as session:
+        journal.record(session, site["agent"], "usager_viewed", "usager:minuit")
+    dialog = JournalDialog(desk_for(store, site["supervisor"]))
+    qtbot.addWidget(dialog)
+    today = QDate(2026, 10, 14)
+    dialog.start_edit.setDate(today)
+    dialog.end_edit.setDate(today)
+    dialog.reload()
+    shown = [dialog.table.item(r, 4).text() for r in range(dialog.table.rowCount())]
+    assert "usager:minuit" in shown
+    row = shown.index("usager:minuit")
+    assert dialog.table.item(row, 1).text().startswith("14/10/2026 00:3")
