@@ -40,6 +40,7 @@ from sqlalchemy import DateTime, bindparam, text
 from sqlmodel import Session, select
 
 from app.core.context import Actor
+from app.models.month import add_months
 from app.models.security import GENESIS_HASH, JournalAnchor, JournalEntry  # noqa: F401 (re-export)
 from app.models.tables import utcnow
 
@@ -191,6 +192,16 @@ def last_purge_mark(session: Session) -> int | None:
         return None
 
 
+def purge_limit(now: datetime, days: int = RETENTION_DAYS) -> datetime:
+    """Entries before this may go. The anchor trigger counts « 12 months » in calendar months
+    (SQLite's '-12 months'), which is 366 days when a 29 February falls in the year: take the earlier
+    of the two bounds, so a purge never asks for a row the trigger would refuse."""
+    by_days = now - timedelta(days=days)
+    if days != RETENTION_DAYS:
+        return by_days
+    return min(by_days, datetime.combine(add_months(now.date(), -12), now.time()))
+
+
 def purge_older_than(session: Session, actor: Actor | None, now: datetime | None = None,
                      days: int = RETENTION_DAYS) -> int:
     """Delete the oldest entries, up to the first one younger than `days` (see module docstring);
@@ -198,7 +209,7 @@ def purge_older_than(session: Session, actor: Actor | None, now: datetime | None
     if actor is not None:
         actor.require("purge")
     now = (now or utcnow()).replace(tzinfo=None)
-    limit = now - timedelta(days=days)
+    limit = purge_limit(now, days)
     first_recent = session.execute(text("SELECT min(id) FROM journal WHERE at >= :l"), _at_param(limit)).scalar()
     below = "" if first_recent is None else "WHERE id < :r"
     cutoff = session.execute(text(f"SELECT id, hash FROM journal {below} ORDER BY id DESC LIMIT 1"),

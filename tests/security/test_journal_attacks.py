@@ -333,3 +333,13 @@ def test_raw_sqlite_cannot_slip_a_row_in_on_a_plain_store_either(store, actor):
         conn.execute("INSERT INTO journal (id, at, agent_id, action, object_ref, detail, prev_hash, hash) "
                      "VALUES (5, '2099-01-01 00:00:00.000000', NULL, 'x', '', '', 'p', 'h')")  # not the head's id
     conn.close()
+
+
+def test_the_purge_bound_is_never_later_than_the_triggers_twelve_calendar_months():
+    """A year holding a 29 February is 366 days: 365 days back would name a row the anchor trigger
+    (SQLite's « -12 months ») refuses, and retention would fail with an IntegrityError."""
+    from datetime import datetime as dt
+
+    assert journal.purge_limit(dt(2028, 3, 10, 10, 0)) == dt(2027, 3, 10, 10, 0)  # 366 days
+    assert journal.purge_limit(dt(2026, 12, 1, 8, 0)) == dt(2025, 12, 1, 8, 0)  # 365 days either way
+    assert journal.purge_limit(dt(2028, 2, 29, 12, 0)) == dt(2027, 2, 28, 12, 0)
