@@ -106,8 +106,8 @@ class MonthlyReport:
     by_day: list[tuple[date, int]]
     by_weekday: list[int]  # Monday .. Sunday
     follow_ups: FollowUps
-    satisfaction: Satisfaction | None
-    sync: list[SyncInfo] | None  # None: the sync feature is not installed
+    satisfaction: Satisfaction
+    sync: list[SyncInfo]
     per_structure: list[StructureFigures] = field(default_factory=list)  # the busiest first
     by_mandate: list[Line] = field(default_factory=list)
     profile: Profile | None = None
@@ -206,7 +206,7 @@ def _follow_ups(session: Session, ids, scan: activity.MonthScan, as_of: date) ->
     return FollowUps(as_of, len(due), sum(1 for d in due if d < as_of.isoformat()), backlog_open, backlog_overdue)
 
 
-def _satisfaction(session: Session, ids, start, end, accompaniments: int) -> Satisfaction | None:
+def _satisfaction(session: Session, ids, start, end, accompaniments: int) -> Satisfaction:
     result = surveys.indicators(session, start=start, end=end, structure_ids=ids, accompaniments=accompaniments)
     dims = []
     for code, d in (_get(result, "dimensions") or {}).items():
@@ -227,9 +227,9 @@ def _dimension_label(code: str) -> str:
     return names.get(code, code.replace("_", " ").capitalize())
 
 
-def _moments(session: Session, scan: activity.MonthScan, total) -> list[Line] | None:
-    """Accompaniments per moment de vie (once per moment, like partners), or None when the
-    checklists feature is not installed. The month's counted cases are the scan's."""
+def _moments(session: Session, scan: activity.MonthScan, total) -> list[Line]:
+    """Accompaniments per moment de vie (once per moment, like partners). The month's counted
+    cases are the scan's."""
     # moments are far fewer than accompaniments: read them all and keep the month's cases
     cases = {row[0] for row in scan.rows}
     titles: dict[str, str] = {}
@@ -303,7 +303,7 @@ def build_report(session: Session, actor: Actor, month: date | Month, *, matricu
         sync=None)
     step(4, 6, _("État de la transmission nationale"))
     infos = sync_infos(session, structures, month, scan)
-    report.sync = None if infos is None else [infos[s.id] for s in structures]
+    report.sync = [infos[s.id] for s in structures]
     report.by_mandate = _lines(scan.count_by("mandate"), total, "mandate")
     report.profile = indicators.profile(session, scan, ids, start)
     report.compare = indicators.comparisons(scan, before, last_year)

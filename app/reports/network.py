@@ -70,7 +70,7 @@ def cube_lines(session: Session, scan: activity.MonthScan, structures) -> list[C
     return sorted(lines, key=lambda c: (c.matricule, c.partner_code, c.response_type, c.canal, c.bus_stop))
 
 
-def sync_infos(session: Session, structures, month: date, scan: activity.MonthScan) -> dict[int, SyncInfo] | None:
+def sync_infos(session: Session, structures, month: date, scan: activity.MonthScan) -> dict[int, SyncInfo]:
     """The hash the national sync would send for each structure, and its state. One grouped pass
     (snapshot.build_snapshots), not one per structure."""
     from app.sync import snapshot, state
@@ -88,7 +88,7 @@ def sync_infos(session: Session, structures, month: date, scan: activity.MonthSc
 
 
 def per_structure(session: Session, structures, scan: activity.MonthScan, month_before: tuple[date, date],
-                  partner_names: dict[str, str], sync: dict[int, SyncInfo] | None) -> list[StructureFigures]:
+                  partner_names: dict[str, str], sync: dict[int, SyncInfo]) -> list[StructureFigures]:
     """One row per structure in scope, the busiest first (then by matricule)."""
     totals = scan.per_structure()
     ids = [s.id for s in structures]
@@ -107,5 +107,5 @@ def per_structure(session: Session, structures, scan: activity.MonthScan, month_
         top, top_n = ranked[0] if ranked else ("", 0)
         rows.append(StructureFigures(s.id, s.matricule, s.name, s.kind, n, usagers, before.get(s.id, 0),
                                      partner_names.get(top, top), top_n, len(stops.get(s.id, ())),
-                                     (sync or {}).get(s.id)))
+                                     sync.get(s.id)))
     return sorted(rows, key=lambda r: (-r.accompaniments, r.matricule))

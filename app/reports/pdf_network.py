@@ -40,8 +40,6 @@ def _kind(f, short: bool = False) -> str:
 
 def _sync_table(b) -> list:
     title = b.p(f"<b>{_('Transmission à l’outil national')}</b>", "h2")
-    if b.r.sync is None:
-        return [title, b.p(_("Empreinte et état de l’envoi : pas de données (module de transmission non installé)."), "small")]
     rows = [[s.matricule, esc(s.state_label or s.state or _("inconnu")), esc(s.reason or "—"),
              f"<font size=6.5>{esc(s.snapshot_hash or '—')}</font>"] for s in b.r.sync]
     return [title,
@@ -66,10 +64,9 @@ def cover_summary(b) -> list:
         lines.append(ngettext("{n} structure sans aucun accompagnement saisi ce mois-ci : {names}.",
                               "{n} structures sans aucun accompagnement saisi ce mois-ci : {names}.",
                               len(silent)).format(n=len(silent), names=_names(silent)))
-    if r.sync is not None:
-        states = Counter(s.state_label or s.state or _("inconnu") for s in r.sync)
-        lines.append(_("Transmission à l’outil national (structures par état) : {states}.").format(
-            states=", ".join(f"{state} : {format_number(n)}" for state, n in states.most_common())))
+    states = Counter(s.state_label or s.state or _("inconnu") for s in r.sync)
+    lines.append(_("Transmission à l’outil national (structures par état) : {states}.").format(
+        states=", ".join(f"{state} : {format_number(n)}" for state, n in states.most_common())))
     return [b.p(f"<b>{_('Réseau')}</b>", "h2")] + [b.p(esc(line)) for line in lines]
 
 

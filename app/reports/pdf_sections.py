@@ -139,11 +139,8 @@ def _nature(b) -> list:
     left = b.breakdown(_("Type de réponse"), r.by_response_type, half)
     right = b.breakdown(_("Canal"), r.by_canal, half)
     left2 = b.breakdown(_("Thématique"), r.by_thematique, half)
-    if r.by_moment is None:
-        right2 = [b.p(f"<b>{_('Moment de vie')}</b>", "h2"), b.p(_("Pas de données (parcours « moments de vie » non installé)."), "small")]
-    else:
-        right2 = b.breakdown(_("Moment de vie"), r.by_moment, half, with_total=False,
-                             empty=_("Aucun accompagnement rattaché à un moment de vie."))
+    right2 = b.breakdown(_("Moment de vie"), r.by_moment, half, with_total=False,
+                         empty=_("Aucun accompagnement rattaché à un moment de vie."))
     out = [b.h1(_("Nature des accompagnements")), b.side_by_side(left, right), Spacer(1, 3 * mm),
            b.side_by_side(left2, right2), Spacer(1, 3 * mm)]
     if len({line.group for line in r.by_bus_stop}) <= 1:  # one bus: a short table beside nothing

@@ -75,8 +75,6 @@ def summary(report: MonthlyReport) -> Sheet:
         s = r.sync[0]
         rows.append((_("Transmission : état"), s.state_label or s.state or _("inconnu"), "text"))
         rows.append((_("Transmission : empreinte"), s.snapshot_hash or "", "text"))
-    if r.sync is None:
-        rows.append((_("Transmission nationale"), _("pas de données (module non installé)"), "text"))
     # one value column whose kind varies by row: the writer reads kinds per row here
     return Sheet(_("Synthèse"), [_("Indicateur"), _("Valeur")], ["text", "mixed"],
                  [(name, value, kind) for name, value, kind in rows], [52, 70])
@@ -113,18 +111,16 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
                      [(line.group, line.code, line.label, line.count, line.share) for line in r.by_bus_stop],
                      [34, 14, 30, 16, 14]))
     out.append(_breakdown(_("Thématiques"), _("Thématique"), r.by_thematique, r, "thematique"))
-    if r.by_moment is not None:
-        out.append(_breakdown(_("Moments de vie"), _("Moment de vie"), r.by_moment))
+    out.append(_breakdown(_("Moments de vie"), _("Moment de vie"), r.by_moment))
     out.append(_breakdown(_("Autonomie"), _("Autonomie"), r.by_autonomy, r, "autonomy"))
     out.append(_breakdown(_("Finalisation"), _("Finalisation"), r.by_finalisation, r, "finalisation"))
     out.append(_breakdown(_("Mandats"), _("Mandat"), r.by_mandate, r, "mandate"))
     out += profile_sheets(r)
-    if r.satisfaction is not None:
-        out.append(Sheet(_("Satisfaction"), [_("Dimension"), _("Satisfaits"), _("Neutres"), _("Insatisfaits"), _("Taux net")],
-                         ["text", "ratio", "ratio", "ratio", "points"],
-                         [(d.label, d.pct_satisfied, d.pct_neutral, d.pct_dissatisfied,
-                           None if d.net_rate is None else round(100 * d.net_rate, 1))
-                          for d in r.satisfaction.dimensions], [30, 12, 12, 12, 14]))
+    out.append(Sheet(_("Satisfaction"), [_("Dimension"), _("Satisfaits"), _("Neutres"), _("Insatisfaits"), _("Taux net")],
+                     ["text", "ratio", "ratio", "ratio", "points"],
+                     [(d.label, d.pct_satisfied, d.pct_neutral, d.pct_dissatisfied,
+                       None if d.net_rate is None else round(100 * d.net_rate, 1))
+                      for d in r.satisfaction.dimensions], [30, 12, 12, 12, 14]))
     out.append(Sheet(_("Évolution 12 mois"), [_("Mois"), _("Accompagnements"), _("Usagers")], ["month", "int", "int"],
                      [(p.month, p.accompaniments, p.usagers) for p in r.trend], [16, 16, 12]))
     out.append(Sheet(_("Jours"), [_("Date"), _("Jour"), _("Accompagnements")], ["date", "text", "int"],
