@@ -182,7 +182,7 @@ def passphrase_mode(no_keyring, monkeypatch):
     from app.store import secrets, vault
 
     monkeypatch.setattr(vault, "KDF_PARAMETERS", {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
-    monkeypatch.delenv("GUICHET_KEY_PROTECTION", raising=False)
+    monkeypatch.delenv("GUICHET_STORE_PROTECTION", raising=False)
     secrets.close_vault()
     passphrase.reset_throttle()
     yield

@@ -283,7 +283,7 @@ def provision_store_key(db_path: Path, passphrase: str | None = None) -> str:
         vault.check_passphrase(passphrase)
         if config.KEY_PROTECTION.get() == "keyring":
             raise StoreKeyError("La protection par phrase de passe est désactivée sur ce poste "
-                                "(GUICHET_KEY_PROTECTION=keyring).", "no_keyring")
+                                "(GUICHET_STORE_PROTECTION=keyring).", "no_keyring")
     elif not secrets.is_secure_backend():  # probe before anything is written
         # The cause is an error, not text, so that it is translated along with the message.
         raise StoreKeyError("Impossible de chiffrer le fichier de données. {cause}", "no_keyring",

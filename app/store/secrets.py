@@ -102,7 +102,7 @@ def _vault_call(fn, *args):
     try:
         return fn(*args)
     except VaultError as exc:
-        raise SecretStoreUnavailable("{cause}", cause=exc) from None
+        raise SecretStoreUnavailable(exc.msgid, **exc.params) from None  # same words, this error class
     except OSError as exc:
         raise SecretStoreUnavailable("Le fichier de phrase de passe n'a pas pu être lu ou écrit : {error}",
                                      error=exc.strerror or exc) from None

@@ -252,10 +252,10 @@ def test_policy_is_enforced_before_anything_is_created(tmp_path, passphrase_mode
 
 
 def test_keyring_only_setting_refuses_the_passphrase(tmp_path, passphrase_mode, monkeypatch):
-    monkeypatch.setenv("GUICHET_KEY_PROTECTION", "keyring")
+    monkeypatch.setenv("GUICHET_STORE_PROTECTION", "keyring")
     path = tmp_path / "guichet.db"
     assert not crypto.uses_passphrase(path)
-    with pytest.raises(StoreError, match="GUICHET_KEY_PROTECTION=keyring"):
+    with pytest.raises(StoreError, match="GUICHET_STORE_PROTECTION=keyring"):
         create_app_store(path, passphrase=PHRASE)
     with pytest.raises(StoreError, match="trousseau"):  # the old refusal, nothing created
         create_app_store(path)
@@ -263,7 +263,7 @@ def test_keyring_only_setting_refuses_the_passphrase(tmp_path, passphrase_mode, 
 
 
 def test_passphrase_setting_wins_over_a_secure_keyring(tmp_path, passphrase_mode, secure_keyring, monkeypatch):
-    monkeypatch.setenv("GUICHET_KEY_PROTECTION", "passphrase")
+    monkeypatch.setenv("GUICHET_STORE_PROTECTION", "passphrase")
     path = tmp_path / "guichet.db"
     assert crypto.uses_passphrase(path)
     store, _code = create_app_store(path, passphrase=PHRASE)
