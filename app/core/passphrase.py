@@ -73,7 +73,8 @@ def unlock(path, passphrase: str) -> None:
     _TRIES.pop(_key(path), None)
 
 
-def _confirm(new: str, confirm: str | None) -> None:
+def check_new(new: str, confirm: str | None) -> None:
+    """Policy (field "passphrase"), then the confirmation (field "confirm"). Raises ValidationError."""
     check_passphrase(new)
     if confirm is not None and new != confirm:
         raise ValidationError("Les deux phrases de passe ne sont pas identiques.", field="confirm")
@@ -82,13 +83,13 @@ def _confirm(new: str, confirm: str | None) -> None:
 def recover(path, code: str, new: str, confirm: str | None = None) -> None:
     """The recovery code opens the store and a new site passphrase replaces the old one (the
     token and the journal pin sealed in the vault are kept). Raises ValidationError."""
-    _confirm(new, confirm)
+    check_new(new, confirm)
     crypto.recover_store_key(Path(path), code, new)
 
 
 def change(path, current: str, new: str, confirm: str | None = None) -> None:
     """A new site passphrase, given the current one (throttled like the unlock)."""
-    _confirm(new, confirm)
+    check_new(new, confirm)
     unlock(path, current)
     from app.store import secrets
 
@@ -121,3 +122,14 @@ def prompt(text: str) -> str:
     if sys.stdin.isatty():
         return getpass.getpass(text)
     return sys.stdin.readline().rstrip("\r\n")
+
+
+def open_cli_store(path):
+    """The command line's `open_app_store`: asks the site passphrase first where the store needs it
+    (terminal without echo, else the first line of standard input)."""
+    import sys
+
+    from app.core.bootstrap import open_app_store
+
+    cli_unlock(path, prompt, say=lambda text: print(f"guichet : {text}", file=sys.stderr))
+    return open_app_store(path)
