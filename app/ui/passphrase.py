@@ -86,6 +86,12 @@ class _Form(QDialog):
         self.errors[key].show_error(exc.message, self.fields[key])
         self.fields[key].setFocus(Qt.FocusReason.OtherFocusReason)
         self.fields[key].selectAll()
+        self._fit()
+
+    def _fit(self) -> None:
+        # Wrapped error lines need height-for-width: grow the dialog so that every line shows.
+        self.layout().activate()
+        self.resize(self.width(), max(self.height(), self.layout().totalHeightForWidth(self.width())))
 
     def run(self, work, on_done, fallback: str) -> None:
         """`work()` in a worker; a DomainError comes back next to its field."""
@@ -124,7 +130,7 @@ class PassphraseSetupDialog(_Form):
         self.intro(_("Cet ordinateur n'a pas de trousseau sécurisé pour garder la clé de chiffrement des "
                      "données. Guichet peut la protéger par une phrase de passe du site, demandée une fois "
                      "au début de chaque journée, avant la connexion des agents."))
-        note = self.intro("ⓘ " + keyring_message)
+        note = self.intro(keyring_message)
         note.setObjectName("keyring_message")
         self.policy = self.intro(policy_text())
         self.policy.setObjectName("policy")

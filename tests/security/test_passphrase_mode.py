@@ -307,3 +307,22 @@ def test_cli_prompt_unlocks_and_stops_after_three_wrong_tries(first_run):
     passphrase.reset_throttle()
     passphrase.cli_unlock(path, lambda _prompt: PHRASE)
     assert not passphrase.needs_passphrase(path)
+
+
+def test_cli_sync_token_asks_the_passphrase_and_seals_the_new_token(first_run, monkeypatch, capsys):
+    """`guichet sync --jeton` on a passphrase store: the first stdin line is the passphrase,
+    the second the token, which ends up sealed in the vault (never plain on disk)."""
+    import io
+
+    from app.cli import main
+
+    path, _code = first_run
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PHRASE}\nnouveau-jeton-Zq9canary\n"))
+    assert main(["--db", str(path), "sync", "--jeton"]) == 0
+    assert "chiffré sous la phrase de passe du site" in capsys.readouterr().out
+    assert sync_settings.load_token() == "nouveau-jeton-Zq9canary"
+    assert _grep(path.parent, ["nouveau-jeton-Zq9canary", "Zq9canary"]) == []
+    _restart()
+    monkeypatch.setattr("sys.stdin", io.StringIO("pas la bonne phrase\n" * 3))
+    assert main(["--db", str(path), "sync", "--jeton"]) == 2
+    assert "Phrase de passe incorrecte." in capsys.readouterr().err
