@@ -326,3 +326,27 @@ def test_cli_sync_token_asks_the_passphrase_and_seals_the_new_token(first_run, m
     monkeypatch.setattr("sys.stdin", io.StringIO("pas la bonne phrase\n" * 3))
     assert main(["--db", str(path), "sync", "--jeton"]) == 2
     assert "Phrase de passe incorrecte." in capsys.readouterr().err
+
+
+def test_cli_new_passphrase_with_the_current_one_or_the_recovery_code(first_run, monkeypatch, capsys):
+    import io
+
+    from app.cli import main
+
+    path, code = first_run
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PHRASE}\n{NEW_PHRASE}\n{NEW_PHRASE}\n"))
+    assert main(["--db", str(path), "phrase-de-passe"]) == 0
+    assert "l'ancienne ne fonctionne plus" in capsys.readouterr().out
+    _restart()
+    with pytest.raises(ValidationError):
+        passphrase.unlock(path, PHRASE)
+    passphrase.unlock(path, NEW_PHRASE)
+    _restart()
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{code}\n{PHRASE}\ncourte\n"))
+    assert main(["--db", str(path), "phrase-de-passe", "--code"]) == 2
+    assert "pas identiques" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{code}\n{PHRASE}\n{PHRASE}\n"))
+    assert main(["--db", str(path), "phrase-de-passe", "--code"]) == 0
+    _restart()
+    passphrase.unlock(path, PHRASE)
+    assert sync_settings.load_token() == TOKEN
