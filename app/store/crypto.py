@@ -338,7 +338,8 @@ def load_store_key(db_path: Path) -> bytes:
     if vault.vault_path(db_path).exists():
         raise StoreKeyError("Ce fichier de données est protégé par la phrase de passe du site : saisissez-la.",
                             "passphrase_needed")
-    if uses_passphrase(db_path):  # no keyring here, and no passphrase file (deleted, or another PC)
+    if not secrets.is_secure_backend() and config.KEY_PROTECTION.get() != "keyring":
+        # No keyring here, and no passphrase file (deleted, or the store came from another PC).
         raise StoreKeyError(
             "Aucun trousseau sécurisé sur cet ordinateur, et le fichier de phrase de passe « {name} » est "
             "absent. Un superviseur peut rétablir l'accès avec le code de récupération imprimé lors de "

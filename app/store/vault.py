@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -229,6 +230,13 @@ def write(path: Path, vault: VaultFile) -> None:
     os.replace(tmp, path)
 
 
+# One writer at a time in this process: the journal pin is rewritten after each journaled commit
+# (write pool) while the UI may save the token; read-modify-write must not lose either. Another
+# process writing at the same millisecond (a `guichet sync --jeton` beside the open app) can still
+# lose one update: documented in docs/readme/store-security.md.
+_WRITE_LOCK = threading.Lock()
+
+
 @dataclass
 class UnlockedVault:
     """A vault opened with its passphrase (or the recovery code) for this process: the adapter's
@@ -241,14 +249,16 @@ class UnlockedVault:
         return VaultFile.load(self.path).open_entry(self.key, name, self.path)
 
     def set(self, name: str, value: str) -> None:
-        vault = VaultFile.load(self.path)
-        vault.seal_entry(self.key, name, value)
-        write(self.path, vault)
+        with _WRITE_LOCK:
+            vault = VaultFile.load(self.path)
+            vault.seal_entry(self.key, name, value)
+            write(self.path, vault)
 
     def delete(self, name: str) -> None:
-        vault = VaultFile.load(self.path)
-        if vault.entries.pop(name, None) is not None:
-            write(self.path, vault)
+        with _WRITE_LOCK:
+            vault = VaultFile.load(self.path)
+            if vault.entries.pop(name, None) is not None:
+                write(self.path, vault)
 
 
 def unlock(path: Path, passphrase: str, store_id: str) -> UnlockedVault:
@@ -277,5 +287,6 @@ def rewrap(path: Path, store_key: bytes, passphrase: str, store_id: str) -> Unlo
                     pass  # altered entry: dropped (the token can be typed again)
     except VaultError:
         pass  # missing or unreadable: start empty
-    write(path, wrap(store_key, passphrase, store_id, kept))
+    with _WRITE_LOCK:
+        write(path, wrap(store_key, passphrase, store_id, kept))
     return UnlockedVault(path, store_id, store_key)

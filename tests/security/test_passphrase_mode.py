@@ -350,3 +350,33 @@ def test_cli_new_passphrase_with_the_current_one_or_the_recovery_code(first_run,
     _restart()
     passphrase.unlock(path, PHRASE)
     assert sync_settings.load_token() == TOKEN
+
+
+def test_concurrent_writers_in_one_process_lose_no_entry(first_run):
+    """The pin is rewritten after each journaled commit (write pool) while the UI may save the
+    token: read-modify-write of the vault is serialised, no entry is lost."""
+    import threading
+
+    path, _code = first_run
+    passphrase.unlock(path, PHRASE)
+
+    def write(prefix):
+        for i in range(25):
+            secrets.set_secret(f"{prefix}-{i}", f"valeur {prefix} {i}")
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in ("a", "b", "c")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(secrets.get_secret(f"{p}-{i}") == f"valeur {p} {i}" for p in "abc" for i in range(25))
+    assert sync_settings.load_token() == TOKEN
+
+
+def test_passphrase_setting_leaves_an_existing_keyring_store_openable(tmp_path, passphrase_mode, secure_keyring,
+                                                                    monkeypatch):
+    store, _code = create_app_store(tmp_path / "guichet.db")  # keyring mode
+    store.close()
+    monkeypatch.setenv("GUICHET_STORE_PROTECTION", "passphrase")
+    assert not passphrase.needs_passphrase(store.path)
+    open_app_store(store.path).close()  # its key still comes from the keyring
