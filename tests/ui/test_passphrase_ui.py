@@ -174,3 +174,39 @@ def test_startup_without_keyring_and_keyring_only_setting_still_refuses(qtbot, t
     startup.start()
     assert any("trousseau sécurisé" in text for text in shown) and "exit 2" in shown
     assert not (tmp_path / "new.db").exists()
+
+
+def test_wizard_service_page_takes_the_token_into_the_vault(qtbot, tmp_path, passphrase_mode, monkeypatch):
+    """After the passphrase step, the wizard's service page accepts the token and says where it
+    goes; « Terminer » seals it in `.coffre`, found in no file in clear."""
+    from PySide6.QtWidgets import QWizard
+
+    from app.core import auth
+    from app.sync.settings import load_token
+    from app.ui.setup_wizard import SetupWizard
+    from tests.ui.test_wizard import fill_admin, fill_structure
+
+    monkeypatch.setattr(auth, "HASH_PARAMETERS", __import__("argon2").profiles.CHEAPEST)
+    monkeypatch.setenv("GUICHET_CONFIG_DIR", str(tmp_path / "config"))
+    path = tmp_path / "data" / "guichet.db"
+    store, _code = create_app_store(path, passphrase=PHRASE)
+    wizard = SetupWizard(store)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    fill_structure(wizard)
+    wizard.next()
+    fill_admin(wizard)
+    wizard.next()
+    page = wizard.pages[2]
+    assert page.token.isEnabled()
+    assert "protégé par la phrase de passe du site" in page.keyring_note.text()
+    page.url.setText("https://suivi.exemple.gouv.fr/api")
+    page.token.setText("jeton-Zq5canary-du-site")
+    wizard.next()
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    assert wizard.result() == QWizard.DialogCode.Accepted and wizard.token_saved
+    store.close()
+    assert load_token() == "jeton-Zq5canary-du-site"
+    for file in path.parent.rglob("*"):
+        if file.is_file():
+            assert b"Zq5canary" not in file.read_bytes(), file
