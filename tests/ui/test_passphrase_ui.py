@@ -210,3 +210,29 @@ def test_wizard_service_page_takes_the_token_into_the_vault(qtbot, tmp_path, pas
     for file in path.parent.rglob("*"):
         if file.is_file():
             assert b"Zq5canary" not in file.read_bytes(), file
+
+
+def test_recovery_mode_without_passphrase_file_asks_the_code_and_a_new_passphrase(qtbot, locked_store):
+    from app.core.backup_service import diagnose
+    from app.ui.recovery import RecoveryDialog
+
+    path, code = locked_store
+    vault.vault_path(path).unlink()  # deleted, or the store came from another PC
+    diagnosis = diagnose(path)
+    assert diagnosis.kind == "key_missing" and "code de récupération" in diagnosis.message
+    dialog = RecoveryDialog(path, diagnosis)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.new_phrase is not None and dialog.new_phrase.accessibleName() == "Nouvelle phrase de passe du site"
+    dialog.code_edit.setText(code)
+    dialog.new_phrase.setText("court")
+    dialog.confirm_phrase.setText("court")
+    dialog.key_button.click()
+    assert "trop courte" in dialog.error.text() and dialog.outcome == "quit"
+    assert "trop courte" in dialog.new_phrase.accessibleDescription()
+    dialog.new_phrase.setText(NEW_PHRASE)
+    dialog.confirm_phrase.setText(NEW_PHRASE)
+    dialog.key_button.click()
+    assert dialog.outcome == "key_restored" and vault.vault_path(path).exists()
+    secrets.close_vault()
+    passphrase.unlock(path, NEW_PHRASE)
