@@ -78,18 +78,27 @@ class Startup:
     def _create(self) -> None:
         """A new production store is encrypted from its first byte; its key goes to the OS
         keyring and the recovery code is shown once. No keyring: a clear message, no file."""
+        from app.core import passphrase
         from app.core.bootstrap import create_app_store
         from app.models.errors import DomainError
 
+        phrase = None
+        if passphrase.uses_passphrase(self.path):  # no secure keyring: offer a site passphrase
+            from app.ui.passphrase import choose_passphrase
+
+            phrase = choose_passphrase(self.window)
+            if phrase is None:
+                self.app.quit()
+                return
         try:
-            store, code = create_app_store(self.path, encrypted=True)
+            store, code = create_app_store(self.path, encrypted=True, passphrase=phrase)
         except DomainError as exc:
             self._fail(exc)
             return
         if code:
             from app.ui.recovery import RecoveryCodeDialog
 
-            RecoveryCodeDialog(code, self.window).exec()
+            RecoveryCodeDialog(code, self.window, passphrase=phrase is not None).exec()
         self._opened(store)
 
     def _recover(self) -> bool:
@@ -128,6 +137,15 @@ class Startup:
         run_op(self.window, work, on_done=done, on_error=self._fail)
 
     def _open(self) -> None:
+        from app.core import passphrase
+
+        if not self.non_interactive and passphrase.needs_passphrase(self.path):
+            from app.ui.passphrase import ask_passphrase  # start of day, before the login
+
+            if not ask_passphrase(self.window, self.path):
+                self.app.quit()
+                return
+
         def work(report):
             from app.core.bootstrap import open_app_store
 

@@ -121,6 +121,24 @@ class RecoveryDialog(QDialog):
         label.setBuddy(self.code_edit)
         layout.addWidget(label)
         layout.addWidget(self.code_edit)
+        self.new_phrase = self.confirm_phrase = None
+        from app.core import passphrase
+
+        if passphrase.uses_passphrase(self.store_path):  # no keyring: the code sets a new site passphrase
+            from app.ui.passphrase import policy_text
+
+            self.new_phrase, self.confirm_phrase = QLineEdit(self), QLineEdit(self)
+            for edit, text in ((self.new_phrase, _("&Nouvelle phrase de passe du site :")),
+                               (self.confirm_phrase, _("C&onfirmation de la phrase de passe :"))):
+                edit.setEchoMode(QLineEdit.Password)
+                edit.setAccessibleName(text.replace("&", "").rstrip(" :"))
+                caption = QLabel(text)
+                caption.setBuddy(edit)
+                layout.addWidget(caption)
+                layout.addWidget(edit)
+            hint = QLabel(policy_text())
+            hint.setWordWrap(True)
+            layout.addWidget(hint)
         self.key_button = self._button(_("&Rétablir la clé"), self.restore_key)
         self.key_button.setDefault(True)
         self.code_edit.returnPressed.connect(self.restore_key)
@@ -130,11 +148,18 @@ class RecoveryDialog(QDialog):
         from app.store.crypto import recover_store_key
 
         try:
-            recover_store_key(self.store_path, self.code_edit.text())
+            if self.new_phrase is not None:
+                from app.core import passphrase
+
+                passphrase.recover(self.store_path, self.code_edit.text(), self.new_phrase.text(),
+                                   self.confirm_phrase.text())
+            else:
+                recover_store_key(self.store_path, self.code_edit.text())
         except DomainError as exc:
-            self._show_error(exc.message, self.code_edit)
-            self.code_edit.setFocus()
-            self.code_edit.selectAll()
+            field = {"passphrase": self.new_phrase, "confirm": self.confirm_phrase}.get(exc.field) or self.code_edit
+            self._show_error(exc.message, field)
+            field.setFocus()
+            field.selectAll()
             return
         self.outcome = "key_restored"
         self.accept()
@@ -156,12 +181,16 @@ def run_recovery(parent, store_path: Path) -> str:
 class RecoveryCodeDialog(QDialog):
     """Set-up: show the recovery code once; OK stays disabled until the supervisor confirms."""
 
-    def __init__(self, code: str, parent=None):
+    def __init__(self, code: str, parent=None, passphrase: bool = False):
         super().__init__(parent)
         self.setWindowTitle(_("Code de récupération"))
         self.setAccessibleName(_("Code de récupération"))
         layout = QVBoxLayout(self)
-        intro = QLabel(_("Le fichier de données est chiffré. Sa clé est gardée dans le trousseau de cet "
+        intro = QLabel(_("Le fichier de données est chiffré. Sa clé est protégée par la phrase de passe du "
+                         "site. Si cette phrase est oubliée, seul ce code permet de rouvrir les données et les "
+                         "sauvegardes, et d'en choisir une nouvelle. Recopiez-le ou imprimez-le et confiez-le au "
+                         "superviseur, sous clé. Il ne sera plus jamais affiché.") if passphrase else
+                       _("Le fichier de données est chiffré. Sa clé est gardée dans le trousseau de cet "
                          "ordinateur. Si ce trousseau est perdu (nouveau profil, réinstallation), seul ce code "
                          "permet de rouvrir les données et les sauvegardes. Recopiez-le ou imprimez-le et "
                          "confiez-le au superviseur, sous clé. Il ne sera plus jamais affiché."))

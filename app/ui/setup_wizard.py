@@ -4,7 +4,8 @@ Pages only collect answers; each page's « Suivant » checks them by running the
 cases in a transaction that is then rolled back (`dry_run`), so the wizard never duplicates a
 validation rule. « Terminer » writes everything in one transaction (`apply_setup`); cancelling
 writes nothing. The token goes to the OS keyring (app.sync.settings.save_token) just before that
-transaction commits, never into the store; without a secure keyring the token cannot be typed.
+transaction commits, never into the store; in no-keyring mode it is sealed in the site passphrase's
+vault instead (app/store/vault.py); with neither, the token cannot be typed.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ def keyring_status() -> tuple[bool, str]:
     except Exception as exc:  # a broken backend counts as no keyring: never fall back to plain text
         log.warning("keyring status failed: %s", exc)
         return False, secrets.UNAVAILABLE_MESSAGE
+
+
+def passphrase_mode() -> bool:
+    from app.store import secrets
+
+    return secrets.mode() == "passphrase"
 
 
 # ---------------------------------------------------------------- widgets
@@ -213,7 +220,9 @@ class ServicePage(_Page):
 
     def initializePage(self) -> None:  # noqa: N802 (Qt)
         self.secure, message = keyring_status()
-        if self.secure:
+        if self.secure and passphrase_mode():
+            self.keyring_note.setText(_("Le jeton sera enregistré chiffré, protégé par la phrase de passe du site."))
+        elif self.secure:
             self.keyring_note.setText(_("Le jeton sera enregistré dans le trousseau sécurisé de cet ordinateur."))
         else:
             self.token.clear()
