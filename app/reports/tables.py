@@ -141,6 +141,12 @@ def profile_sheets(report: MonthlyReport) -> list[Sheet]:
                 (_("Durée médiane (min)"), p.duration_median, "decimal")]
         rows += [(_("Accompagnements de {band}").format(band=band), n, "int") for band, n in p.by_duration]
         out.append(Sheet(_("Profil et durée"), [_("Indicateur"), _("Valeur")], ["text", "mixed"], rows, [52, 14]))
+    if report.usager_profile:  # every dimension in one sheet: each adds up to the month's usagers
+        out.append(Sheet(_("Profil des usagers"), [_("Dimension"), _("Valeur"), _("Code"), _("Usagers"),
+                                                   _("Part des usagers"), *_compared(report)],
+                         ["text", "text", "text", "int", "ratio", "int", "int"],
+                         [(table.title, line.label, line.code, line.count, line.share, line.previous, line.last_year)
+                          for table in report.usager_profile for line in table.lines], [30, 34, 16, 10, 12, 16, 16]))
     if report.by_agent is not None:
         out.append(Sheet(_("Agents"), [_("Agent"), _("Structure"), _("Accompagnements"), _("Usagers"),
                                        _("Durée moyenne (min)"), _("Relances ouvertes")],
