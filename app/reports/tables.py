@@ -123,6 +123,9 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
                       for d in r.satisfaction.dimensions], [30, 12, 12, 12, 14]))
     out.append(Sheet(_("Évolution 12 mois"), [_("Mois"), _("Accompagnements"), _("Usagers")], ["month", "int", "int"],
                      [(p.month, p.accompaniments, p.usagers) for p in r.trend], [16, 16, 12]))
+    # the PDF's weekday chart as a table: every chart's data is in the annex (the PDF is not tagged)
+    out.append(Sheet(_("Jours de la semaine"), [_("Jour de la semaine"), _("Accompagnements")], ["text", "int"],
+                     [(_weekday(date(2026, 11, 2 + i)), n) for i, n in enumerate(r.by_weekday)], [18, 16]))
     out.append(Sheet(_("Jours"), [_("Date"), _("Jour"), _("Accompagnements")], ["date", "text", "int"],
                      [(d, _weekday(d), n) for d, n in r.by_day], [12, 12, 16]))
     return out
