@@ -3,8 +3,7 @@ returning, how long accompaniments take, mandates, each breakdown against the pr
 (M-1) and the same month last year (N-1), and, for supervisors only, figures per agent.
 Counted by the same rules as everything else (app.core.activity: the month scans). No Qt.
 
-Not here yet: age band, sex, commune or QPV/ZRR of the usager. The store does not record them
-(anonymous is the default); they need an opt-in field on the usager first.
+Age band, sex, residence and commune of the usagers are in app/reports/usager_profile.py.
 """
 
 from __future__ import annotations
