@@ -35,17 +35,24 @@ class UsagerProfileFields(QWidget):
         self.errors = {}
         captions = {"age_band": _("Tranche d'âge :"), "gender": _("Sexe :"), "territory": _("QPV / ZRR :"),
                     "commune_insee": _("Commune :")}
+        # the four fields show only once the box is ticked: the form stays as short as before for
+        # the usual case (no profile), on a 768-pixel-high screen too
+        self.details = QWidget()
+        rows = QFormLayout(self.details)
+        rows.setContentsMargins(0, 0, 0, 0)
         for field, widget in self.widgets.items():
             box, self.errors[field] = with_error(widget)
-            layout.addRow(captions[field], box)
+            rows.addRow(captions[field], box)
+        layout.addRow(self.details)
         self.consent.toggled.connect(self._on_consent)
         self.clear()
 
     def _on_consent(self, on: bool) -> None:
-        for widget in self.widgets.values():
-            widget.setEnabled(on)
         if not on:
             self.clear()
+        self.details.setVisible(on)
+        for widget in self.widgets.values():
+            widget.setEnabled(on)
 
     def clear(self) -> None:
         """Back to « non communiqué »: unticking the box forgets what was chosen."""
@@ -55,6 +62,7 @@ class UsagerProfileFields(QWidget):
         self.commune_edit.clear()
         for widget in self.widgets.values():
             widget.setEnabled(self.consent.isChecked())
+        self.details.setVisible(self.consent.isChecked())
 
     def values(self) -> dict:
         """UsagerInput's profile fields: the defaults unless the box is ticked."""

@@ -9,6 +9,7 @@ from app.models.tables import Usager
 from app.ui.accompaniment_form import AccompanimentForm, matcher
 from app.ui.widgets import select_data
 from tests.ui.helpers import focusable_widgets_without_name
+from tests.ui.shots import SHOTS_DIR
 
 
 def _form(qtbot, desk, first: str, last: str) -> AccompanimentForm:
@@ -31,6 +32,7 @@ def test_profile_is_off_by_default_and_records_nothing(qtbot, desk, store):
     form = _form(qtbot, desk, "Anne", "Sansprofil")
     profile = form.profile_fields
     assert not profile.consent.isChecked() and not profile.age_combo.isEnabled()
+    assert not profile.details.isVisible()  # the form stays short: the fields appear once ticked
     select_data(profile.age_combo, "60_69")  # chosen, then the box left unticked: not recorded
     form.save()
     assert form.result() == form.DialogCode.Accepted
@@ -42,13 +44,14 @@ def test_profile_recorded_when_ticked_and_errors_shown_under_the_field(qtbot, de
     form = _form(qtbot, desk, "Bruno", "Avecprofil")
     profile = form.profile_fields
     profile.consent.setChecked(True)
-    assert profile.age_combo.isEnabled() and profile.commune_edit.isEnabled()
+    assert profile.age_combo.isEnabled() and profile.commune_edit.isVisible()
     assert focusable_widgets_without_name(form) == []
     select_data(profile.age_combo, "60_69")
     select_data(profile.gender_combo, "masculin")
     select_data(profile.territory_combo, "zrr")
     profile.commune_edit.setText("2A0")  # too short: refused by the core with a French message
     form.save()
+    form.grab().save(str(SHOTS_DIR / "usager_profile_form.png"))
     assert form.isVisible() and profile.errors["commune_insee"].isVisible()
     assert "INSEE" in profile.errors["commune_insee"].text() or "commune" in profile.errors["commune_insee"].text().lower()
     assert form.focusWidget() is profile.commune_edit
