@@ -22,6 +22,7 @@ from app.i18n import _
 from app.models.catalogue import catalogue
 from app.models.enums import Canal, CaseStatus, StructureKind
 from app.models.errors import DomainError, ValidationError
+from app.ui.usager_profile_fields import UsagerProfileFields
 from app.ui.usager_typeahead import UsagerTypeahead
 from app.ui.widgets import select_data, vocabulary_combo, with_error
 
@@ -170,8 +171,13 @@ class AccompanimentForm(QDialog):
             widget.setEnabled(False)
             box, self.errors[key] = with_error(widget)
             nu.addRow(name + " :", box)
+        self.profile_fields = UsagerProfileFields()  # age band, sex, QPV/ZRR, commune: opt-in
+        self.profile_fields.setEnabled(False)
+        nu.addRow(self.profile_fields)
+        self.errors.update(self.profile_fields.errors)
         self.new_usager_box.toggled.connect(lambda on: [w.setEnabled(on) for w in
-                                                        (self.first_name_edit, self.last_name_edit, self.phone_edit)])
+                                                        (self.first_name_edit, self.last_name_edit, self.phone_edit,
+                                                         self.profile_fields)])
         form.addRow(self.new_usager_box)
 
         self.follow_check = QCheckBox(_("À re&lancer le"))
@@ -224,7 +230,7 @@ class AccompanimentForm(QDialog):
         order = [self.demarche_edit, self.selected_list, self.response_combo, self.canal_combo, self.stop_combo,
                  self.duration_spin, self.autonomy_combo, self.finalisation_combo, self.mandate_combo,
                  self.usager_edit, self.new_usager_box, self.first_name_edit, self.last_name_edit,
-                 self.phone_edit, self.follow_check, self.follow_date, self.status_combo, self.note_edit,
+                 self.phone_edit, *self.profile_fields.focus_order(), self.follow_check, self.follow_date, self.status_combo, self.note_edit,
                  self.save_button, cancel]
         for a, b in zip(order, order[1:]):
             QWidget.setTabOrder(a, b)
@@ -326,7 +332,7 @@ class AccompanimentForm(QDialog):
         new_usager = None
         if self.new_usager_box.isChecked():
             new_usager = UsagerInput(first_name=self.first_name_edit.text(), last_name=self.last_name_edit.text(),
-                                     phone=self.phone_edit.text())
+                                     phone=self.phone_edit.text(), **self.profile_fields.values())
         if self.usager_edit.text().strip() and self.usager_id is None and new_usager is None:
             raise ValidationError(_("Choisissez l'usager dans la liste, ou videz le champ pour un usager anonyme."),
                                   field="usager")
@@ -365,7 +371,7 @@ class AccompanimentForm(QDialog):
                    "duration": self.duration_spin, "mandate": self.mandate_combo, "usager": self.usager_edit,
                    "first_name": self.first_name_edit, "last_name": self.last_name_edit, "phone": self.phone_edit,
                    "follow_up_on": self.follow_date, "status": self.status_combo, "note": self.note_edit,
-                   "thematique": self.demarche_edit}
+                   "thematique": self.demarche_edit, **self.profile_fields.widgets}
         widget = targets.get(exc.field)
         label = self.errors.get(exc.field) or (self.errors["procedure"] if exc.field == "thematique" else None)
         if label is not None and widget is not None:

@@ -81,12 +81,17 @@ class PreflightDialog(QDialog):
         self.close_month_button = self.buttons.addButton(_("Clôturer le mois…"), QDialogButtonBox.ActionRole)
         self.close_month_button.setAccessibleName(_("Clôturer ou corriger le mois sélectionné"))
         self.close_month_button.setVisible(actor.can("sync_close_month"))
+        # a month held under a wrong clock: the supervisor checked its dates (as `sync --liberer`)
+        self.release_button = self.buttons.addButton(_("Libérer le mois retenu…"), QDialogButtonBox.ActionRole)
+        self.release_button.setAccessibleName(_("Libérer le mois retenu sélectionné"))
+        self.release_button.setVisible(actor.can("sync_close_month"))
         close = self.buttons.addButton(QDialogButtonBox.Close)
         close.setText(_("Fermer"))
         close.setAccessibleName(_("Fermer"))
         self.buttons.rejected.connect(self.reject)
         self.send_button.clicked.connect(self._send)
         self.close_month_button.clicked.connect(self._close_month)
+        self.release_button.clicked.connect(self._release)
         layout.addWidget(self.buttons)
         self.months.currentCellChanged.connect(lambda row, *_: self._show_detail(row))
         self.reload()
@@ -108,6 +113,8 @@ class PreflightDialog(QDialog):
         return self.rows[row] if 0 <= row < len(self.rows) else None
 
     def _show_detail(self, row: int) -> None:
+        held = 0 <= row < len(self.rows) and self.rows[row][0].state == "retenu"
+        self.release_button.setEnabled(held)
         if not 0 <= row < len(self.rows):
             self.detail.setRowCount(0)
             return
@@ -125,6 +132,14 @@ class PreflightDialog(QDialog):
             return
         dialog = CloseMonthDialog(self.desk, chosen[0].month, self)
         if dialog.exec():
+            self.reload()
+
+
+    def _release(self, _checked=False, ask=None) -> None:
+        from app.ui.sync_release import release_held_month
+
+        chosen = self.selected()
+        if chosen is not None and release_held_month(self, self.desk, chosen[0].month, ask):
             self.reload()
 
 
