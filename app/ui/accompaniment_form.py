@@ -7,7 +7,7 @@ one Alt+digit away; Enter saves from any field; Esc cancels.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
@@ -22,6 +22,7 @@ from app.i18n import _
 from app.models.catalogue import catalogue
 from app.models.enums import Canal, CaseStatus, StructureKind
 from app.models.errors import DomainError, ValidationError
+from app.ui.a11y import refocus
 from app.ui.usager_typeahead import UsagerTypeahead
 from app.ui.widgets import select_data, vocabulary_combo, with_error
 
@@ -160,7 +161,7 @@ class AccompanimentForm(QDialog):
         self.new_usager_box = QGroupBox(_("Nouvel usager identifié (seulement si un suivi l'exige)"))
         self.new_usager_box.setCheckable(True)
         self.new_usager_box.setChecked(False)
-        self.new_usager_box.setAccessibleName(_("Identifier un nouvel usager"))
+        self.new_usager_box.setAccessibleDescription(_("Identifier un nouvel usager"))  # name: its title
         nu = QFormLayout(self.new_usager_box)
         self.first_name_edit, self.last_name_edit, self.phone_edit = QLineEdit(), QLineEdit(), QLineEdit()
         for widget, name, key in ((self.first_name_edit, _("Prénom"), "first_name"),
@@ -175,7 +176,7 @@ class AccompanimentForm(QDialog):
         form.addRow(self.new_usager_box)
 
         self.follow_check = QCheckBox(_("À re&lancer le"))
-        self.follow_check.setAccessibleName(_("Prévoir une relance"))
+        self.follow_check.setAccessibleDescription(_("Prévoir une relance"))  # name: « À relancer le »
         self.follow_date = QDateEdit(QDate.currentDate().addDays(7))
         self.follow_date.setCalendarPopup(True)
         self.follow_date.setDisplayFormat("dd/MM/yyyy")
@@ -277,8 +278,8 @@ class AccompanimentForm(QDialog):
         hits = matcher().match(text, limit=12, boost=self.boost)
         self._hits = {c.display: c for c in hits}
         self.completer_model.setStringList(list(self._hits))
-        if hits:
-            self.completer.complete()
+        if hits and not self.completer.popup().isVisible():
+            self.completer.complete()  # shown once: re-showing it per key sent a focus event per key
             # First suggestion pre-selected: Enter takes it.
             self.completer.popup().setCurrentIndex(self.completer_model.index(0, 0))
 
@@ -295,6 +296,7 @@ class AccompanimentForm(QDialog):
             self.selected_list.addItem(item)
         self.demarche_edit.clear()
         self.errors["procedure"].clear_error(self.demarche_edit)
+        QTimer.singleShot(0, self, lambda: refocus(self.demarche_edit))  # after the popup has closed
 
     def eventFilter(self, obj, event):
         if obj is self.selected_list and event.type() == QEvent.KeyPress and event.key() in (Qt.Key_Delete, Qt.Key_Backspace):

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit
                                QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from app.i18n import _, format_number
+from app.ui.a11y import StatusAnnouncer, data_label, name_inner_controls
 from app.ui.case_model import CaseTableModel
 from app.ui.today_panel import TodayPanel
 from app.ui.workers import OpsHub, run_op, show_failure
@@ -51,10 +52,12 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_central()
         self.status_label = QLabel(_("Ouverture du fichier de données…"))
-        self.status_label.setAccessibleName(_("État"))
+        data_label(self.status_label, _("État"))
         # A long store path must not push the sync indicator and other permanent widgets away.
         self.status_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.statusBar().addWidget(self.status_label, 1)
+        self.announcer = StatusAnnouncer(self)  # messages spoken and kept readable (issue 22)
+        name_inner_controls(self)
         self._set_enabled(False)
         if desk is not None:
             self.attach(desk)
@@ -125,6 +128,7 @@ class MainWindow(QMainWindow):
 
     def _table(self, name: str) -> QTableView:
         view = QTableView()
+        view.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside
         view.setAccessibleName(name)
         view.setSelectionBehavior(QAbstractItemView.SelectRows)
         view.setSelectionMode(QAbstractItemView.SingleSelection)
@@ -286,6 +290,9 @@ class MainWindow(QMainWindow):
         self._arrived("today")
 
     def _arrived(self, part: str) -> None:
+        if part == "cases" and self.case_model.case_filter is not None:
+            self.announcer.search_answered(self.case_model.case_filter.text or "", self.case_model.rowCount(),
+                                           self.case_model.canFetchMore())
         if part == "cases" and self._select_first_when_loaded:
             self._select_first_when_loaded = False
             self._select_first()

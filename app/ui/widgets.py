@@ -8,26 +8,41 @@ from app.i18n import _
 
 
 class FieldError(QLabel):
-    """Error text shown under a field: words and an icon, not colour alone (RGAA/EN 301 549)."""
+    """Error text shown under a field: words and an icon, not colour alone (RGAA/EN 301 549).
+
+    While it shows, the field is marked for assistive technology: its description reads
+    « Erreur : … », the error label is one of its labels (AT-SPI « labelled-by » relation: the
+    message is read with the field) and its `invalid` property is true (the style sheet draws
+    it). Qt's AT-SPI bridge has no invalid-entry state to set, hence these three. On clear, the
+    field gets back the description (hint) it had before the error."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("fieldError")
         self.setWordWrap(True)
         self.setStyleSheet("color: #b3261e; font-weight: 600;")
+        self._field: QWidget | None = None
         self.hide()
 
     def show_error(self, message: str, field_widget: QWidget | None = None) -> None:
-        self.setText(f"⚠ {message}")
+        from app.ui.a11y import announce, mark_invalid
+
+        self.setText("⚠ " + message.replace("&", "&&"))  # a buddy label reads & as a mnemonic
         self.show()
         if field_widget is not None:
-            field_widget.setAccessibleDescription(_("Erreur : ") + message)
+            mark_invalid(field_widget, self, message)
+            self._field = field_widget
+        else:  # no field takes the focus to read it out: say it
+            announce(self, _("Erreur : ") + message, assertive=True)
 
     def clear_error(self, field_widget: QWidget | None = None) -> None:
+        from app.ui.a11y import clear_invalid
+
         self.clear()
         self.hide()
-        if field_widget is not None:
-            field_widget.setAccessibleDescription("")
+        for field in {w for w in (field_widget, self._field) if w is not None}:
+            clear_invalid(field, self)
+        self._field = None
 
 
 def with_error(widget: QWidget) -> tuple[QWidget, FieldError]:
@@ -36,6 +51,8 @@ def with_error(widget: QWidget) -> tuple[QWidget, FieldError]:
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(2)
     layout.addWidget(widget)
+    # a wrapped error line must never squeeze the field (Téléphone fell to 8 px on a full screen)
+    widget.setMinimumHeight(widget.minimumSizeHint().height())
     error = FieldError(box)
     layout.addWidget(error)
     return box, error
