@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, Qt, QTranslator
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAccessibleEvent
@@ -92,10 +93,13 @@ def install_qt_translations(app: QApplication, lang: str = "fr") -> bool:
     """Load qtbase_<lang>.qm (shipped with PySide6, bundled by packaging/guichet.spec). True if loaded."""
     if lang == "en":
         return False  # Qt's own strings are English already
-    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    import PySide6
+
     translator = QTranslator(app)
-    if not translator.load(QLocale(lang), "qtbase", "_", folder):
-        log.warning("Qt translations for %s not found in %s", lang, folder)
+    folders = [QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
+               str(Path(PySide6.__file__).resolve().parent / "Qt" / "translations")]  # a bundle's layout
+    if not any(translator.load(QLocale(lang), "qtbase", "_", folder) for folder in folders):
+        log.warning("Qt translations for %s not found in %s", lang, folders)
         return False
     app.installTranslator(translator)
     _translators.append(translator)
