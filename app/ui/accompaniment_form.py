@@ -90,7 +90,7 @@ class AccompanimentForm(QDialog):
         form.addRow(lab, box)
 
         self.selected_list = QListWidget()
-        self.selected_list.setAccessibleName(_("Démarches retenues (Suppr pour retirer)"))
+        self.selected_list.setAccessibleName(_("Retenue(s) : démarches retenues (Suppr pour retirer)"))
         self.selected_list.setMaximumHeight(52)
         self.selected_list.installEventFilter(self)
         form.addRow(_("Retenue(s) :"), self.selected_list)
@@ -122,15 +122,14 @@ class AccompanimentForm(QDialog):
         self.stop_combo.setAccessibleName(_("Arrêt du bus"))
         for stop in self.stops:
             self.stop_combo.addItem(stop.name, stop.id)
-        canal_row = QWidget()
-        row = QHBoxLayout(canal_row)
+        row = QHBoxLayout()  # a layout, not a widget: the « Canal » caption stays a sibling (labelled-by)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.canal_combo, 1)
         self.stop_label = QLabel(_("A&rrêt :"))
         self.stop_label.setBuddy(self.stop_combo)
         row.addWidget(self.stop_label)
         row.addWidget(self.stop_combo, 1)
-        box, self.errors["bus_stop"] = with_error(canal_row)
+        box, self.errors["bus_stop"] = with_error(row)
         self.errors["canal"] = self.errors["bus_stop"]
         form.addRow(self._buddy(_("&Canal :"), self.canal_combo), box)
         self.canal_combo.currentIndexChanged.connect(self._update_stop_visibility)
@@ -278,8 +277,8 @@ class AccompanimentForm(QDialog):
         hits = matcher().match(text, limit=12, boost=self.boost)
         self._hits = {c.display: c for c in hits}
         self.completer_model.setStringList(list(self._hits))
-        if hits and not self.completer.popup().isVisible():
-            self.completer.complete()  # shown once: re-showing it per key sent a focus event per key
+        if hits:
+            self.completer.complete()
             # First suggestion pre-selected: Enter takes it.
             self.completer.popup().setCurrentIndex(self.completer_model.index(0, 0))
 

@@ -99,7 +99,7 @@ class CaseDetailDialog(QDialog):
         self.save_button.setAccessibleName(_("Enregistrer le statut et la relance"))
         self.save_button.setDefault(True)
         self.edit_button = QPushButton(_("&Modifier tout…"))
-        self.edit_button.setAccessibleName(_("Modifier tous les champs de l'accompagnement"))
+        self.edit_button.setAccessibleName(_("Modifier tout : tous les champs de l'accompagnement"))
         buttons.addButton(self.edit_button, QDialogButtonBox.ActionRole)
         close = buttons.addButton(_("Fermer"), QDialogButtonBox.RejectRole)
         close.setAccessibleName(_("Fermer"))

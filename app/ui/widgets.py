@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLayout, QVBoxLayout, QWidget
 
 from app.i18n import _
 
@@ -45,17 +45,23 @@ class FieldError(QLabel):
         self._field = None
 
 
-def with_error(widget: QWidget) -> tuple[QWidget, FieldError]:
-    box = QWidget()
-    layout = QVBoxLayout(box)
+def with_error(widget: QWidget | QLayout) -> tuple[QVBoxLayout, FieldError]:
+    """The field (or a row of fields) with its error line under it, as a layout for
+    QFormLayout.addRow: a layout, not a box widget, so that the field, its caption and its error
+    stay *siblings* — Qt relates only sibling buddy labels to a field (AT-SPI labelled-by), and
+    on Linux a combo box's name is its value: its caption reaches Orca only through that relation."""
+    layout = QVBoxLayout()
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(2)
-    layout.addWidget(widget)
-    # a wrapped error line must never squeeze the field (Téléphone fell to 8 px on a full screen)
-    widget.setMinimumHeight(widget.minimumSizeHint().height())
-    error = FieldError(box)
+    if isinstance(widget, QLayout):
+        layout.addLayout(widget)
+    else:
+        layout.addWidget(widget)
+        # a wrapped error line must never squeeze the field (Téléphone fell to 8 px on a full screen)
+        widget.setMinimumHeight(widget.minimumSizeHint().height())
+    error = FieldError()
     layout.addWidget(error)
-    return box, error
+    return layout, error
 
 
 def vocabulary_combo(vocabulary: str, accessible_name: str, optional: bool = False) -> QComboBox:

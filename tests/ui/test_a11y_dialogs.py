@@ -40,7 +40,7 @@ def names_lacking_label(window: QWidget) -> list[str]:
             continue
         iface = QAccessible.queryAccessibleInterface(w)
         name = iface.text(QAccessible.Name) if iface else ""
-        shown = re.sub(r"\s*\([^)]*\)$", "", text.split("\n")[0].split("  ")[-1]).rstrip(" …").strip()
+        shown = re.sub(r"\s*\([^)]*\)$", "", text.split("\n")[0].split("  ")[-1]).rstrip(" …").strip("◀▶ ")
         if shown.lower() not in name.lower():
             bad.append(f"{type(w).__name__}: shows {text!r}, named {name!r}")
     return bad
