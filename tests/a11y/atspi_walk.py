@@ -11,6 +11,7 @@ Starts the app driver, and for each screen it reports ready, reads what the AT-S
   label that labels it (labelled-by relation);
 - a label whose exposed name differs from the text it draws (data labels);
 - a table that keeps the focus after one Tab (keyboard trap), the key sent through AT-SPI;
+- no focus reported back on « Démarche » after a suggestion is taken with Entrée;
 - no announcement after a save, a search and a report.
 Prints one JSON object (screens walked, problems, announcements heard) and exits 1 on a problem.
 """
@@ -33,6 +34,7 @@ SKIP_UNNAMED = {pyatspi.ROLE_TABLE_CELL, pyatspi.ROLE_LIST_ITEM, pyatspi.ROLE_ME
 NO_DESCENT = {pyatspi.ROLE_TABLE, pyatspi.ROLE_TREE_TABLE, pyatspi.ROLE_TREE, pyatspi.ROLE_LIST,
               pyatspi.ROLE_MENU_BAR, pyatspi.ROLE_COMBO_BOX}
 TAB_KEYSYM = 0xFF09
+RETURN_KEYSYM = 0xFF0D
 heard: list[str] = []
 focused: list = []
 
@@ -196,6 +198,21 @@ def tab_trap(screen: str, window, table_name: str, problems: list[str]) -> None:
         problems.append(f"{screen}: Tab stayed inside « {table_name} » (keyboard trap)")
 
 
+def suggestion_returns_focus(screen: str, problems: list[str]) -> None:
+    """Type « caf rsa » in the démarche field, take the first suggestion with Entrée: the field
+    must be reported focused again (the popup's items took the focus meanwhile)."""
+    for ch in "caf rsa":
+        pyatspi.Registry.generateKeyboardEvent(ord(ch), None, pyatspi.KEY_SYM)
+        pump(0.05)
+    pump(0.8)
+    focused.clear()
+    pyatspi.Registry.generateKeyboardEvent(RETURN_KEYSYM, None, pyatspi.KEY_SYM)
+    pump(0.8)
+    names = [f.name for f in focused if f is not None]
+    if not names or names[-1] != "Démarche":
+        problems.append(f"{screen}: after Entrée on a suggestion, focus reported on {names[-3:]} and not on « Démarche »")
+
+
 def expect_heard(screen: str, what: str, pattern: str, problems: list[str], timeout: float = 20.0) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -240,6 +257,8 @@ def main() -> int:
             walked[screen] = check_window(screen, window, info["shown"], info["drawn"], problems)
             if info.get("tab_from"):
                 tab_trap(screen, window, info["tab_from"], problems)
+            if screen == "form":
+                suggestion_returns_focus(screen, problems)
             action = {"main": ("SEARCH", "a search", r"trouvé"), "form": ("SAVE", "a save", r"enregistré"),
                       "report": ("REPORT", "a report", r"Rapport créé")}.get(screen)
             if action:

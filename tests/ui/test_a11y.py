@@ -134,23 +134,6 @@ def test_ctrl_tab_leaves_the_paper_survey_grid(qtbot, desk):
     assert not dialog.view.hasFocus() and dialog.focusWidget() is not dialog.view
 
 
-def test_focus_comes_back_to_the_demarche_field_after_a_suggestion(qtbot, desk, frozen_clock):
-    form = AccompanimentForm(desk)
-    qtbot.addWidget(form)
-    form.show()
-    qtbot.waitExposed(form)
-    form.activateWindow()
-    qtbot.keyClicks(form.demarche_edit, "caf rsa")
-    qtbot.waitUntil(lambda: form.completer.popup().isVisible())
-    events = []
-    form.demarche_edit.installEventFilter(form)  # harmless: the form's filter ignores it
-    original = form.demarche_edit.focusInEvent
-    form.demarche_edit.focusInEvent = lambda e: (events.append(e.type()), original(e))
-    qtbot.keyClick(form.completer.popup(), Qt.Key_Return)
-    qtbot.waitUntil(lambda: bool(events), timeout=2000)  # a real focus-in: Qt tells AT-SPI
-    assert form.demarche_edit.hasFocus() and form.selected
-
-
 def test_qt_own_strings_are_french(qapp):
     before = QCoreApplication.translate("QPlatformTheme", "Close")
     assert a11y.install_qt_translations(qapp, "fr")
