@@ -188,8 +188,12 @@ class StatusAnnouncer:
         self.last.setToolTip(text)
         announce(self.last, text)
 
+    def cases_loaded(self, model) -> None:
+        """The case list shows an answer: say its count if it answers a new search."""
+        if model.case_filter is not None:
+            self.search_answered(model.case_filter.text or "", model.rowCount(), model.canFetchMore())
+
     def search_answered(self, text: str, count: int, more: bool) -> None:
-        """Called when the case list shows the answer to the search `text`."""
         from app.i18n import format_number, ngettext
 
         if not text.strip() or text == self._searched:
@@ -203,6 +207,15 @@ class StatusAnnouncer:
                 n=format_number(count))
         self.window.search_edit.setAccessibleDescription(message)
         announce(self.window.search_edit, message)
+
+
+def install_announcer(window) -> StatusAnnouncer:
+    """On the main window once its lists exist (again after a re-attach: new models)."""
+    announcer = getattr(window, "announcer", None) or StatusAnnouncer(window)
+    window.announcer = announcer
+    name_inner_controls(window)
+    window.case_model.loaded.connect(lambda: announcer.cases_loaded(window.case_model))
+    return announcer
 
 
 def name_inner_controls(window) -> None:

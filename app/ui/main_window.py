@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit
                                QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from app.i18n import _, format_number
-from app.ui.a11y import StatusAnnouncer, data_label, name_inner_controls
+from app.ui.a11y import data_label, install_announcer, no_tab_trap
 from app.ui.case_model import CaseTableModel
 from app.ui.today_panel import TodayPanel
 from app.ui.workers import OpsHub, run_op, show_failure
@@ -51,13 +51,10 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_central()
-        self.status_label = QLabel(_("Ouverture du fichier de données…"))
-        data_label(self.status_label, _("État"))
+        self.status_label = data_label(QLabel(_("Ouverture du fichier de données…")), _("État"))
         # A long store path must not push the sync indicator and other permanent widgets away.
         self.status_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.statusBar().addWidget(self.status_label, 1)
-        self.announcer = StatusAnnouncer(self)  # messages spoken and kept readable (issue 22)
-        name_inner_controls(self)
         self._set_enabled(False)
         if desk is not None:
             self.attach(desk)
@@ -127,8 +124,7 @@ class MainWindow(QMainWindow):
         self.toolbar.addAction(self.act_followups)
 
     def _table(self, name: str) -> QTableView:
-        view = QTableView()
-        view.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside
+        view = no_tab_trap(QTableView())  # Tab leaves the table, arrows move inside
         view.setAccessibleName(name)
         view.setSelectionBehavior(QAbstractItemView.SelectRows)
         view.setSelectionMode(QAbstractItemView.SingleSelection)
@@ -188,6 +184,7 @@ class MainWindow(QMainWindow):
         self.followup_model.on_failure = lambda exc: self._load_failed("followups", exc)
         self.case_view.setModel(self.case_model)
         self.followup_view.setModel(self.followup_model)
+        install_announcer(self)  # status messages and search counts spoken, named inner controls
         self.refresh()
         for view in (self.case_view, self.followup_view):
             header = view.horizontalHeader()
@@ -290,9 +287,6 @@ class MainWindow(QMainWindow):
         self._arrived("today")
 
     def _arrived(self, part: str) -> None:
-        if part == "cases" and self.case_model.case_filter is not None:
-            self.announcer.search_answered(self.case_model.case_filter.text or "", self.case_model.rowCount(),
-                                           self.case_model.canFetchMore())
         if part == "cases" and self._select_first_when_loaded:
             self._select_first_when_loaded = False
             self._select_first()
