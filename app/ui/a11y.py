@@ -263,20 +263,26 @@ def refocus(widget: QWidget) -> None:
 
 
 class DataLabel(QLabel):
-    """A status label that is hidden while it has nothing to say (an empty, focusable label is
-    an unnamed object to a screen reader) and whose name is its text."""
+    """A label that shows data or status, named by its text (no fixed name). While it is empty it
+    takes no focus: an empty, focusable label is an unnamed object to a screen reader. (Hiding it
+    instead would move the layout around.)"""
 
     def __init__(self, text: str = "", parent=None):
         super().__init__(text, parent)
-        if not text:
-            self.hide()
+        self._policy = self.focusPolicy()
+        self._follow()
+
+    def setTextInteractionFlags(self, flags) -> None:  # noqa: N802 (Qt's name)
+        super().setTextInteractionFlags(flags)  # sets the focus policy the flags need
+        self._policy = self.focusPolicy()
+        self._follow()
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
         super().setText(text)
-        if not text:
-            self.hide()
-        elif self.parentWidget() is not None:
-            self.show()
+        self._follow()
 
     def clear(self) -> None:
         self.setText("")
+
+    def _follow(self) -> None:
+        self.setFocusPolicy(self._policy if self.text() else Qt.NoFocus)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDockWidget, QHBoxLayout, QHe
                                QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.i18n import _, format_date
-from app.ui.a11y import data_label
+from app.ui.a11y import DataLabel, data_label
 from app.ui.start_moment_dialog import StartMomentDialog
 
 STEP_ROLE = Qt.UserRole + 1
@@ -54,7 +54,7 @@ class ChecklistPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
         self.tree.currentItemChanged.connect(self._show_step)
-        self.detail = QLabel()
+        self.detail = DataLabel()  # takes no focus while empty
         self.detail.setWordWrap(True)
         self.detail.setTextFormat(Qt.RichText)
         self.detail.setOpenExternalLinks(True)

@@ -35,7 +35,7 @@ class OfficialSiteDialog(QDialog):
         row.addWidget(self.check_button)
         self.icon = QLabel()
         self.icon.setFixedSize(36, 36)
-        self.result = DataLabel()  # hidden while empty
+        self.result = DataLabel()  # takes no focus while empty
         self.result.setWordWrap(True)
         self.result.setTextFormat(Qt.RichText)
         self.result.setOpenExternalLinks(True)

@@ -131,7 +131,7 @@ class ReportDialog(QDialog):
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.hide()  # shown once a report is under way
-        self.status = DataLabel("")  # hidden while empty: no unnamed focusable object
+        self.status = DataLabel("")  # takes no focus while empty: no unnamed focusable object
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)  # the path can be copied
         data_label(self.status, _("État du rapport"))
