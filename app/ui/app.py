@@ -290,6 +290,9 @@ def run(db: str | None = None, lang: str | None = None, demo: bool = False, rese
     app.setWindowIcon(QIcon(str(resource_path("icons", "guichet-256.png"))))  # title bar, taskbar
     app.setDesktopFileName("guichet")  # Wayland: ties windows to packaging/guichet.desktop
     i18n.install(lang or prefs.get(config.LANGUAGE))
+    from app.ui.a11y import install_qt_translations
+
+    install_qt_translations(app, i18n.current_language())  # Qt's own buttons and dialogs in French
     font = app.font()
     if font.pointSizeF() < 10.5:
         font.setPointSizeF(10.5)  # legibility at the counter

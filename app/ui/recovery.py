@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QHBoxLayout, QLabel, QLineEdi
                                QPushButton, QVBoxLayout)
 
 from app.i18n import _, format_datetime
+from app.ui.a11y import data_label
 from app.ui.backup_dialog import format_size
 from app.ui.widgets import FieldError
 
@@ -87,7 +88,7 @@ class RecoveryDialog(QDialog):
             text += "\n" + _("Sauvegardes écartées car endommagées : {n}.").format(n=len(self.diagnosis.rejected))
         self.backup_label = QLabel(text)
         self.backup_label.setWordWrap(True)
-        self.backup_label.setAccessibleName(_("Sauvegarde proposée"))
+        data_label(self.backup_label, _("Sauvegarde proposée"))
         layout.addWidget(self.backup_label)
         if good is not None:
             self.restore_button = self._button(_("&Restaurer cette sauvegarde"), self.restore)
