@@ -81,9 +81,10 @@ def modified_date(text: str) -> date | None:
 
 def breadcrumb(root: ET.Element) -> str:
     fil = root.find("FilDAriane")
-    levels = [_clean("".join(n.itertext())) for n in fil.findall("Niveau")] if fil is not None else []
-    # « Accueil particuliers » is the same first level everywhere: it says nothing at the counter.
-    return " › ".join(level for level in levels[1:] if level)
+    levels = fil.findall("Niveau")[1:] if fil is not None else []
+    # « Accueil particuliers » is the same first level everywhere and the last one is the fiche's
+    # own title: neither says anything at the counter.
+    return " › ".join(_clean("".join(n.itertext())) for n in levels if n.get("ID") != root.get("ID"))
 
 
 def record_from(root: ET.Element, data: bytes) -> FicheRecord | None:

@@ -1,0 +1,220 @@
+"""« Fiches » (F2): the service-public.fr « Vos droits et démarches » base, searched as you type and
+read offline.
+
+Searches and reads go through the Desk off the UI thread (`query_op`); a reply that arrives after
+the agent typed on is dropped (generation counter). The reader is a QTextBrowser fed with the HTML
+of app/core/fiche_html.py: it never loads anything (no remote or local resource, external links
+not opened by Qt); links are handled here — `fiche:` opens another fiche, `cas:` folds a case,
+and an https address (already one the « Site officiel ? » check accepted) is checked again before
+the system browser opens it. Supervisors update the base from Supervision › « Fiches : mettre à
+jour la base… ».
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (QDialog, QFileDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
+                               QSplitter, QTextBrowser, QVBoxLayout, QWidget)
+
+from app.i18n import _, format_date
+from app.ui.workers import query_op, run_op, show_failure
+
+SEARCH_DELAY_MS = 80  # debounce: one query per pause in typing
+
+
+class FicheBrowser(QTextBrowser):
+    """A QTextBrowser that loads nothing by itself."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setOpenExternalLinks(False)
+        self.setOpenLinks(False)
+        self.setAccessibleName(_("Fiche"))
+
+    def loadResource(self, kind, url):  # noqa: N802 (Qt override): no image, style sheet or page, ever
+        return None
+
+
+class FichesDialog(QDialog):
+    def __init__(self, desk, parent=None, today=None):
+        super().__init__(parent)
+        from datetime import date
+
+        self.desk = desk
+        self.today = today or date.today()
+        self._generation = 0
+        self.current = None  # the Fiche shown
+        self.collapsed: set[int] = set()
+        self.history: list[str] = []
+        self.info = None
+        self.setWindowTitle(_("Fiches — Vos droits et démarches (service-public.fr)"))
+        self.setAccessibleName(_("Fiches"))
+        self.resize(1100, 720)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Rechercher une fiche : « carte grise », « apl », « retraite »…"))
+        self.search.setAccessibleName(_("Rechercher une fiche"))
+        self.search.setClearButtonEnabled(True)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.results = QListWidget()
+        self.results.setAccessibleName(_("Fiches trouvées"))
+        self.results.setWordWrap(True)
+        self.results.setAlternatingRowColors(True)
+        self.browser = FicheBrowser()
+        self.browser.anchorClicked.connect(self.follow)
+        left = QWidget()
+        lay = QVBoxLayout(left)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.search)
+        lay.addWidget(self.status)
+        lay.addWidget(self.results, 1)
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.browser)
+        split.setSizes([380, 720])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.run_search)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.search.returnPressed.connect(self._open_first)
+        self.results.currentItemChanged.connect(lambda item, _prev: item and self.open_fiche(item.data(Qt.UserRole)))
+        self.search.setFocus()
+        self.refresh_info()
+
+    # ------------------------------------------------------------------ base and search
+    def refresh_info(self) -> None:
+        from app.core import fiches
+
+        query_op(self, self.desk, fiches.fiche_base_info, on_done=self._show_info)
+
+    def _show_info(self, info) -> None:
+        self.info = info
+        if not info.present:
+            self.status.setText(_("Aucune base de fiches sur cet ordinateur : un superviseur l'importe depuis "
+                                  "Supervision › Fiches : mettre à jour la base…"))
+        else:
+            text = _("{count} fiches, contenu du {day}.").format(count=info.count, day=format_date(info.newest))
+            if info.stale(self.today):
+                text = "⚠ " + text + " " + _("Base de plus de 3 mois : à mettre à jour.")
+            self.status.setText(text)
+
+    def run_search(self) -> None:
+        from app.core import fiches
+
+        self._generation += 1
+        generation = self._generation
+        query_op(self, self.desk, fiches.search_fiches, self.search.text(),
+                 on_done=lambda hits: self._show_hits(generation, hits))
+
+    def _show_hits(self, generation: int, hits) -> None:
+        if generation != self._generation:
+            return  # the agent typed on: a newer search is coming
+        self.results.clear()
+        for hit in hits:
+            day = format_date(hit.modified) if hit.modified else ""
+            item = QListWidgetItem(f"{hit.title}\n{hit.breadcrumb}  ·  {day}")
+            item.setData(Qt.UserRole, hit.id)
+            item.setToolTip(hit.breadcrumb)
+            self.results.addItem(item)
+        self.searched = len(hits)
+
+    def _open_first(self) -> None:
+        self._timer.stop()
+        if self.results.count():
+            self.results.setCurrentRow(0)
+            self.browser.setFocus()
+
+    # ------------------------------------------------------------------ reading
+    def open_fiche(self, fiche_id: str, remember: bool = True) -> None:
+        from app.core import fiches
+
+        def shown(fiche):
+            if fiche is None:
+                self.browser.setHtml(f"<p>{_('Cette fiche n’est pas dans la base locale.')}</p>")
+                return
+            if remember and self.current is not None and self.current.id != fiche.id:
+                self.history.append(self.current.id)
+            self.current, self.collapsed = fiche, set()
+            self.render()
+
+        query_op(self, self.desk, fiches.get_fiche, fiche_id, on_done=shown)
+
+    def render(self) -> None:
+        from app.core.fiche_html import render
+
+        stale = self.info.newest if self.info is not None and self.info.stale(self.today) else None
+        rendered = render(self.current.xml, collapsed=frozenset(self.collapsed), stale_since=stale)
+        scroll = self.browser.verticalScrollBar().value()
+        self.browser.setHtml(rendered.html)
+        self.browser.verticalScrollBar().setValue(scroll)
+        self.rendered = rendered
+
+    def follow(self, url: QUrl) -> None:
+        scheme, target = url.scheme(), url.path()
+        if scheme == "fiche":
+            self.open_fiche(target)
+        elif scheme == "cas" and target.isdigit() and self.current is not None:
+            self.collapsed ^= {int(target)}
+            self.render()
+        elif scheme == "https":
+            from app.core.fiche_html import official_url
+
+            if official_url(url.toString()):
+                QDesktopServices.openUrl(url)
+
+
+def _import_base(window) -> None:
+    from app.core import fiches
+
+    path, _filter = QFileDialog.getOpenFileName(window, _("Base des fiches (export officiel, zip)"), "",
+                                                _("Archive zip (*.zip)"))
+    if not path:
+        return
+    window.statusBar().showMessage(_("Import de la base des fiches…"))
+
+    def done(result):
+        report = result.value
+        window.statusBar().clearMessage()
+        QMessageBox.information(window, _("Fiches"), _("Base des fiches mise à jour : {count} publications, contenu "
+                                                        "du {day}.").format(count=report.count,
+                                                                            day=format_date(report.newest)))
+
+    def failed(exc):
+        window.statusBar().clearMessage()
+        show_failure(window, exc)
+
+    run_op(window, lambda progress: window.desk.store_op(fiches.import_fiches, Path(path), progress),
+           on_done=done, on_error=failed)
+
+
+def install(window) -> None:
+    action = QAction(_("&Fiches (droits et démarches)…"), window)
+    action.setShortcut(QKeySequence("F2"))
+    action.setShortcutContext(Qt.ApplicationShortcut)
+    action.setStatusTip(_("Chercher et lire une fiche service-public.fr, hors ligne"))
+    action.triggered.connect(lambda: open_fiches(window))
+    window.menu_tools.addAction(action)
+    window.addAction(action)
+    window.fiches_action = action
+    importer = QAction(_("Fiches : mettre à jour la base…"), window)
+    importer.triggered.connect(lambda: _import_base(window))
+    window.menu_supervision.addAction(importer)
+    window.fiches_import_action = importer
+
+
+def open_fiches(window, fiche_id: str | None = None) -> FichesDialog:
+    dialog = getattr(window, "fiches_dialog", None)
+    if dialog is None:
+        dialog = window.fiches_dialog = FichesDialog(window.desk, window)
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
+    dialog.search.setFocus()
+    dialog.search.selectAll()
+    if fiche_id:
+        dialog.open_fiche(fiche_id)
+    return dialog

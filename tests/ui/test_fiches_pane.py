@@ -1,0 +1,79 @@
+"""« Fiches » (F2): search as you type, read a fiche offline, fold its cases, no remote load."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QKeySequence
+
+from app.core import fiches
+from app.ui.fiches_pane import FichesDialog, open_fiches
+from tests.fiches.conftest import FIXTURE_ZIP
+from tests.ui.shots import SHOTS_DIR
+
+
+def _dialog(qtbot, desk, store, frozen_clock):
+    fiches.import_zip(FIXTURE_ZIP, fiches.base_path(store.path))
+    dialog = FichesDialog(desk, today=frozen_clock.today())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog.info is not None)
+    return dialog
+
+
+def _search(qtbot, dialog, text):
+    dialog.searched = None
+    dialog.search.clear()
+    qtbot.keyClicks(dialog.search, text)
+    qtbot.waitUntil(lambda: getattr(dialog, "searched", None) is not None and dialog.search.text() == text)
+
+
+def test_f2_opens_the_fiches_and_no_other_action_uses_it(window, store):
+    f2 = [a for a in window.actions() if a.shortcut() == QKeySequence("F2")]
+    assert f2 == [window.fiches_action]
+    window.fiches_action.trigger()
+    dialog = window.fiches_dialog
+    assert dialog.isVisible()
+    assert "Aucune base de fiches" in dialog.status.text() or dialog.info is None
+    assert open_fiches(window) is dialog  # F2 again: the same pane, not a second one
+
+
+def test_typing_finds_fiches_with_their_breadcrumb_and_date(qtbot, desk, store, frozen_clock):
+    dialog = _dialog(qtbot, desk, store, frozen_clock)
+    assert "45 fiches" in dialog.status.text() and "plus de 3 mois" in dialog.status.text()
+    _search(qtbot, dialog, "carte vit")
+    first = dialog.results.item(0).text()
+    assert first.startswith("Carte Vitale\n")
+    assert "Social - Santé ›" in first and "20" in first.splitlines()[1]
+
+
+def test_a_fiche_reads_with_its_cases_offices_and_checked_links(qtbot, desk, store, frozen_clock):
+    dialog = _dialog(qtbot, desk, store, frozen_clock)
+    _search(qtbot, dialog, "carte identite majeur premiere")
+    qtbot.keyClick(dialog.search, Qt.Key_Return)
+    qtbot.waitUntil(lambda: dialog.current is not None and dialog.current.id == "F1341")
+    html = dialog.browser.toHtml()
+    text = dialog.browser.toPlainText()
+    assert "Carte d'identité d'un majeur : première demande" in text
+    assert "Base des fiches ancienne" in text  # content of 2020, counter on 2026-10-14
+    assert "▾ Vous avez un passeport valide" in text
+    assert "Où s’adresser : Mairie délivrant des cartes d'identité" in text
+    assert "Téléservice : Pré-demande de carte d'identité" in text
+    assert 'href="https://passeport.ants.gouv.fr/' in html
+    assert 'href="http://' not in html and "<img" not in html
+    assert dialog.browser.loadResource(0, QUrl("https://example.org/x.png")) is None
+    dialog.resize(1200, 800)
+    dialog.grab().save(str(SHOTS_DIR / "fiches.png"))
+    dialog.follow(QUrl("cas:1"))
+    assert "▸ Vous avez un passeport valide" in dialog.browser.toPlainText()
+    dialog.follow(QUrl("cas:1"))
+    assert "▾ Vous avez un passeport valide" in dialog.browser.toPlainText()
+
+
+def test_an_internal_link_opens_the_other_fiche(qtbot, desk, store, frozen_clock):
+    dialog = _dialog(qtbot, desk, store, frozen_clock)
+    dialog.open_fiche("F35433")
+    qtbot.waitUntil(lambda: dialog.current is not None)
+    dialog.follow(QUrl("fiche:F1636"))
+    qtbot.waitUntil(lambda: dialog.current.id == "F1636")
+    assert dialog.history == ["F35433"]
