@@ -160,17 +160,23 @@ def search(path: Path, text: str, limit: int = 30) -> list[Hit]:
     if not words:
         return []
     expr = " AND ".join(f'"{w}"*' for w in words)
-    sql = (
-        "SELECT f.id, f.title, f.breadcrumb, f.modified FROM ("
-        "  SELECT rowid, bm25(fiche_fts, ?, ?, ?, ?) AS score,"
-        "         rowid IN (SELECT rowid FROM fiche_fts WHERE fiche_fts MATCH ?) AS in_title"
-        "  FROM fiche_fts WHERE fiche_fts MATCH ?"
-        ") AS m JOIN fiche f ON f.rowid = m.rowid"
-        " ORDER BY m.in_title DESC, CASE WHEN m.in_title THEN length(f.title) ELSE 0 END, m.score, f.title"
-        " LIMIT ?"
-    )
+    # Two steps, so a broad prefix (« a », « ca ») never scores thousands of bodies: the titles
+    # holding every word, shortest first; then, only if they do not fill the page, the other
+    # matches by bm25.
     with closing(_connect(path)) as db:
-        rows = db.execute(sql, (*WEIGHTS, f"title : ({expr})", expr, limit)).fetchall()
+        rows = db.execute(
+            "SELECT id, title, breadcrumb, modified FROM fiche WHERE rowid IN"
+            " (SELECT rowid FROM fiche_fts WHERE fiche_fts MATCH ?) ORDER BY length(title), title LIMIT ?",
+            (f"title : ({expr})", limit)).fetchall()
+        if len(rows) < limit:
+            seen = {r[0] for r in rows}
+            more = db.execute(
+                "SELECT f.id, f.title, f.breadcrumb, f.modified FROM ("
+                "  SELECT rowid, bm25(fiche_fts, ?, ?, ?, ?) AS score FROM fiche_fts WHERE fiche_fts MATCH ?"
+                "  ORDER BY score LIMIT ?"
+                ") AS m JOIN fiche f ON f.rowid = m.rowid ORDER BY m.score, f.title",
+                (*WEIGHTS, expr, limit + len(rows))).fetchall()
+            rows += [r for r in more if r[0] not in seen][:limit - len(rows)]
     return [Hit(i, t, b, _date(m)) for i, t, b, m in rows]
 
 
