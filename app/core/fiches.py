@@ -122,10 +122,10 @@ def read_archive(zip_path: Path, progress: Progress | None = None) -> Iterator[F
 
 
 def import_zip(zip_path: Path, base: Path, progress: Progress | None = None,
-               now: datetime | None = None) -> ImportReport:
+               now: datetime | None = None, source: str | None = None) -> ImportReport:
     """Build a new base from the export at `zip_path` and swap it in. Raises ValidationError."""
     when = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
-    meta = {"imported_at": when, "source": Path(zip_path).name}
+    meta = {"imported_at": when, "source": source or Path(zip_path).name}
     count = fiches_base.build(base, read_archive(zip_path, progress), meta)
     info = base_info(base)
     return ImportReport(count, info.newest, meta["source"])
@@ -142,13 +142,14 @@ def base_info(base: Path) -> BaseInfo:
 
 # --------------------------------------------------------------------------- use cases (Desk)
 
-def import_fiches(store, actor: Actor, zip_path: Path, progress: Progress | None = None) -> ImportReport:
+def import_fiches(store, actor: Actor, zip_path: Path, progress: Progress | None = None,
+                  source: str | None = None) -> ImportReport:
     """`desk.store_op(import_fiches, path)`: supervisors only; journaled. Raises ValidationError,
     PermissionDenied."""
     from app.core import journal
 
     actor.require("import_fiches")
-    report = import_zip(Path(zip_path), base_path(store.path), progress)
+    report = import_zip(Path(zip_path), base_path(store.path), progress, source=source)
     journal.record_now(store, actor, "fiches_import", report.source,
                        f"{report.count} publications, contenu du {report.newest or '?'}")
     return report

@@ -167,14 +167,18 @@ class FichesDialog(QDialog):
                 QDesktopServices.openUrl(url)
 
 
-def _import_base(window) -> None:
-    from app.core import fiches
+def _import_base(window, download: bool = False) -> None:
+    from app.core import fiches, fiches_download
 
-    path, _filter = QFileDialog.getOpenFileName(window, _("Base des fiches (export officiel, zip)"), "",
-                                                _("Archive zip (*.zip)"))
-    if not path:
-        return
-    window.statusBar().showMessage(_("Import de la base des fiches…"))
+    if download:
+        work = lambda progress: window.desk.store_op(fiches_download.download_fiches, progress)  # noqa: E731
+    else:
+        path, _filter = QFileDialog.getOpenFileName(window, _("Base des fiches (export officiel, zip)"), "",
+                                                    _("Archive zip (*.zip)"))
+        if not path:
+            return
+        work = lambda progress: window.desk.store_op(fiches.import_fiches, Path(path), progress)  # noqa: E731
+    window.statusBar().showMessage(_("Mise à jour de la base des fiches…"))
 
     def done(result):
         report = result.value
@@ -187,8 +191,7 @@ def _import_base(window) -> None:
         window.statusBar().clearMessage()
         show_failure(window, exc)
 
-    run_op(window, lambda progress: window.desk.store_op(fiches.import_fiches, Path(path), progress),
-           on_done=done, on_error=failed)
+    run_op(window, work, on_done=done, on_error=failed)
 
 
 def install(window) -> None:
@@ -201,9 +204,14 @@ def install(window) -> None:
     window.addAction(action)
     window.fiches_action = action
     importer = QAction(_("Fiches : mettre à jour la base…"), window)
+    importer.setStatusTip(_("Importer l'export officiel « Vos droits et démarches » (fichier zip)"))
     importer.triggered.connect(lambda: _import_base(window))
+    downloader = QAction(_("Fiches : télécharger la base officielle"), window)
+    downloader.setStatusTip(_("Télécharger l'export officiel depuis service-public.fr, puis l'importer"))
+    downloader.triggered.connect(lambda: _import_base(window, download=True))
     window.menu_supervision.addAction(importer)
-    window.fiches_import_action = importer
+    window.menu_supervision.addAction(downloader)
+    window.fiches_import_action, window.fiches_download_action = importer, downloader
 
 
 def open_fiches(window, fiche_id: str | None = None) -> FichesDialog:
