@@ -77,3 +77,18 @@ def test_an_internal_link_opens_the_other_fiche(qtbot, desk, store, frozen_clock
     dialog.follow(QUrl("fiche:F1636"))
     qtbot.waitUntil(lambda: dialog.current.id == "F1636")
     assert dialog.history == ["F35433"]
+
+
+def test_an_agent_choosing_a_zip_is_refused_with_a_message_and_nothing_imported(window, store, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from tests.ui.helpers import on_modal
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(FIXTURE_ZIP), "")))
+    seen = {}
+    state = on_modal(QMessageBox, lambda box: (seen.setdefault("text", box.text()), box.accept()))
+    window.fiches_import_action.trigger()
+    qtbot.waitUntil(lambda: "text" in seen, timeout=10000)
+    assert state["error"] is None
+    assert seen["text"] == "Votre rôle ne permet pas cette action."
+    assert not fiches.base_path(store.path).exists()
