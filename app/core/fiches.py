@@ -17,7 +17,7 @@ The new base is built in a temporary file and swapped in with os.replace once co
 from __future__ import annotations
 
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
@@ -44,6 +44,7 @@ class ImportReport:
     count: int
     newest: date | None
     source: str
+    missing_links: tuple[str, ...] = ()  # démarches whose linked fiche the new base lacks
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,11 @@ def import_fiches(store, actor: Actor, zip_path: Path, progress: Progress | None
     from app.core import journal
 
     actor.require("import_fiches")
-    report = import_zip(Path(zip_path), base_path(store.path), progress, source=source)
+    from app.core import fiche_links
+
+    base = base_path(store.path)
+    report = import_zip(Path(zip_path), base, progress, source=source)
+    report = replace(report, missing_links=tuple(fiche_links.missing_in_base(base)))
     journal.record_now(store, actor, "fiches_import", report.source,
                        f"{report.count} publications, contenu du {report.newest or '?'}")
     return report

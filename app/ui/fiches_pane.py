@@ -183,9 +183,12 @@ def _import_base(window, download: bool = False) -> None:
     def done(result):
         report = result.value
         window.statusBar().clearMessage()
-        QMessageBox.information(window, _("Fiches"), _("Base des fiches mise à jour : {count} publications, contenu "
-                                                        "du {day}.").format(count=report.count,
-                                                                            day=format_date(report.newest)))
+        text = _("Base des fiches mise à jour : {count} publications, contenu du {day}.").format(
+            count=report.count, day=format_date(report.newest))
+        if report.missing_links:
+            text += "\n\n" + _("Démarches dont la fiche liée manque dans cette base : {codes}.").format(
+                codes=", ".join(report.missing_links))
+        QMessageBox.information(window, _("Fiches"), text)
 
     def failed(exc):
         window.statusBar().clearMessage()
@@ -197,7 +200,9 @@ def _import_base(window, download: bool = False) -> None:
 def install(window) -> None:
     action = QAction(_("&Fiches (droits et démarches)…"), window)
     action.setShortcut(QKeySequence("F2"))
-    action.setShortcutContext(Qt.ApplicationShortcut)
+    # The main window's F2 only: in the accompaniment form F2 opens the chosen démarche's fiche
+    # (an application-wide F2 would make both ambiguous, and Qt would then fire neither).
+    action.setShortcutContext(Qt.WindowShortcut)
     action.setStatusTip(_("Chercher et lire une fiche service-public.fr, hors ligne"))
     action.triggered.connect(lambda: open_fiches(window))
     window.menu_tools.addAction(action)
@@ -225,4 +230,26 @@ def open_fiches(window, fiche_id: str | None = None) -> FichesDialog:
     dialog.search.selectAll()
     if fiche_id:
         dialog.open_fiche(fiche_id)
+    return dialog
+
+
+def open_for_form(form) -> FichesDialog:
+    """F2 in the accompaniment form: the fiche linked to the démarche selected in its list (else the
+    first chosen), or a search for its label, or for the text being typed."""
+    from app.core import fiche_links
+
+    dialog = getattr(form, "fiches_dialog", None)
+    if dialog is None:  # a child of the modal form, so it takes input while the form is open
+        dialog = form.fiches_dialog = FichesDialog(form.desk, form)
+    row = form.selected_list.currentRow()
+    choice = form.selected[row] if 0 <= row < len(form.selected) else (form.selected[0] if form.selected else None)
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
+    fiche_id = fiche_links.fiche_for(choice.code) if choice else None
+    if fiche_id:
+        dialog.open_fiche(fiche_id)
+    else:
+        dialog.search.setText(choice.label if choice else form.demarche_edit.text())
+        dialog.search.setFocus()
     return dialog

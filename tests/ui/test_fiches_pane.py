@@ -92,3 +92,27 @@ def test_an_agent_choosing_a_zip_is_refused_with_a_message_and_nothing_imported(
     assert state["error"] is None
     assert seen["text"] == "Votre rôle ne permet pas cette action."
     assert not fiches.base_path(store.path).exists()
+
+
+def test_f2_in_the_accompaniment_form_opens_the_fiche_of_the_chosen_demarche(qtbot, window, desk, store):
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.accompaniment_form import AccompanimentForm
+
+    fiches.import_zip(FIXTURE_ZIP, fiches.base_path(store.path))
+    form = AccompanimentForm(desk, parent=window)
+    qtbot.addWidget(form)
+    form.show()
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form, timeout=2000)
+    qtbot.keyClicks(form.demarche_edit, "cni predemande")
+    qtbot.waitUntil(lambda: form.completer.popup().isVisible())
+    qtbot.keyClick(form.completer.popup(), Qt.Key_Return)
+    qtbot.waitUntil(lambda: form.demarche_edit.text() == "")
+    assert form.selected and form.selected[0].code == "ANTS-CNI-PREDEMANDE"
+    qtbot.keyClick(form.demarche_edit, Qt.Key_F2)
+    qtbot.waitUntil(lambda: getattr(form, "fiches_dialog", None) is not None
+                    and form.fiches_dialog.current is not None, timeout=5000)
+    assert form.fiches_dialog.current.id == "F1341"
+    assert not getattr(window, "fiches_dialog", None)  # the main window's F2 did not fire too
