@@ -16,11 +16,12 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QDialog, QFileDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
-                               QSplitter, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QMessageBox, QPushButton, QSplitter, QTextBrowser, QVBoxLayout,
+                               QWidget)
 
 from app.i18n import _, format_date
-from app.ui.workers import query_op, run_op, show_failure
+from app.ui.workers import collection_op, query_op, run_op, show_failure
 
 SEARCH_DELAY_MS = 80  # debounce: one query per pause in typing
 
@@ -49,7 +50,9 @@ class FichesDialog(QDialog):
         self.current = None  # the Fiche shown
         self.collapsed: set[int] = set()
         self.history: list[str] = []
+        self.notes: list = []
         self.info = None
+        self.on_given = None  # set by the accompaniment form: « Donnée à l'usager » adds the fiche to the case
         self.setWindowTitle(_("Fiches — Vos droits et démarches (service-public.fr)"))
         self.setAccessibleName(_("Fiches"))
         self.resize(1100, 720)
@@ -65,6 +68,22 @@ class FichesDialog(QDialog):
         self.results.setAlternatingRowColors(True)
         self.browser = FicheBrowser()
         self.browser.anchorClicked.connect(self.follow)
+        self.note_button = QPushButton(_("&Note du site…"))
+        self.note_button.setAccessibleName(_("Ajouter une note du site sur cette fiche"))
+        self.note_button.clicked.connect(self.add_note)
+        self.given_button = QPushButton(_("&Donnée à l'usager"))
+        self.given_button.setAccessibleName(_("Information donnée avec cette fiche"))
+        self.given_button.clicked.connect(self.mark_given)
+        self.given_button.hide()
+        actions = QHBoxLayout()
+        actions.addWidget(self.note_button)
+        actions.addWidget(self.given_button)
+        actions.addStretch(1)
+        right = QWidget()
+        right_lay = QVBoxLayout(right)
+        right_lay.setContentsMargins(0, 0, 0, 0)
+        right_lay.addLayout(actions)
+        right_lay.addWidget(self.browser, 1)
         left = QWidget()
         lay = QVBoxLayout(left)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -73,7 +92,7 @@ class FichesDialog(QDialog):
         lay.addWidget(self.results, 1)
         split = QSplitter(Qt.Horizontal)
         split.addWidget(left)
-        split.addWidget(self.browser)
+        split.addWidget(right)
         split.setSizes([380, 720])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
@@ -130,9 +149,10 @@ class FichesDialog(QDialog):
 
     # ------------------------------------------------------------------ reading
     def open_fiche(self, fiche_id: str, remember: bool = True) -> None:
-        from app.core import fiches
+        from app.core import fiche_notes
 
-        def shown(fiche):
+        def shown(result):
+            fiche, self.notes = result
             if fiche is None:
                 self.browser.setHtml(f"<p>{_('Cette fiche n’est pas dans la base locale.')}</p>")
                 return
@@ -141,17 +161,36 @@ class FichesDialog(QDialog):
             self.current, self.collapsed = fiche, set()
             self.render()
 
-        query_op(self, self.desk, fiches.get_fiche, fiche_id, on_done=shown)
+        query_op(self, self.desk, fiche_notes.fiche_for_reading, fiche_id, on_done=shown)
 
     def render(self) -> None:
         from app.core.fiche_html import render
 
         stale = self.info.newest if self.info is not None and self.info.stale(self.today) else None
-        rendered = render(self.current.xml, collapsed=frozenset(self.collapsed), stale_since=stale)
+        rendered = render(self.current.xml, collapsed=frozenset(self.collapsed), stale_since=stale,
+                          notes=[n.text for n in self.notes])
         scroll = self.browser.verticalScrollBar().value()
         self.browser.setHtml(rendered.html)
         self.browser.verticalScrollBar().setValue(scroll)
         self.rendered = rendered
+
+    def add_note(self) -> None:
+        """A note of the agent's structure, shown above the fiche (journaled by the use case)."""
+        from app.core import fiche_notes
+
+        if self.current is None:
+            return
+        text, ok = QInputDialog.getText(self, _("Note du site"), _("Note sur cette fiche pour les agents du site "
+                                                                     "(un lieu, un horaire — jamais une personne) :"))
+        if ok and text.strip():
+            fiche_id = self.current.id
+            collection_op(self, self.desk, fiche_notes.add_note, fiche_id, text,
+                          on_done=lambda _r: self.open_fiche(fiche_id, remember=False))
+
+    def mark_given(self) -> None:
+        if self.current is not None and self.on_given is not None:
+            self.on_given(self.current.id, self.current.title)
+            self.given_button.setText(_("Donnée à l'usager ✓"))
 
     def follow(self, url: QUrl) -> None:
         scheme, target = url.scheme(), url.path()
@@ -246,6 +285,8 @@ def open_for_form(form) -> FichesDialog:
     dialog.show()
     dialog.raise_()
     dialog.activateWindow()
+    if dialog.on_given is None:
+        _track_given(form, dialog)
     fiche_id = fiche_links.fiche_for(choice.code) if choice else None
     if fiche_id:
         dialog.open_fiche(fiche_id)
@@ -253,3 +294,22 @@ def open_for_form(form) -> FichesDialog:
         dialog.search.setText(choice.label if choice else form.demarche_edit.text())
         dialog.search.setFocus()
     return dialog
+
+
+def _track_given(form, dialog: FichesDialog) -> None:
+    """« Donnée à l'usager » in a dialog opened from the form: remembered on the form, recorded on
+    the accompaniment once the form has saved it (a new case has no id before that)."""
+    from app.core import fiche_notes
+
+    form.fiches_given = {}
+    dialog.given_button.show()
+
+    def given(fiche_id: str, title: str) -> None:
+        form.fiches_given[fiche_id] = title
+
+    def record(case_id: int) -> None:
+        for fiche_id, title in form.fiches_given.items():
+            collection_op(form.parent(), form.desk, fiche_notes.record_fiche_given, case_id, fiche_id, title)
+
+    dialog.on_given = given
+    form.saved.connect(record)

@@ -116,3 +116,27 @@ def test_f2_in_the_accompaniment_form_opens_the_fiche_of_the_chosen_demarche(qtb
                     and form.fiches_dialog.current is not None, timeout=5000)
     assert form.fiches_dialog.current.id == "F1341"
     assert not getattr(window, "fiches_dialog", None)  # the main window's F2 did not fire too
+    assert form.fiches_dialog.given_button.isVisible()
+    qtbot.mouseClick(form.fiches_dialog.given_button, Qt.LeftButton)
+    form.fiches_dialog.close()
+    form.save()
+    from app.core import fiche_notes
+    from app.ui.workers import drain
+
+    qtbot.waitUntil(lambda: drain(100) and desk.query(fiche_notes.fiches_given, form.saved_id) != [], timeout=5000)
+    assert desk.query(fiche_notes.fiches_given, form.saved_id) == [
+        ("F1341", "Carte d'identité d'un majeur : première demande")]
+
+
+def test_a_site_note_is_added_and_shown_above_the_fiche(qtbot, desk, store, frozen_clock, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    dialog = _dialog(qtbot, desk, store, frozen_clock)
+    dialog.open_fiche("F265")
+    qtbot.waitUntil(lambda: dialog.current is not None)
+    monkeypatch.setattr(QInputDialog, "getText",
+                        staticmethod(lambda *a, **k: ("Ici, la CPAM reçoit le jeudi matin.", True)))
+    qtbot.mouseClick(dialog.note_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "Ici, la CPAM reçoit le jeudi matin." in dialog.browser.toPlainText(), timeout=5000)
+    text = dialog.browser.toPlainText()
+    assert text.index("Note du site") < text.index("Carte Vitale")
