@@ -75,9 +75,13 @@ class FichesDialog(QDialog):
         self.given_button.setAccessibleName(_("Information donnée avec cette fiche"))
         self.given_button.clicked.connect(self.mark_given)
         self.given_button.hide()
+        self.pdf_button = QPushButton(_("&PDF pour l'usager…"))
+        self.pdf_button.setAccessibleName(_("Enregistrer la fiche en PDF, gros caractères, liens en QR codes"))
+        self.pdf_button.clicked.connect(self.save_pdf)
         actions = QHBoxLayout()
         actions.addWidget(self.note_button)
         actions.addWidget(self.given_button)
+        actions.addWidget(self.pdf_button)
         actions.addStretch(1)
         right = QWidget()
         right_lay = QVBoxLayout(right)
@@ -186,6 +190,29 @@ class FichesDialog(QDialog):
             fiche_id = self.current.id
             collection_op(self, self.desk, fiche_notes.add_note, fiche_id, text,
                           on_done=lambda _r: self.open_fiche(fiche_id, remember=False))
+
+    def save_pdf(self, path: str | None = None) -> None:
+        """The fiche in large type with its official links as QR codes (app/reports/fiche_handout.py).
+        No personal data in it, so it is saved where the agent chooses."""
+        if self.current is None:
+            return
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(self, _("Fiche en PDF"), f"{self.current.id}.pdf",
+                                                        _("PDF (*.pdf)"))
+        if not path:
+            return
+        xml, notes = self.current.xml, [n.text for n in self.notes]
+
+        def write(_progress):
+            from app.reports.fiche_handout import write_pdf
+
+            return write_pdf(xml, Path(path), notes)
+
+        def done(written):
+            self.pdf_written = written
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(written)))
+
+        run_op(self, write, on_done=done, on_error=lambda exc: show_failure(self, exc))
 
     def mark_given(self) -> None:
         if self.current is not None and self.on_given is not None:

@@ -140,3 +140,17 @@ def test_a_site_note_is_added_and_shown_above_the_fiche(qtbot, desk, store, froz
     qtbot.waitUntil(lambda: "Ici, la CPAM reçoit le jeudi matin." in dialog.browser.toPlainText(), timeout=5000)
     text = dialog.browser.toPlainText()
     assert text.index("Note du site") < text.index("Carte Vitale")
+
+
+def test_the_pdf_button_writes_the_handout(qtbot, desk, store, frozen_clock, tmp_path, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
+    dialog = _dialog(qtbot, desk, store, frozen_clock)
+    dialog.open_fiche("F265")
+    qtbot.waitUntil(lambda: dialog.current is not None)
+    dialog.save_pdf(str(tmp_path / "F265.pdf"))
+    qtbot.waitUntil(lambda: getattr(dialog, "pdf_written", None) is not None, timeout=10000)
+    assert (tmp_path / "F265.pdf").read_bytes().startswith(b"%PDF")
+    assert opened and opened[0].toLocalFile().endswith("F265.pdf")
