@@ -116,3 +116,15 @@ def most_given(session: Session, actor: Actor, month: date, limit: int = 10,
         .order_by(count.desc(), AccompanimentFiche.fiche_id)
         .limit(limit))
     return [(fid, title or "", n) for fid, title, n in rows]
+
+
+def given_in_cases(session: Session, case_ids: set[int]) -> tuple[dict[str, int], dict[str, str]]:
+    """({fiche id: accompaniments}, {fiche id: title}) among `case_ids` (the report's counted cases)."""
+    counts: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    for acc_id, fiche_id, title in session.exec(select(AccompanimentFiche.accompaniment_id,
+                                                       AccompanimentFiche.fiche_id, AccompanimentFiche.title)):
+        if acc_id in case_ids:  # fiches given are far fewer than accompaniments: read them all
+            counts[fiche_id] = counts.get(fiche_id, 0) + 1
+            titles[fiche_id] = f"{fiche_id} — {title}" if title else fiche_id
+    return counts, titles

@@ -114,6 +114,7 @@ class MonthlyReport:
     compare: dict = field(default_factory=dict)  # breakdown → code → (M-1, N-1); see indicators.py
     by_agent: list[AgentFigures] | None = None  # supervisors only: None for other readers
     notes: list[str] = field(default_factory=list)
+    by_fiche: list[Line] = field(default_factory=list)  # « information donnée avec la fiche F… », most used first
 
     @property
     def structure_ids(self) -> list[int] | None:
@@ -244,6 +245,14 @@ def _moments(session: Session, scan: activity.MonthScan, total) -> list[Line]:
     return _lines(dict(counts), total, labels=titles)
 
 
+def _fiches(session: Session, scan: activity.MonthScan, total) -> list[Line]:
+    """Accompaniments per fiche given (once per fiche and case), among the month's counted cases."""
+    from app.core.fiche_notes import given_in_cases
+
+    counts, titles = given_in_cases(session, {row[0] for row in scan.rows})
+    return _lines(counts, total, labels=titles)
+
+
 def _shift(month: date, n: int) -> date:
     """First day of the month `n` months from `month`'s."""
     return (Month.of(month) + n).first_day
@@ -305,6 +314,7 @@ def build_report(session: Session, actor: Actor, month: date | Month, *, matricu
     infos = sync_infos(session, structures, month, scan)
     report.sync = [infos[s.id] for s in structures]
     report.by_mandate = _lines(scan.count_by("mandate"), total, "mandate")
+    report.by_fiche = _fiches(session, scan, total)
     report.profile = indicators.profile(session, scan, ids, start)
     report.compare = indicators.comparisons(scan, before, last_year)
     # figures per agent are about the agents' work: for supervisors, never in the aggregates anyone may print

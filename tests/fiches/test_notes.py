@@ -64,3 +64,19 @@ def test_fiches_given_are_counted_per_month_with_the_reports_rules(store, site, 
     assert sup.query(fiche_notes.most_given, date(2026, 10, 1))[1] == ("F14929", "Passeport d'un majeur", 2)
     with pytest.raises(NotFound):
         bus_agent.op(fiche_notes.record_fiche_given, october[1], "F1341")  # not in the bus's scope
+
+
+def test_the_monthly_report_lists_the_fiches_used(store, site, frozen_clock):
+    from app.reports.monthly import build_report
+    from app.reports.tables import sheets
+
+    agent, sup = desk_for(store, site["agent"]), desk_for(store, site["supervisor"])
+    cases = [_visit(agent, datetime(2026, 10, d, 10)) for d in (1, 2)]
+    for case in cases:
+        agent.op(fiche_notes.record_fiche_given, case, "F1341", "Carte d'identité d'un majeur")
+    agent.op(fiche_notes.record_fiche_given, cases[0], "F265", "Carte Vitale")
+    report = sup.query(build_report, date(2026, 10, 1))
+    assert [(line.code, line.label, line.count) for line in report.by_fiche] == [
+        ("F1341", "F1341 — Carte d'identité d'un majeur", 2), ("F265", "F265 — Carte Vitale", 1)]
+    sheet = next(s for s in sheets(report) if s.name == "Fiches utilisées")
+    assert sheet.rows[0][:3] == ("F1341 — Carte d'identité d'un majeur", "F1341", 2)
