@@ -36,7 +36,8 @@ STALE_AFTER_DAYS = 92  # « plus de 3 mois »
 CHUNK = 64 * 1024
 
 Progress = Callable[[int, int, str], None]
-_KEPT = "Rien n'a été changé : l'ancienne base reste en service."
+# The first sentence says why; this one is the same for every refusal (msgid with its translation).
+KEPT = "{reason} Rien n'a été changé : l'ancienne base reste en service."
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class BaseInfo:
 
 
 def _refuse(message: str, **params) -> ValidationError:
-    return ValidationError(message + " " + _(_KEPT), field="archive", **params)
+    return ValidationError(KEPT, field="archive", reason=ValidationError(message, **params))
 
 
 def base_path(store_path: Path) -> Path:

@@ -24,8 +24,7 @@ TIMEOUT_S = 30.0
 
 
 def _refuse(message: str, **params) -> ValidationError:
-    return ValidationError(message + " " + _("Rien n'a été changé : l'ancienne base reste en service."),
-                           field="url", **params)
+    return ValidationError(fiches.KEPT, field="url", reason=ValidationError(message, **params))
 
 
 def download(url: str, dest: Path, progress: fiches.Progress | None = None) -> Path:
