@@ -185,6 +185,16 @@ def _service_url(var: Var, url: str) -> str:
     return url
 
 
+def _download_url(var: Var, url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS):
+        # The base is read at the counter as the State's word: it must come over https.
+        raise var._refuse(_("Adresse de la base des fiches : une adresse https://… est attendue."))
+    if not parts.hostname:
+        raise var._refuse(_("Adresse de la base des fiches : une adresse https://… est attendue."))
+    return url.strip()
+
+
 # ====================================================================== environment
 DB_PATH = EnvVar("GUICHET_DB", Path, None, "Fichier de données",
                  doc="store used when --db is not given; else the user-data folder")
@@ -239,6 +249,10 @@ SYNC_CLOCK_SKEW = StoreVar("sync_clock_skew", str, "", "Écart d'horloge", inter
                            doc="JSON {offset, source, message} of the last clock skew seen over 1 h; empty: none")
 SYNC_BLOCKED = StoreVar("sync_blocked", str, "", "Envoi bloqué", internal=True,
                         doc="why this store may not send (another computer sends under its identity); empty: free")
+FICHES_SOURCE_URL = StoreVar("fiches_source_url", str,
+                             "https://lecomarquage.service-public.fr/vdd/3.3/part/zip/vosdroits-latest.zip",
+                             "Adresse de la base des fiches", check=_download_url, field="url",
+                             doc="the DILA co-marquage export (particuliers) downloaded by « Fiches : télécharger »")
 CURRENT_STRUCTURE_ID = StoreVar("current_structure_id", int, None, "Structure en cours", low=1, internal=True)
 DEMO_SEED = StoreVar("demo_seed", int, None, "Graine de démonstration", internal=True,
                      doc="present only in a demo store; a real store is never overwritten by the demo")

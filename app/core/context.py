@@ -43,6 +43,7 @@ permission("monthly_report", _ALL)  # reports: aggregates only, no personal data
 permission("export_raw_report", _SUPERVISION)  # the one-row-per-accompaniment annex
 permission("manage_checklists", _ALL)  # moments de vie in a case (issue 4)
 permission("import_checklist_catalogue", _SUPERVISION)
+permission("import_fiches", _SUPERVISION)  # the « Vos droits et démarches » base (issue 19)
 
 
 @dataclass(frozen=True)

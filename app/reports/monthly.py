@@ -115,6 +115,7 @@ class MonthlyReport:
     by_agent: list[AgentFigures] | None = None  # supervisors only: None for other readers
     usager_profile: list[usager_profile.ProfileTable] = field(default_factory=list)  # age, sex, residence
     notes: list[str] = field(default_factory=list)
+    by_fiche: list[Line] = field(default_factory=list)  # « information donnée avec la fiche F… », most used first
 
     @property
     def structure_ids(self) -> list[int] | None:
@@ -245,6 +246,14 @@ def _moments(session: Session, scan: activity.MonthScan, total) -> list[Line]:
     return _lines(dict(counts), total, labels=titles)
 
 
+def _fiches(session: Session, scan: activity.MonthScan, total) -> list[Line]:
+    """Accompaniments per fiche given (once per fiche and case), among the month's counted cases."""
+    from app.core.fiche_notes import given_in_cases
+
+    counts, titles = given_in_cases(session, {row[0] for row in scan.rows})
+    return _lines(counts, total, labels=titles)
+
+
 def _shift(month: date, n: int) -> date:
     """First day of the month `n` months from `month`'s."""
     return (Month.of(month) + n).first_day
@@ -306,6 +315,7 @@ def build_report(session: Session, actor: Actor, month: date | Month, *, matricu
     infos = sync_infos(session, structures, month, scan)
     report.sync = [infos[s.id] for s in structures]
     report.by_mandate = _lines(scan.count_by("mandate"), total, "mandate")
+    report.by_fiche = _fiches(session, scan, total)
     report.profile = indicators.profile(session, scan, ids, start)
     report.compare = indicators.comparisons(scan, before, last_year)
     report.usager_profile = usager_profile.profile_tables(session, scan, before, last_year, month)

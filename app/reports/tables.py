@@ -112,6 +112,7 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
                      [34, 14, 30, 16, 14]))
     out.append(_breakdown(_("Thématiques"), _("Thématique"), r.by_thematique, r, "thematique"))
     out.append(_breakdown(_("Moments de vie"), _("Moment de vie"), r.by_moment))
+    out.append(_breakdown(_("Fiches utilisées"), _("Fiche"), r.by_fiche))
     out.append(_breakdown(_("Autonomie"), _("Autonomie"), r.by_autonomy, r, "autonomy"))
     out.append(_breakdown(_("Finalisation"), _("Finalisation"), r.by_finalisation, r, "finalisation"))
     out.append(_breakdown(_("Mandats"), _("Mandat"), r.by_mandate, r, "mandate"))

@@ -227,6 +227,7 @@ class AccompanimentForm(QDialog):
 
         for i, button in enumerate(self.fav_buttons, start=1):
             QShortcut(QKeySequence(f"Alt+{i}"), self, activated=button.click)
+        QShortcut(QKeySequence("F2"), self, activated=self.open_fiche)  # the chosen démarche's fiche
         order = [self.demarche_edit, self.selected_list, self.response_combo, self.canal_combo, self.stop_combo,
                  self.duration_spin, self.autonomy_combo, self.finalisation_combo, self.mandate_combo,
                  self.usager_edit, self.new_usager_box, self.first_name_edit, self.last_name_edit,
@@ -287,6 +288,12 @@ class AccompanimentForm(QDialog):
             self.completer.complete()
             # First suggestion pre-selected: Enter takes it.
             self.completer.popup().setCurrentIndex(self.completer_model.index(0, 0))
+
+    def open_fiche(self) -> None:
+        """F2: the service-public.fr fiche of the chosen démarche (app/ui/fiches_pane.py)."""
+        from app.ui.fiches_pane import open_for_form
+
+        open_for_form(self)
 
     def _pick_display(self, display: str) -> None:
         choice = getattr(self, "_hits", {}).get(display)

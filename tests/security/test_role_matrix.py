@@ -115,6 +115,7 @@ CALLS = {
     "list_backups": lambda st, a, c: _lazy("app.core.backup_service", "list_backups")(st, a),
     "import_checklist_catalogue": _w(lambda s, a, c: _lazy("app.core.checklists", "import_catalogue")(
         s, a, "{}", "catalogue.json")),
+    "import_fiches": lambda st, a, c: _lazy("app.core.fiches", "import_fiches")(st, a, st.path.parent / "absent.zip"),
 }
 
 # Set-up done before the fingerprint, so it is not mistaken for a change by the refused call.
