@@ -24,6 +24,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from app.core import journal
+from app.core.cells import DANGEROUS
 from app.core.context import Actor, permission
 from app.i18n import _
 from app.models.enums import Role
@@ -112,6 +113,15 @@ def validate_contact(channel: str, value) -> str:
     return text
 
 
+def _no_formula(value, field: str, label: str) -> None:
+    """Text that a spreadsheet would run as a formula is never stored (exports neutralise it too:
+    app/core/cells.py), so the directory's files always round-trip."""
+    text = str(value or "").strip()
+    if text[:1] in DANGEROUS:
+        raise ValidationError("{label} : ne peut pas commencer par « {char} » (signe de formule de tableur).",
+                              field=field, label=label, char=text[:1])
+
+
 def clean(session: Session, actor: Actor, data: ReferentInput, today: date | None = None) -> dict:
     """Column values of a valid entry; ValidationError naming the field otherwise."""
     if not data.partner_code or session.get(Partner, data.partner_code) is None:
@@ -120,6 +130,11 @@ def clean(session: Session, actor: Actor, data: ReferentInput, today: date | Non
     actor.require_scope(structure_id)
     channel = _code(data.channel, ReferentChannel, "channel", "Canal")
     verified = data.verified_on
+    for name, label, value in (("name", "Nom ou fonction", data.name), ("hours", "Horaires", data.hours),
+                               ("notes", "Notes", data.notes)):
+        _no_formula(value, name, label)
+    if channel != ReferentChannel.TELEPHONE:
+        _no_formula(data.contact, "contact", "Coordonnée")
     if verified is not None and verified > (today or date.today()):
         raise ValidationError("Date de vérification dans le futur.", field="verified_on")
     return dict(structure_id=structure_id, partner_code=data.partner_code,
