@@ -231,3 +231,19 @@ def relance_flags(session: Session, actor: Actor, accompaniment_ids: list[int],
             out[row.accompaniment_id] = _("Réponse {partner} attendue le {day} ({channel})").format(
                 partner=row.partner, day=f"{row.expected_by:%d/%m/%Y}", channel=channel_label(row.channel))
     return out
+
+
+def describe(detail: str) -> str:
+    """The case history's line for an escalation event."""
+    try:
+        data = json.loads(detail or "{}")
+    except ValueError:
+        return detail
+    if "transmis" in data:
+        partner, channel, reason = data["transmis"]
+        return _("Transmis au partenaire {partner} ({channel}) : {reason}").format(
+            partner=partner, channel=channel_label(channel), reason=reason_label(reason))
+    if "réponse" in data:
+        partner, outcome = data["réponse"]
+        return _("Réponse du partenaire {partner} : {outcome}").format(partner=partner, outcome=outcome_label(outcome))
+    return _("Transmission au partenaire")

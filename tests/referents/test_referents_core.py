@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from app.core import referents
-from app.core.referents import ReferentInput, is_stale
+from app.core.referents import is_stale
 from app.models.errors import NotFound, PermissionDenied, ValidationError
 from app.models.referents import Referent
 from app.models.security import JournalEntry
