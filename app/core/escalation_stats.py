@@ -105,10 +105,16 @@ def delays(session: Session, actor: Actor, start: date, end: date, today: date |
            structure_id: int | None = None) -> DelayReport:
     """Delays of the escalations sent in [start, end). Raises PermissionDenied for agents."""
     actor.require("read_escalation_delays")
-    today = today or date.today()
     ids = sorted(actor.structure_ids) if structure_id is None else (
         [structure_id] if actor.sees(structure_id) else [])
-    in_scope = Escalation.structure_id.in_(ids)
+    return compute(session, ids, start, end, today)
+
+
+def compute(session: Session, ids: list[int] | None, start: date, end: date, today: date | None = None) -> DelayReport:
+    """The figures for these structures (None: all), no permission check: the monthly report
+    (aggregates per partner and channel, no names) calls it under its own permission."""
+    today = today or date.today()
+    in_scope = Escalation.structure_id.in_(ids) if ids is not None else Escalation.id.is_not(None)
     sent = list(session.exec(select(Escalation).where(in_scope, Escalation.sent_on >= start, Escalation.sent_on < end)
                              .order_by(Escalation.id)))
     partners = dict(session.exec(select(Partner.code, Partner.short_label)).all())
