@@ -25,14 +25,11 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from app.core.context import Actor, permission
+from app.core.context import Actor
 from app.core.referents import channel_label
 from app.i18n import _
-from app.models.enums import Role
 from app.models.referents import Escalation, EscalationOutcome, Referent
 from app.models.tables import Partner
-
-permission("read_escalation_delays", frozenset({Role.SUPERVISEUR, Role.ADMINISTRATEUR}))
 
 AGE_BUCKETS = ((0, 7, "0 à 7 jours"), (8, 15, "8 à 15 jours"), (16, 30, "16 à 30 jours"),
                (31, None, "Plus de 30 jours"))

@@ -28,16 +28,14 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from app.core import accompaniments, journal
-from app.core.context import Actor, permission
+from app.core.context import Actor
 from app.core.referents import channel_label
 from app.i18n import _
-from app.models.enums import CaseStatus, Role
+from app.models.enums import CaseStatus
 from app.models.errors import NotFound, ValidationError
 from app.models.referents import Escalation, EscalationOutcome, EscalationReason, Referent, ReferentChannel
 from app.models.tables import AccompanimentEvent, Partner
 from app.models.validators import validate_text
-
-permission("escalate", frozenset(Role))
 
 DEFAULT_WAIT_DAYS = 15  # the answer expected by, unless the agent says otherwise
 NOTE_MAX = 200

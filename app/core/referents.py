@@ -25,23 +25,14 @@ from sqlmodel import Session, select
 
 from app.core import journal
 from app.core.cells import DANGEROUS
-from app.core.context import Actor, permission
+from app.core.context import Actor
 from app.i18n import _
-from app.models.enums import Role
 from app.models.errors import NotFound, ValidationError
 from app.models.month import add_months
 from app.models.referents import Referent, ReferentChannel, ReferentScope
 from app.models.security import JournalEntry
 from app.models.tables import Partner, utcnow
 from app.models.validators import validate_phone, validate_text
-
-# Registered here rather than in context.py: the use cases of this feature live with it.
-_ALL = frozenset(Role)
-_SUPERVISION = frozenset({Role.SUPERVISEUR, Role.ADMINISTRATEUR})
-permission("read_referents", _ALL)
-permission("manage_referents", _ALL)  # agents keep the directory up to date, as on paper today
-permission("import_referents", _SUPERVISION)  # a whole file replaces many lines at once
-permission("referent_rights", _SUPERVISION)  # access and erasure on the référent's request
 
 STALE_MONTHS = 6
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,180}\.[A-Za-z]{2,24}$")

@@ -58,10 +58,10 @@ HEADERS = ("Partenaire", "Envois", "Médiane (j)", "90e centile (j)", "Sans rép
            "Médiane M-1", "Médiane N-1")
 
 
-def sheet(report):
-    from app.reports.tables import Sheet
-
-    return Sheet(_("Délais partenaires"), [_(h) for h in HEADERS] + [_("Code")],
+def sheet_parts(report) -> tuple:
+    """(name, headers, kinds, rows, widths) of the XLSX sheet: app/reports/tables.py makes the Sheet
+    (this module must not import it: tables imports this one)."""
+    return (_("Délais partenaires"), [_(h) for h in HEADERS] + [_("Code")],
                  ["text", "int", "decimal", "int", "ratio", "int", "decimal", "decimal", "text"],
                  [(x.label, x.sent, x.median, x.p90, x.no_answer_rate, x.open, x.median_m1, x.median_n1, x.code)
                   for x in report.partner_delays], [24, 12, 12, 14, 12, 11, 12, 12, 10])
