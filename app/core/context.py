@@ -44,6 +44,12 @@ permission("export_raw_report", _SUPERVISION)  # the one-row-per-accompaniment a
 permission("manage_checklists", _ALL)  # moments de vie in a case (issue 4)
 permission("import_checklist_catalogue", _SUPERVISION)
 permission("import_fiches", _SUPERVISION)  # the « Vos droits et démarches » base (issue 19)
+permission("read_referents", _ALL)  # partner référents and escalations (issue 20)
+permission("manage_referents", _ALL)  # agents keep the directory up to date, as on paper today
+permission("import_referents", _SUPERVISION)  # a whole file replaces many lines at once
+permission("referent_rights", _SUPERVISION)  # a référent's right of access (export with journal lines)
+permission("escalate", _ALL)
+permission("read_escalation_delays", _SUPERVISION)
 
 
 @dataclass(frozen=True)

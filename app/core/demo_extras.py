@@ -31,6 +31,9 @@ def add_surveys_and_moments(store, seed: int, today: date, actors: dict[int, obj
     counts["survey_answers"] = _surveys(store, rng, today, actors, surveys)
     counts["moments"] = _moments(store, rng, today, actors, checklists)
     counts["residences"] = _residences(store, random.Random(seed * 7919 + 2))
+    from app.core.demo_referents import add_directory_and_escalations  # issue 20
+
+    counts.update(add_directory_and_escalations(store, seed, today, actors))
     return counts
 
 

@@ -245,6 +245,10 @@ ACTION_LABELS = {
     "journal_purged": "Journal purgé", "settings_changed": "Réglage modifié",
     "journal_rekeyed": "Journal signé avec la clé du fichier", "journal_pinned": "Repère du journal créé",
     "journal_alert": "Alerte d'intégrité du journal", "backup_restored": "Sauvegarde restaurée",
+    "referent_created": "Référent ajouté", "referent_updated": "Référent modifié",
+    "referent_verified": "Référent vérifié", "referent_erased": "Référent supprimé",
+    "referent_exported": "Données d'un référent exportées", "referents_imported": "Annuaire importé",
+    "escalation_sent": "Transmis au partenaire", "escalation_answered": "Réponse du partenaire enregistrée",
 }
 
 

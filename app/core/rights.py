@@ -33,6 +33,7 @@ from sqlmodel import Session, SQLModel, select
 from app.core import journal
 from app.core.context import Actor
 from app.models.errors import NotFound, StoreError
+from app.models.referents import Escalation
 from app.models.security import JournalEntry
 from app.models.tables import Accompaniment, AccompanimentEvent, AccompanimentProcedure, Usager
 from app.store import search_index
@@ -156,6 +157,8 @@ def _strip(session: Session, accompaniment_ids: list[int], usager_id) -> None:
                     .values(precision=""))
     session.execute(update(AccompanimentEvent).where(AccompanimentEvent.accompaniment_id.in_(accompaniment_ids))
                     .values(detail=""))
+    # escalations (« Transmettre au partenaire ») keep partner, dates and outcome for the delays
+    session.execute(update(Escalation).where(Escalation.accompaniment_id.in_(accompaniment_ids)).values(note=""))
     session.expire_all()
     for acc in session.exec(select(Accompaniment).where(Accompaniment.id.in_(accompaniment_ids))):
         lines = list(session.exec(select(AccompanimentProcedure)

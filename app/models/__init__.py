@@ -19,3 +19,4 @@ from app.models.security import JournalAnchor, JournalEntry, LoginAttempt  # noq
 from app.models.checklists import CaseMoment, CaseStep, ChecklistCatalogueImport  # noqa: F401,E402
 from app.models.sync_status import SyncMonthStatus  # noqa: F401,E402
 from app.models.fiches import AccompanimentFiche, FicheNote  # noqa: F401,E402
+from app.models.referents import Escalation, Referent  # noqa: F401,E402

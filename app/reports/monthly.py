@@ -116,6 +116,7 @@ class MonthlyReport:
     usager_profile: list[usager_profile.ProfileTable] = field(default_factory=list)  # age, sex, residence
     notes: list[str] = field(default_factory=list)
     by_fiche: list[Line] = field(default_factory=list)  # « information donnée avec la fiche F… », most used first
+    partner_delays: list = field(default_factory=list)  # app/reports/escalation_page.py (issue 20)
 
     @property
     def structure_ids(self) -> list[int] | None:
@@ -323,6 +324,9 @@ def build_report(session: Session, actor: Actor, month: date | Month, *, matricu
     report.by_agent = indicators.per_agent(session, scan) if actor.can("export_raw_report") else None
     report.per_structure = per_structure(session, structures, scan, (Month.of(month) - 1).bounds(),
                                          partner_names, infos)
+    from app.reports.escalation_page import partner_delays
+
+    report.partner_delays = partner_delays(session, ids, month, today)
     step(5, 6, _("Calculs terminés"))
     return report
 

@@ -85,6 +85,9 @@ def sections(b) -> list:
     story += [CondPageBreak(110 * mm)] + _profile(b)
     story += [PageBreak()] + _satisfaction(b)
     story += [CondPageBreak(120 * mm)] + _days(b)
+    from app.reports.escalation_page import pdf_section
+
+    story += [PageBreak()] + pdf_section(b)  # délais de réponse des partenaires (issue 20)
     story += [PageBreak()] + _definitions(b)
     return story
 

@@ -129,6 +129,9 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
                      [(_weekday(date(2026, 11, 2 + i)), n) for i, n in enumerate(r.by_weekday)], [18, 16]))
     out.append(Sheet(_("Jours"), [_("Date"), _("Jour"), _("Accompagnements")], ["date", "text", "int"],
                      [(d, _weekday(d), n) for d, n in r.by_day], [12, 12, 16]))
+    from app.reports.escalation_page import sheet_parts
+
+    out.append(Sheet(*sheet_parts(r)))  # délais de réponse des partenaires (issue 20)
     return out
 
 

@@ -29,6 +29,9 @@ def describe_event(kind: str, detail: str) -> str:
     """One readable line per history entry."""
     if kind == "created":
         return _("Création")
+    if kind == "escalation":
+        from app.core.escalations import describe
+        return describe(detail)
     try:
         changes = json.loads(detail or "{}")
     except ValueError:
@@ -101,6 +104,10 @@ class CaseDetailDialog(QDialog):
         self.edit_button = QPushButton(_("&Modifier tout…"))
         self.edit_button.setAccessibleName(_("Modifier tout : tous les champs de l'accompagnement"))
         buttons.addButton(self.edit_button, QDialogButtonBox.ActionRole)
+        self.partner_button = QPushButton(_("Transmettre au &partenaire…"))  # issue 20
+        self.partner_button.setAccessibleName(_("Transmissions au partenaire et réponses"))
+        buttons.addButton(self.partner_button, QDialogButtonBox.ActionRole)
+        self.partner_button.clicked.connect(self.partner)
         close = buttons.addButton(_("Fermer"), QDialogButtonBox.RejectRole)
         close.setAccessibleName(_("Fermer"))
         buttons.accepted.connect(self.save)
@@ -159,6 +166,14 @@ class CaseDetailDialog(QDialog):
             self.status_error.show_error(exc.message)
             return
         self.load()
+
+    def partner(self):
+        from app.ui.escalation_dialog import CaseEscalationsDialog
+
+        self.partner_dialog = CaseEscalationsDialog(self.desk, self.accompaniment_id, self)
+        self.partner_dialog.finished.connect(lambda _r: self.load())
+        self.partner_dialog.open()
+        return self.partner_dialog
 
     def edit(self) -> None:
         from app.ui.accompaniment_form import AccompanimentForm

@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
         # Imported here, not at module level: they pull in the ORM, reportlab's callers, the sync…
         # which the first paint must not wait for (bench/bench_ui.py measures it).
         from app.ui import (about, agents_dialog, backup_dialog, checklist_panel, fiches_pane, journal_view, lock,
-                            report_dialog, settings_dialog, survey_launch, sync_status)
+                            referents_dialog, report_dialog, settings_dialog, survey_launch, sync_status)
 
         features = (
             settings_dialog,
@@ -243,6 +243,7 @@ class MainWindow(QMainWindow):
             backup_dialog,  # Fichier › Sauvegardes…, automatic backups at start-up and close
             sync_status,  # status-bar sync indicator, Outils › Synchroniser (F9), sync dialogs
             fiches_pane,  # Outils › Fiches (F2), Supervision › Fiches : mettre à jour la base
+            referents_dialog,  # Outils › Annuaire des référents, Supervision › Délais des partenaires
         )
         for feature in features:
             try:

@@ -116,6 +116,11 @@ CALLS = {
     "import_checklist_catalogue": _w(lambda s, a, c: _lazy("app.core.checklists", "import_catalogue")(
         s, a, "{}", "catalogue.json")),
     "import_fiches": lambda st, a, c: _lazy("app.core.fiches", "import_fiches")(st, a, st.path.parent / "absent.zip"),
+    "import_referents": _w(lambda s, a, c: _lazy("app.core.referents_io", "import_directory")(
+        s, a, _lazy("app.resources", "resource_path")("referents", "modele-annuaire-referents.csv"))),
+    "referent_rights": _w(lambda s, a, c: _lazy("app.core.referents", "export_referent")(s, a, 1)),
+    "read_escalation_delays": _w(lambda s, a, c: _lazy("app.core.escalation_stats", "delays")(
+        s, a, date(2026, 9, 1), date(2026, 10, 1))),
 }
 
 # Set-up done before the fingerprint, so it is not mistaken for a change by the refused call.
