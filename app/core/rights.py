@@ -32,12 +32,14 @@ from sqlmodel import Session, SQLModel, select
 
 from app.core import journal
 from app.core.context import Actor
+from app.models import load_all
 from app.models.errors import NotFound, StoreError
 from app.models.security import JournalEntry
 from app.models.tables import Accompaniment, AccompanimentEvent, AccompanimentProcedure, Usager
 from app.store import search_index
 
 log = logging.getLogger(__name__)
+load_all()  # erasure and access requests walk every table on the metadata
 
 
 def usager_fk_columns() -> list[tuple[str, str]]:

@@ -30,11 +30,13 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from app import config
+from app.models import load_all
 from app.models.errors import StoreError
 from app.store import crypto
 from app.store.crypto import dbapi_connect
 
 log = logging.getLogger(__name__)
+load_all()  # an open store has every table on SQLModel.metadata (erasure, rights, migrations walk it)
 JOURNAL_KEY_INFO = "guichet_journal_key"
 
 
