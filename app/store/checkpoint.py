@@ -48,6 +48,10 @@ class Checkpointer:
         self._lock = threading.Lock()  # one checkpoint at a time (thread or the cap)
         self._thread: threading.Thread | None = None
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def wal_bytes(self) -> int:
         try:
             return os.stat(self.wal).st_size
