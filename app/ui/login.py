@@ -161,6 +161,8 @@ def remember_login_first(path, passwords_on: bool) -> None:
     (app/ui/early_login.py). Only a store with passwords does."""
     from app.ui import prefs
 
-    want = str(path) if passwords_on else ""
-    if prefs.get(config.LOGIN_FIRST_STORE) != want:
-        prefs.put(config.LOGIN_FIRST_STORE, want)
+    hint = prefs.get(config.LOGIN_FIRST_STORE)
+    if passwords_on and hint != str(path):
+        prefs.put(config.LOGIN_FIRST_STORE, str(path))
+    elif not passwords_on and hint == str(path):  # another store (a demo) leaves the hint alone
+        prefs.put(config.LOGIN_FIRST_STORE, "")

@@ -112,10 +112,12 @@ def test_the_app_builds_the_main_window_only_after_the_login(qtbot, closed_store
     close_store_after_workers(window.desk.store)
 
 
-def test_a_normal_login_with_passwords_sets_the_hint_and_one_without_clears_it(qtbot, store, site):
+def test_a_login_with_passwords_sets_the_hint_and_one_without_on_that_store_clears_it(qtbot, store, site):
     from app.ui.login import remember_login_first
 
     remember_login_first(store.path, True)
     assert prefs.get(config.LOGIN_FIRST_STORE) == str(store.path)
+    remember_login_first(store.path.with_name("demo.db"), False)  # a demo opened meanwhile
+    assert wants_login_first(store.path)
     remember_login_first(store.path, False)
     assert not wants_login_first(store.path)
