@@ -57,7 +57,7 @@ class _Painted(QObject):
 
     def __init__(self, start: float, parent):
         super().__init__(parent)
-        self.start = start
+        self.started_at = start
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Paint:
@@ -74,6 +74,7 @@ class LoginFirst(QObject):
     def __init__(self, path: Path, on_login, on_fallback, *, start: float | None = None):
         super().__init__()
         self.path, self.on_login, self.on_fallback = path, on_login, on_fallback
+        self.started_at = start
         self.store = self.screen = None
         self.cancelled = False
         wanted = config.AGENT.get() or prefs.get(config.LAST_AGENT_LOGIN)
@@ -117,6 +118,8 @@ class LoginFirst(QObject):
             self.cancelled = True  # a store still opening is closed by _opened
             self.on_login(self.store, None)
             return
+        if self.started_at is not None and config.EXIT_AFTER_PAINT.get():  # measurement: password checked
+            print(f"login_checked_ms={(time.perf_counter() - self.started_at) * 1000:.1f}", flush=True)
         login = next((c[2] for c in self.screen.choices if c[0] == grant.agent_id), "")
         prefs.put(config.LAST_AGENT_LOGIN, login)
         self.on_login(self.store, grant)
