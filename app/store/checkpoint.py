@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -73,17 +74,11 @@ class Checkpointer:
     def _start(self) -> None:
         with self._lock:
             if self._thread is None and not self._stop:
-                self._thread = threading.Thread(target=self._run, name="guichet-wal-checkpoint", daemon=True)
+                # The thread holds the checkpointer weakly: a store dropped without close() (a test,
+                # a crash path) is collected, connections and all, and its thread ends.
+                self._thread = threading.Thread(target=_loop, args=(weakref.ref(self), self._wake, self.idle),
+                                                name="guichet-wal-checkpoint", daemon=True)
                 self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop:
-            self._wake.wait(self.idle)
-            self._wake.clear()
-            if self._stop:
-                break
-            if self.wal_bytes() > 0:
-                self.checkpoint()
 
     def checkpoint(self, inline: bool = False) -> tuple | None:
         """A PASSIVE checkpoint: copies what it can without waiting on anyone. Never raises (a
@@ -114,3 +109,20 @@ class Checkpointer:
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=30)
+
+
+def _loop(ref, wake: threading.Event, idle: float) -> None:
+    while True:
+        cp = ref()
+        if cp is None or cp._stop:
+            return
+        wait = cp.idle if cp.idle is not None else idle
+        del cp  # not held while asleep
+        wake.wait(wait)
+        wake.clear()
+        cp = ref()
+        if cp is None or cp._stop:
+            return
+        if cp.wal_bytes() > 0:
+            cp.checkpoint()
+        del cp
