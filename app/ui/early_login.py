@@ -61,7 +61,7 @@ class _Painted(QObject):
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Paint:
-            print(f"login_painted_ms={(time.perf_counter() - self.start) * 1000:.1f}", flush=True)
+            print(f"login_painted_ms={(time.perf_counter() - self.started_at) * 1000:.1f}", flush=True)
             obj.removeEventFilter(self)
         return False
 

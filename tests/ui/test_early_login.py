@@ -121,3 +121,24 @@ def test_a_login_with_passwords_sets_the_hint_and_one_without_on_that_store_clea
     assert wants_login_first(store.path)
     remember_login_first(store.path, False)
     assert not wants_login_first(store.path)
+
+
+def test_measurement_mode_reports_the_dialog_paint_and_the_password_check(
+        qtbot, closed_store_with_passwords, monkeypatch, capsys):
+    import time
+
+    monkeypatch.setenv("GUICHET_EXIT_AFTER_PAINT", "1")
+    seen = {}
+    flow = LoginFirst(closed_store_with_passwords, lambda store, grant: seen.update(store=store, grant=grant),
+                      lambda store, exc: seen.update(fallback=(store, exc)), start=time.perf_counter())
+    qtbot.addWidget(flow.dialog)
+    flow.start()
+    qtbot.waitExposed(flow.dialog)
+    flow.dialog.repaint()
+    qtbot.waitUntil(lambda: flow.dialog.store is not None, timeout=30000)
+    flow.dialog.password_edit.setText(PASSWORD)
+    flow.dialog.try_login()
+    qtbot.waitUntil(lambda: "grant" in seen)
+    out = capsys.readouterr().out
+    assert "login_painted_ms=" in out and "login_checked_ms=" in out
+    seen["store"].close()
