@@ -24,6 +24,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -53,6 +54,8 @@ def spawn(cmd: list[str], env: dict, password: str | None = None, typing: float 
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=env, cwd=ROOT, text=True)
     seen: dict[str, float] = {}
+    watchdog = threading.Timer(120, proc.kill)  # a start that hangs fails the run instead of blocking it
+    watchdog.start()
     for line in proc.stdout:
         name = line.split("=", 1)[0].strip()
         now = (time.perf_counter() - start) * 1000
@@ -64,6 +67,7 @@ def spawn(cmd: list[str], env: dict, password: str | None = None, typing: float 
             proc.stdin.write(password + "\n")
             proc.stdin.flush()
     _pid, status, usage = os.wait4(proc.pid, 0)
+    watchdog.cancel()
     code = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read()
     if "painted_ms" not in seen or code != 0:
