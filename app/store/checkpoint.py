@@ -9,7 +9,7 @@ does the work instead:
 - after each commit the writer only looks at the -wal file's size (one `stat`); past
   `SOFT_BYTES` it wakes the thread, which runs a PASSIVE checkpoint on its own connection (it
   never waits for readers or the writer, so a save never waits for it either);
-- when idle, the thread also checkpoints every `IDLE_SECONDS` while the log is not empty;
+- when idle, the thread also checkpoints every `IDLE_SECONDS` if anything was committed since;
 - the cap: past `HARD_BYTES` (the thread fell behind, or readers kept it from finishing), the
   committing thread checkpoints itself, so the log cannot grow without bound. Once a checkpoint
   has copied every frame, SQLite starts the log over from its beginning and `journal_size_limit`
@@ -32,7 +32,10 @@ log = logging.getLogger(__name__)
 SOFT_BYTES = 4 * 1024 * 1024     # ~1,000 pages: SQLite's own threshold, now handled off the save
 HARD_BYTES = 64 * 1024 * 1024    # the writer checkpoints itself past this (the cap)
 IDLE_SECONDS = 5.0
-JOURNAL_SIZE_LIMIT = HARD_BYTES  # PRAGMA journal_size_limit: the file shrinks back after a reset
+# PRAGMA journal_size_limit: once a checkpoint has copied every frame, the next write starts the log
+# over and cuts the file to this size. Below SOFT_BYTES, so that the file's size says how much was
+# written since that restart (the file is reused, not shrunk, and its size alone would stay high).
+JOURNAL_SIZE_LIMIT = 1024 * 1024
 
 
 class Checkpointer:
@@ -44,6 +47,7 @@ class Checkpointer:
         self.engine, self.wal = engine, Path(f"{path}-wal")
         self.soft, self.hard, self.idle = soft, hard, idle
         self.runs = self.inline_runs = 0
+        self.pending = 0  # commits since the last checkpoint
         self._wake = threading.Event()
         self._stop = False
         self._lock = threading.Lock()  # one checkpoint at a time (thread or the cap)
@@ -63,12 +67,13 @@ class Checkpointer:
         """Called by the writer after each commit: cheap unless the cap is reached."""
         if self._stop:
             return
+        self.pending += 1
         if self._thread is None:
             self._start()
         size = self.wal_bytes()
         if size >= self.hard:
             self.checkpoint(inline=True)
-        elif size >= self.soft:
+        elif size > self.soft:
             self._wake.set()
 
     def _start(self) -> None:
@@ -90,6 +95,7 @@ class Checkpointer:
                 log.debug("checkpoint skipped: %s", exc)
                 return None
             try:
+                self.pending = 0
                 row = raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 if inline:
                     self.inline_runs += 1
@@ -123,6 +129,6 @@ def _loop(ref, wake: threading.Event, idle: float) -> None:
         cp = ref()
         if cp is None or cp._stop:
             return
-        if cp.wal_bytes() > 0:
+        if cp.pending:
             cp.checkpoint()
         del cp

@@ -61,8 +61,7 @@ def test_the_wal_cannot_grow_past_the_cap(store, actor):
         sizes.append(os.path.getsize(f"{store.path}-wal"))
     assert cp.inline_runs >= 1
     assert max(sizes) < cp.hard + 256 * 1024  # the cap plus at most one transaction's pages
-    assert sum(1 for a, b in zip(sizes, sizes[1:]) if b < a) == 0  # sanity: the file is reused, not shrunk
-    assert len(set(sizes[-100:])) == 1  # …and stops growing once the cap is reached
+    assert min(sizes[sizes.index(max(sizes)):]) <= 1024 * 1024  # started over and cut back (journal_size_limit)
 
 
 def test_close_stops_the_thread_and_leaves_a_consistent_file(tmp_path, actor, store):
