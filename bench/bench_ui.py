@@ -142,6 +142,7 @@ def main(argv=None) -> int:
     parser.add_argument("--typing", type=float, default=2.0, help="seconds between the dialog and Entrée")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--no-login", action="store_true", help="bare and plain only (code without login-first)")
     args = parser.parse_args(argv)
     if args.prepare:  # child mode: keeps the ORM out of the measuring process (see below)
         plain, encrypted, env = prepare(args.prepare)
@@ -162,13 +163,17 @@ def main(argv=None) -> int:
         login_cmd = [sys.executable, str(ROOT / "bench" / "login_driver.py"), "--db", str(encrypted)]
         # As after a first login on this computer (the usual path remembers that passwords are on):
         # the next starts are login-first. One warm-up round for the file cache.
-        spawn(bare_cmd, env), spawn(plain_cmd, plain_env), spawn(login_cmd, login_env, PASSWORD, args.typing)
+        login_on = not args.no_login
+        spawn(bare_cmd, env), spawn(plain_cmd, plain_env)
+        if login_on:
+            spawn(login_cmd, login_env, PASSWORD, args.typing)
         load_before = load_line()
         bare, plain_s, login = [], [], []
         for _ in range(args.rounds):
             bare.append(spawn(bare_cmd, env))
             plain_s.append(spawn(plain_cmd, plain_env))
-            login.append(spawn(login_cmd, login_env, PASSWORD, args.typing))
+            if login_on:
+                login.append(spawn(login_cmd, login_env, PASSWORD, args.typing))
         load_after = load_line()
     rows = [
         ("bare PySide6 window: spawn → painted", [r["painted_ms"] for r in bare], None),
@@ -179,6 +184,7 @@ def main(argv=None) -> int:
         ("  of which the password check (Argon2id, RFC 9106 low-memory)", [r["login_checked_ms"] - r["enter"] for r in login], None),
         ("  of which password checked → painted with data", [r["painted_ms"] - r["login_checked_ms"] for r in login], None),
     ]
+    rows = [r for r in rows if r[1]]
     bare_p50 = summary(rows[0][1])["p50"]
     print(f"demo data (15,000 accompaniments), {args.rounds} interleaved rounds, typing {args.typing:.1f} s")
     print(f"load average before: {load_before}   after: {load_after}")
@@ -190,8 +196,8 @@ def main(argv=None) -> int:
         ratio = "" if "Entrée" in name or "of which" in name else f"{s['p50'] / bare_p50:.1f}×"
         print(f"| {name} | {s['p50']:.0f} ms | {s['p95']:.0f} ms | {s['p99']:.0f} ms | {s['max']:.0f} ms | {ratio} | {goal or ''} |")
         out.append(dict(measure=name, goal=goal, **s))
-    rss = {k: max(r["rss_mb"] for r in v) for k, v in (("bare", bare), ("plain", plain_s), ("login", login))}
-    print(f"| peak RSS (MB) | bare {rss['bare']:.0f} | plain {rss['plain']:.0f} | login {rss['login']:.0f} | | | ≤ 250 MB |")
+    rss = {k: max(r["rss_mb"] for r in v) for k, v in (("bare", bare), ("plain", plain_s), ("login", login)) if v}
+    print("| peak RSS | " + " | ".join(f"{k} {v:.0f} MB" for k, v in rss.items()) + " | | | ≤ 250 MB |")
     if args.json:
         args.json.write_text(json.dumps(dict(rows=out, rss=rss, load=[load_before, load_after]), indent=2))
     return 0
