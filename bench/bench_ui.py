@@ -76,7 +76,7 @@ def spawn(cmd: list[str], env: dict, password: str | None = None, typing: float 
     return seen
 
 
-def prepare(tmp: Path) -> tuple[Path, Path, dict]:
+def prepare(tmp: Path, encrypted: bool = True) -> tuple[Path, Path | None, dict]:
     """The plain demo store, an encrypted copy with passwords, and the environment for both."""
     import keyring
 
@@ -91,9 +91,11 @@ def prepare(tmp: Path) -> tuple[Path, Path, dict]:
                PYTHON_KEYRING_BACKEND="tests.store.file_keyring.FileKeyring", PYTHONPATH=str(ROOT))
     env[KEYRING_ENV] = str(keyring_file)
     env.pop("GUICHET_DB", None)
-    encrypted = tmp / "chiffre" / "guichet.db"
-    encrypt_copy(plain, encrypted)
-    return plain, encrypted, env
+    if not encrypted:
+        return plain, None, env
+    target = tmp / "chiffre" / "guichet.db"
+    encrypt_copy(plain, target)
+    return plain, target, env
 
 
 def encrypt_copy(plain: Path, target: Path) -> None:
@@ -145,17 +147,19 @@ def main(argv=None) -> int:
     parser.add_argument("--no-login", action="store_true", help="bare and plain only (code without login-first)")
     args = parser.parse_args(argv)
     if args.prepare:  # child mode: keeps the ORM out of the measuring process (see below)
-        plain, encrypted, env = prepare(args.prepare)
-        remember_passwords_on(args.prepare / "config", encrypted)
-        print(json.dumps(dict(plain=str(plain), encrypted=str(encrypted), env=env)))
+        plain, encrypted, env = prepare(args.prepare, encrypted=not args.no_login)
+        if encrypted:
+            remember_passwords_on(args.prepare / "config", encrypted)
+        print(json.dumps(dict(plain=str(plain), encrypted=encrypted and str(encrypted), env=env)))
         return 0
     with tempfile.TemporaryDirectory(prefix="guichet-bench-ui-") as folder:
         tmp = Path(folder)
         # Prepared in another process: a child forked from a parent that imported the ORM counts the
         # parent's pages in its peak RSS (ru_maxrss), so this process stays small.
-        made = json.loads(subprocess.run([sys.executable, __file__, "--prepare", str(tmp)], capture_output=True,
+        made = json.loads(subprocess.run([sys.executable, __file__, "--prepare", str(tmp)]
+                                         + (["--no-login"] if args.no_login else []), capture_output=True,
                                          text=True, check=True).stdout.strip().splitlines()[-1])
-        plain, encrypted, env = Path(made["plain"]), Path(made["encrypted"]), made["env"]
+        plain, encrypted, env = Path(made["plain"]), made["encrypted"], made["env"]
         plain_env = dict(env, GUICHET_AGENT="camille")
         login_env = dict(env, GUICHET_AGENT="camille")
         bare_cmd = [sys.executable, "-c", BARE]
