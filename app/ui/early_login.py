@@ -5,7 +5,9 @@ window, import the ORM and open the store, and only then ask for the password. N
 
 1. the login dialog is the first thing painted (nothing but Qt and this module are imported);
 2. while the agent picks their name and types, a worker thread imports the ORM, reads the key,
-   opens and checks the store, lists the agents, and imports the main window's modules;
+   opens and checks the store, lists the agents, compiles the first screen's queries for a
+   structure that does not exist (app/core/warmup.py: no case is read) and imports the main
+   window's modules;
 3. on « Se connecter » the password is checked (at once, or as soon as the store is open), and only
    then is the main window created and filled. No window holding data exists before the login.
 
@@ -44,6 +46,9 @@ def open_for_login(path: Path):
     store = open_app_store(path)
     try:
         screen = auth.login_screen(store)
+        from app.core.warmup import warm_first_screen
+
+        warm_first_screen(store)  # compiles the first screen's queries for structure -1: no case is read
         from app.core import desk  # noqa: F401  (imported now rather than after « Se connecter »)
         from app.ui import main_window  # noqa: F401  (module import only: widgets are built on the UI thread)
     except BaseException:
