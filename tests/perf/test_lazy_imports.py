@@ -64,3 +64,12 @@ def test_the_partial_index_keeps_its_where_on_postgresql():
             "print(str(CreateIndex(ix).compile(dialect=postgresql.dialect())).replace(chr(10), ' '))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "WHERE status IN ('ouvert', 'en_attente_partenaire')" in out
+
+
+def test_load_all_names_every_module_that_declares_a_table():
+    """A new table module must be added to app.models.load_all(), or erasure, access requests and
+    migrations would not see its table."""
+    from app.models import load_all
+
+    declaring = {p.stem for p in (ROOT / "app" / "models").glob("*.py") if "table=True" in p.read_text("utf-8")}
+    assert declaring <= set(load_all())
