@@ -293,12 +293,12 @@ def _login_first(app: QApplication, db: str | None, demo: bool, reset_demo: bool
                 close_store_after_workers(store)
             app.quit()
             return
-        startup = Startup(app, _main_window(), db, demo, reset_demo)
+        flow.startup = startup = Startup(app, _main_window(), db, demo, reset_demo)  # lives as long as the flow
         startup.path = path
         startup.resume(store, grant)
 
     def fallback(store, exc):
-        startup = Startup(app, _main_window(), db, demo, reset_demo)
+        flow.startup = startup = Startup(app, _main_window(), db, demo, reset_demo)
         startup.path = path
         if exc is not None:
             startup._fail(exc)

@@ -107,8 +107,12 @@ def test_the_app_builds_the_main_window_only_after_the_login(qtbot, closed_store
     qtbot.addWidget(window)
     wait_refreshed(qtbot, window)
     assert window.desk is not None and window.desk.grant.agent_id == flow.dialog.actor.agent_id
+    assert flow.startup.window is window  # the start-up object lives on with the flow
     from app.ui.app import close_store_after_workers
+    from app.ui.workers import drain
 
+    drain()  # the background journal check started after the first paint…
+    qtbot.wait(100)  # …delivers its result while the window is still there
     close_store_after_workers(window.desk.store)
 
 
