@@ -40,8 +40,7 @@ def _flow(qtbot, path):
     seen = {}
     flow = LoginFirst(path, lambda store, grant: seen.update(store=store, grant=grant),
                       lambda store, exc: seen.update(fallback=(store, exc)))
-    qtbot.addWidget(flow.dialog)
-    return flow, seen
+    return flow, seen  # the flow deletes its dialog itself (deleteLater): not handed to qtbot
 
 
 def test_the_dialog_comes_first_and_no_data_window_exists_before_the_login(qtbot, closed_store_with_passwords):
@@ -96,17 +95,17 @@ def test_the_app_builds_the_main_window_only_after_the_login(qtbot, closed_store
     before = set(map(id, _main_windows()))
     flow = app_module._login_first(QApplication.instance(), str(closed_store_with_passwords), False, False)
     assert flow is not None
-    qtbot.addWidget(flow.dialog)
     assert set(map(id, _main_windows())) == before
     qtbot.waitUntil(lambda: flow.dialog.store is not None, timeout=30000)
     assert set(map(id, _main_windows())) == before
     flow.dialog.password_edit.setText(PASSWORD)
     flow.dialog.try_login()
+    actor = flow.dialog.actor
     qtbot.waitUntil(lambda: set(map(id, _main_windows())) != before, timeout=10000)
     window = next(w for w in _main_windows() if id(w) not in before)
     qtbot.addWidget(window)
     wait_refreshed(qtbot, window)
-    assert window.desk is not None and window.desk.grant.agent_id == flow.dialog.actor.agent_id
+    assert window.desk is not None and window.desk.grant.agent_id == actor.agent_id
     assert flow.startup.window is window  # the start-up object lives on with the flow
     from app.ui.app import close_store_after_workers
     from app.ui.workers import drain
@@ -135,7 +134,6 @@ def test_measurement_mode_reports_the_dialog_paint_and_the_password_check(
     seen = {}
     flow = LoginFirst(closed_store_with_passwords, lambda store, grant: seen.update(store=store, grant=grant),
                       lambda store, exc: seen.update(fallback=(store, exc)), start=time.perf_counter())
-    qtbot.addWidget(flow.dialog)
     flow.start()
     qtbot.waitExposed(flow.dialog)
     flow.dialog.repaint()
