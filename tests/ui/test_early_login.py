@@ -31,6 +31,7 @@ def closed_store_with_passwords(store, site):
 
 
 def _main_windows():
+    """Main windows alive now (one left by an earlier test may be deleted meanwhile: compare with <=)."""
     from app.ui.main_window import MainWindow
 
     return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
@@ -54,12 +55,12 @@ def test_the_dialog_comes_first_and_no_data_window_exists_before_the_login(qtbot
     flow.dialog.password_edit.setText("wrong-password-here")
     assert flow.dialog.try_login() is False
     assert flow.dialog.error.text()  # the refusal is shown next to the field
-    assert "grant" not in seen and set(map(id, _main_windows())) == before  # still no window with data
+    assert "grant" not in seen and set(map(id, _main_windows())) <= before  # still no window with data
     flow.dialog.password_edit.setText(PASSWORD)
     assert flow.dialog.try_login() is True
     qtbot.waitUntil(lambda: "grant" in seen)
     assert seen["grant"].agent_id and seen["store"] is not None
-    assert set(map(id, _main_windows())) == before  # LoginFirst itself builds no window
+    assert set(map(id, _main_windows())) <= before  # LoginFirst itself builds no window
     seen["store"].close()
 
 
@@ -95,13 +96,13 @@ def test_the_app_builds_the_main_window_only_after_the_login(qtbot, closed_store
     before = set(map(id, _main_windows()))
     flow = app_module._login_first(QApplication.instance(), str(closed_store_with_passwords), False, False)
     assert flow is not None
-    assert set(map(id, _main_windows())) == before
+    assert set(map(id, _main_windows())) <= before
     qtbot.waitUntil(lambda: flow.dialog.store is not None, timeout=30000)
-    assert set(map(id, _main_windows())) == before
+    assert set(map(id, _main_windows())) <= before
     flow.dialog.password_edit.setText(PASSWORD)
     flow.dialog.try_login()
     actor = flow.dialog.actor
-    qtbot.waitUntil(lambda: set(map(id, _main_windows())) != before, timeout=10000)
+    qtbot.waitUntil(lambda: not set(map(id, _main_windows())) <= before, timeout=10000)
     window = next(w for w in _main_windows() if id(w) not in before)
     qtbot.addWidget(window)
     wait_refreshed(qtbot, window)
