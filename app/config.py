@@ -231,6 +231,8 @@ def windows_folders(env: Mapping[str, str] | None = None) -> dict[str, str]:
 # ====================================================================== per-user preferences
 LANGUAGE = PrefVar("language", str, "fr", "Langue de l'interface", choices=("fr", "en"))
 LAST_AGENT_LOGIN = PrefVar("last_agent_login", str, "", "Dernier agent connecté", internal=True)
+LOGIN_FIRST_STORE = PrefVar("login_first_store", str, "", "Connexion avant l'ouverture des données", internal=True,
+                            doc="store where passwords were on at the last login: start with the login dialog")
 REPORTS_FOLDER = PrefVar("reports/folder", str, "", "Dossier des rapports",
                          doc="empty: the user's Documents folder")
 SURVEY_OFFER = PrefVar("survey/offer_after_close", bool, True, "Proposer l'enquête après la clôture")

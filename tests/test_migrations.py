@@ -93,7 +93,9 @@ def test_migrated_schema_matches_the_models(tmp_path):
     from alembic.runtime.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import app.models  # noqa: F401
+    from app.models import load_all
+
+    load_all()
 
     store = open_store(tmp_path / "m.db")
     with store.engine.connect() as conn:

@@ -160,10 +160,11 @@ def search_body(session: Session, acc: Accompaniment, lines: list[ProcedureLine]
     return " ".join(p for p in parts if p)
 
 
-def _write_lines(session: Session, acc_id: int, lines: list[ProcedureLine]) -> None:
-    for old in session.exec(select(AccompanimentProcedure).where(AccompanimentProcedure.accompaniment_id == acc_id)):
-        session.delete(old)
-    session.flush()
+def _write_lines(session: Session, acc_id: int, lines: list[ProcedureLine], new: bool = False) -> None:
+    if not new:  # a case just inserted has no lines to replace (one query less per save)
+        for old in session.exec(select(AccompanimentProcedure).where(AccompanimentProcedure.accompaniment_id == acc_id)):
+            session.delete(old)
+        session.flush()
     for pos, line in enumerate(lines):
         session.add(AccompanimentProcedure(accompaniment_id=acc_id, partner_code=line.partner_code,
                                            procedure_code=line.procedure_code, precision=line.precision,
@@ -182,7 +183,7 @@ def open_accompaniment(session: Session, actor: Actor, data: AccompanimentInput,
     acc = Accompaniment(structure_id=actor.structure_id, agent_id=actor.agent_id, usager_id=usager_id, **values)
     session.add(acc)
     session.flush()
-    _write_lines(session, acc.id, lines)
+    _write_lines(session, acc.id, lines, new=True)
     session.add(AccompanimentEvent(accompaniment_id=acc.id, agent_id=actor.agent_id, kind="created",
                                    detail=json.dumps({"status": acc.status}, ensure_ascii=False)))
     session.flush()

@@ -29,10 +29,17 @@ from datetime import date, datetime
 from sqlalchemy import event, inspect, select, update
 from sqlmodel import Session
 
-from app.models.tables import Accompaniment, AccompanimentProcedure, Usager
+from app.models.tables import Accompaniment, AccompanimentProcedure, Partner, Procedure, Usager
 
 IDENTITY_FIELDS = ("first_name", "last_name", "phone", "email", "anonymous")
 _KEY = "guichet_changes"
+_HELD = "guichet_held"
+# Objects the derived data needs, held for the transaction. SQLAlchemy's identity map is weak: once
+# a use case returns, the case, its lines and the partner/procedure rows it validated are gone from
+# it, and building the search row read each of them again (2.7 ms of a 5.5 ms save). Reference rows
+# and usagers loaded by the write are held too, up to a bound (a bulk write does not pin its reads).
+_HOLD_LOADED = (Partner, Procedure, Usager)
+_HOLD_MAX = 256
 
 
 @dataclass
@@ -87,13 +94,17 @@ def _note_accompaniment(ch: Changes, acc: Accompaniment, deleted: bool) -> None:
 
 def _collect(session: Session, _flush_context) -> None:
     ch: Changes = session.info[_KEY]
+    held: _Held = session.info[_HELD]
     from app.models.surveys import SurveyResponse
 
-    for objs, deleted in ((session.new, False), (session.dirty, False), (session.deleted, True)):
+    # `session.new` builds a new set at each access: the kind is named, not compared by identity.
+    for kind, objs in (("new", session.new), ("dirty", session.dirty), ("deleted", session.deleted)):
+        deleted = kind == "deleted"
         for obj in objs:
-            if not deleted and objs is session.dirty and not session.is_modified(obj, include_collections=False):
+            if kind == "dirty" and not session.is_modified(obj, include_collections=False):
                 continue
             ch.tables.add(type(obj).__tablename__)
+            held.flushed(obj, new=kind == "new", deleted=deleted)
             if isinstance(obj, Accompaniment):
                 _note_accompaniment(ch, obj, deleted)
             elif isinstance(obj, AccompanimentProcedure):
@@ -103,7 +114,7 @@ def _collect(session: Session, _flush_context) -> None:
                     ch.months.add((acc.structure_id, _first_day(acc.occurred_at)))
             elif isinstance(obj, Usager):
                 ch.usagers.add(obj.id)
-                if objs is session.new or deleted or any(
+                if kind == "new" or deleted or any(
                         inspect(obj).attrs[f].history.has_changes() for f in IDENTITY_FIELDS):
                     ch.renamed_usagers.add(obj.id)
             elif isinstance(obj, SurveyResponse):
@@ -115,11 +126,51 @@ def _before_commit(session: Session) -> None:
     apply_derived(session, session.info[_KEY])
 
 
+class _Held:
+    """Strong references for one write transaction (see _HELD), and the procedure lines of the
+    cases created in it: those are exactly the line objects flushed with them, no query needed."""
+
+    def __init__(self) -> None:
+        self.objects: list = []
+        self.loaded = 0
+        self.created: set[int] = set()  # accompaniments INSERTed by this transaction (ORM)
+        self.lines: dict[int, dict[int, AccompanimentProcedure]] = {}  # acc id -> {id(obj): line}
+
+    def flushed(self, obj, new: bool, deleted: bool) -> None:
+        if isinstance(obj, Accompaniment):
+            self.objects.append(obj)
+            if new:
+                self.created.add(obj.id)
+        elif isinstance(obj, AccompanimentProcedure):
+            lines = self.lines.setdefault(obj.accompaniment_id, {})
+            if deleted:
+                lines.pop(id(obj), None)
+            else:
+                lines[id(obj)] = obj
+        elif isinstance(obj, Usager):
+            self.objects.append(obj)
+
+    def on_load(self, _session, instance) -> None:
+        if self.loaded < _HOLD_MAX and isinstance(instance, _HOLD_LOADED):
+            self.loaded += 1
+            self.objects.append(instance)
+
+    def lines_of(self, session: Session, acc_id: int):
+        """The case's procedure lines in order: from this transaction for a case it created."""
+        if acc_id in self.created:
+            return sorted(self.lines.get(acc_id, {}).values(), key=lambda line: line.position)
+        from app.core.accompaniments import procedure_lines
+
+        return procedure_lines(session, acc_id)
+
+
 def install(session: Session) -> None:
     """Track `session` (a write session of an app store). Registered as a Store write hook."""
     session.info[_KEY] = Changes()
+    held = session.info[_HELD] = _Held()
     event.listen(session, "after_flush", _collect)
     event.listen(session, "before_commit", _before_commit)
+    event.listen(session, "loaded_as_persistent", held.on_load)
 
 
 def changes_of(session: Session) -> Changes:
@@ -130,10 +181,11 @@ def changes_of(session: Session) -> Changes:
 def apply_derived(session: Session, ch: Changes) -> None:
     """Bring search rows and sync marks in step with `ch`. Idempotent; one pass per commit."""
     from app.core import usagers_contact
-    from app.core.accompaniments import ProcedureLine, procedure_lines, search_body
+    from app.core.accompaniments import ProcedureLine, search_body
     from app.core.usagers import index_usager
     from app.store import search_index
 
+    held = session.info.get(_HELD) or _Held()
     done = ch.__dict__.setdefault("_indexed", set())
     for uid in ch.renamed_usagers - done:
         usager = session.get(Usager, uid)
@@ -147,7 +199,7 @@ def apply_derived(session: Session, ch: Changes) -> None:
         acc = session.get(Accompaniment, acc_id)
         if acc is None:
             continue
-        lines = [ProcedureLine(p.partner_code, p.procedure_code, p.precision) for p in procedure_lines(session, acc_id)]
+        lines = [ProcedureLine(p.partner_code, p.procedure_code, p.precision) for p in held.lines_of(session, acc_id)]
         search_index.index_accompaniment(session, acc_id, search_body(session, acc, lines))
     for acc_id in ch.deleted_accompaniments:
         search_index.remove_accompaniment(session, acc_id)

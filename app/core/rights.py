@@ -32,6 +32,7 @@ from sqlmodel import Session, SQLModel, select
 
 from app.core import journal
 from app.core.context import Actor
+from app.models import load_all
 from app.models.errors import NotFound, StoreError
 from app.models.referents import Escalation
 from app.models.security import JournalEntry
@@ -39,6 +40,7 @@ from app.models.tables import Accompaniment, AccompanimentEvent, AccompanimentPr
 from app.store import search_index
 
 log = logging.getLogger(__name__)
+load_all()  # erasure and access requests walk every table on the metadata
 
 
 def usager_fk_columns() -> list[tuple[str, str]]:

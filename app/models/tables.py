@@ -12,7 +12,7 @@ import uuid as _uuid
 from datetime import date, datetime, timezone
 from typing import Optional
 
-from sqlalchemy import DateTime, Index, text
+from sqlalchemy import DateTime, Index, event, text
 from sqlmodel import Field, SQLModel
 
 
@@ -108,6 +108,20 @@ class Usager(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
 
 
+# The « à relancer » index is partial on both back ends. Its `postgresql_where` is not passed to
+# Index() above: SQLAlchemy validates dialect keywords by importing that dialect (19 modules, 40–60 ms
+# at every start on SQLite). It is set on the Index when a PostgreSQL schema is created (the
+# `before_create` hook below) or compared (migrations/env.py calls partial_index_options).
+OPEN_FOLLOW_UP = "status IN ('ouvert', 'en_attente_partenaire')"
+
+
+def partial_index_options(dialect_name: str) -> None:
+    """Give the partial indexes their WHERE for `dialect_name` (a no-op for SQLite, set above)."""
+    if dialect_name == "postgresql":
+        index = next(i for i in Accompaniment.__table__.indexes if i.name == "ix_accompaniment_open_follow_up")
+        index.dialect_options["postgresql"]["where"] = text(OPEN_FOLLOW_UP)
+
+
 class Accompaniment(SQLModel, table=True):
     """One accompanied visit (« accompagnement »): the unit every count is made of."""
 
@@ -115,8 +129,7 @@ class Accompaniment(SQLModel, table=True):
     __table_args__ = (
         Index("ix_accompaniment_structure_occurred", "structure_id", "occurred_at"),
         Index("ix_accompaniment_open_follow_up", "structure_id", "follow_up_on",
-              sqlite_where=text("status IN ('ouvert', 'en_attente_partenaire')"),
-              postgresql_where=text("status IN ('ouvert', 'en_attente_partenaire')")),
+              sqlite_where=text(OPEN_FOLLOW_UP)),  # and postgresql_where: see partial_index_options
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -180,3 +193,8 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=80)
     value: str = Field(default="", max_length=2000)
+
+
+@event.listens_for(Accompaniment.__table__, "before_create")
+def _partial_where(table, connection, **_kw) -> None:
+    partial_index_options(connection.dialect.name)

@@ -6,6 +6,8 @@ SQLite settings and why:
 - foreign_keys=ON: SQLite leaves them off by default;
 - secure_delete=ON: deleted personal data is overwritten, not left in free pages (right to erasure);
 - temp_store=MEMORY: sorts and temporary tables never reach a temp file on disk;
+- wal_autocheckpoint=0: checkpoints run on a background thread, not inside a save
+  (app/store/checkpoint.py; the thread caps the log's size);
 - explicit BEGIN (IMMEDIATE for writes): pysqlite otherwise opens transactions lazily, which
   breaks read-then-write atomicity and raises SQLITE_BUSY mid-transaction.
 
@@ -30,11 +32,13 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from app import config
+from app.models import load_all
 from app.models.errors import StoreError
-from app.store import crypto
+from app.store import checkpoint, crypto
 from app.store.crypto import dbapi_connect
 
 log = logging.getLogger(__name__)
+load_all()  # an open store has every table on SQLModel.metadata (erasure, rights, migrations walk it)
 JOURNAL_KEY_INFO = "guichet_journal_key"
 
 
@@ -56,6 +60,8 @@ def make_engine(path: Path, read_only: bool = False, key: bytes | None = None) -
         cur = dbapi_conn.cursor()
         if not read_only:
             cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA wal_autocheckpoint=0")
+            cur.execute(f"PRAGMA journal_size_limit={checkpoint.JOURNAL_SIZE_LIMIT}")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA secure_delete=ON")
@@ -83,6 +89,7 @@ class Store:
         # Called with each new write session before the caller uses it: the core registers its
         # change tracking and derived data here (app/core/changes.py), the store knows nothing of it.
         self.write_hooks: list = []
+        self.checkpointer = None if read_only else checkpoint.Checkpointer(engine, path)
 
     @property
     def encrypted(self) -> bool:
@@ -122,6 +129,8 @@ class Store:
             except BaseException:
                 session.rollback()
                 raise
+        if self.checkpointer is not None:
+            self.checkpointer.after_commit()
 
     @contextmanager
     def connection(self) -> Iterator[object]:
@@ -147,6 +156,8 @@ class Store:
         # samples instead of reading whole indexes (a close of the 1M store took 0.7 s of CPU); and
         # the result must be COMMITTED — the pooled connection opens a transaction, whose rollback
         # used to throw sqlite_stat1 away.
+        if self.checkpointer is not None:
+            self.checkpointer.stop()  # before the engine goes: the last close checkpoints the rest
         if not self.read_only:
             try:
                 with self.engine.connect() as conn:

@@ -15,7 +15,6 @@ from app import config, i18n
 from app.i18n import _
 from app.resources import resource_path
 from app.ui import prefs
-from app.ui.main_window import MainWindow
 from app.ui.workers import drain, run_op
 
 log = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ def close_store_after_workers(store) -> None:
 class Startup:
     """Drives the steps after the first paint; each long step runs in a worker."""
 
-    def __init__(self, app: QApplication, window: MainWindow, db: str | None, demo: bool, reset_demo: bool):
+    def __init__(self, app: QApplication, window, db: str | None, demo: bool, reset_demo: bool):
         self.app, self.window, self.db, self.demo, self.reset_demo = app, window, db, demo, reset_demo
         self.exit_after_paint = config.EXIT_AFTER_PAINT.get()
         # Measurement and screenshot runs must never wait on a dialog.
@@ -154,8 +153,6 @@ class Startup:
         run_op(self.window, work, on_done=self._opened, on_error=self._fail)
 
     def _opened(self, store) -> None:
-        from app.core.desk import Desk
-
         self.store = store
         self.app.aboutToQuit.connect(lambda: close_store_after_workers(store))
         grant = None
@@ -168,8 +165,19 @@ class Startup:
         if not grant:
             self.app.quit()
             return
+        self._attach(grant)
+
+    def resume(self, store, grant) -> None:
+        """After the login-first start (app/ui/early_login.py): the store is open, the agent logged in."""
+        self.store = store
+        self.app.aboutToQuit.connect(lambda: close_store_after_workers(store))
+        self._attach(grant)
+
+    def _attach(self, grant) -> None:
+        from app.core.desk import Desk
+
         shot = config.SCREENSHOT.get()
-        self.window.attach(Desk(store, grant), defer_features=shot is None)
+        self.window.attach(Desk(self.store, grant), defer_features=shot is None)
         if self.exit_after_paint or shot is not None:
             # lists and figures load off the UI thread: measure / grab once they are on screen
             self._when_loaded(self._after_attach)
@@ -276,6 +284,50 @@ def _excepthook(exc_type, exc, tb):
             "Détail technique : {path}").format(path=log_file()))
 
 
+def _main_window():
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow()
+    if config.EXIT_AFTER_PAINT.get():
+        window.installEventFilter(_FirstPaint(window))
+    window.show()
+    return window
+
+
+def _login_first(app: QApplication, db: str | None, demo: bool, reset_demo: bool):
+    """A store that had passwords at the last login starts with the login dialog, the store opening
+    behind it (app/ui/early_login.py); the main window is created only after the login. None: the
+    usual start (main window first, then the store, then the login)."""
+    from app.store.paths import resolve_store_path
+    from app.ui.early_login import LoginFirst, wants_login_first
+
+    path = resolve_store_path(db)
+    if not wants_login_first(path):
+        return None
+
+    def logged_in(store, grant):
+        if grant is None:  # cancelled
+            if store is not None:
+                close_store_after_workers(store)
+            app.quit()
+            return
+        flow.startup = startup = Startup(app, _main_window(), db, demo, reset_demo)  # lives as long as the flow
+        startup.path = path
+        startup.resume(store, grant)
+
+    def fallback(store, exc):
+        flow.startup = startup = Startup(app, _main_window(), db, demo, reset_demo)
+        startup.path = path
+        if exc is not None:
+            startup._fail(exc)
+        else:
+            startup._opened(store)
+
+    flow = LoginFirst(path, logged_in, fallback, start=START)
+    flow.start()
+    return flow
+
+
 def run(db: str | None = None, lang: str | None = None, demo: bool = False, reset_demo: bool = False) -> int:
     from app.logging_setup import setup_logging
 
@@ -300,12 +352,10 @@ def run(db: str | None = None, lang: str | None = None, demo: bool = False, rese
     style = resource_path("styles", "guichet.qss")
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))
-    window = MainWindow()
-    if config.EXIT_AFTER_PAINT.get():
-        window.installEventFilter(_FirstPaint(window))
-    window.show()
-    startup = Startup(app, window, db, demo, reset_demo)
-    QTimer.singleShot(0, startup.start)
+    login_first = None if demo else _login_first(app, db, demo, reset_demo)
+    if login_first is None:
+        startup = Startup(app, _main_window(), db, demo, reset_demo)
+        QTimer.singleShot(0, startup.start)
     code = app.exec()
     # Let background jobs (backup, sync check) finish before Qt objects are torn down.
     drain(10000)

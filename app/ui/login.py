@@ -17,35 +17,38 @@ from app.ui.widgets import FieldError
 
 
 class LoginDialog(QDialog):
-    """Pick an agent and type their password. `actor` holds the Grant after accept()."""
+    """Pick an agent and type their password. `actor` holds the Grant after accept().
+
+    With `store=None` the dialog is *pending* (start-up on a store with passwords,
+    app/ui/early_login.py): it paints at once and takes the password while the store opens in the
+    background; `set_store()` fills the agents, and a password already submitted is checked then."""
 
     def __init__(self, store, parent=None, *, preselect_login: str | None = None, clock=None,
                  title: str | None = None, exclude_agent_id: int | None = None):
         super().__init__(parent)
-        from app.core import auth
-
         self.store, self.clock, self.actor = store, clock, None
+        self._preselect, self._exclude, self._submitted = preselect_login, exclude_agent_id, False
         self.setWindowTitle(title or _("Connexion"))
         self.setAccessibleName(self.windowTitle())
         self.setModal(True)
         self.setMinimumWidth(460)  # room for the error text and long agent names at 200 % text
-        screen = auth.login_screen(store)
-        self.choices = [c for c in screen.choices if c[0] != exclude_agent_id]
-        self.passwords_on = screen.passwords_on
+        if store is not None:
+            from app.core import auth
+
+            screen = auth.login_screen(store)
+            self.choices = [c for c in screen.choices if c[0] != exclude_agent_id]
+            self.passwords_on = screen.passwords_on
+        else:
+            self.choices, self.passwords_on = [], True
 
         layout = QVBoxLayout(self)
-        intro = QLabel(_("Qui est au guichet ?") if not self.passwords_on
-                       else _("Choisissez votre nom et saisissez votre mot de passe."))
+        self.intro = intro = QLabel()
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
         self.agent_combo = QComboBox()
         self.agent_combo.setAccessibleName(_("Agent"))
-        for agent_id, name, login in self.choices:
-            self.agent_combo.addItem(f"{name} ({login})", agent_id)
-        logins = [c[2] for c in self.choices]
-        if preselect_login in logins:
-            self.agent_combo.setCurrentIndex(logins.index(preselect_login))
+        self._fill()
         agent_label = QLabel(_("&Agent :"))
         agent_label.setBuddy(self.agent_combo)
         form.addRow(agent_label, self.agent_combo)
@@ -69,9 +72,38 @@ class LoginDialog(QDialog):
         buttons.accepted.connect(self.try_login)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.ok_button = buttons.button(QDialogButtonBox.Ok)
         (self.password_edit if self.passwords_on else self.agent_combo).setFocus(Qt.OtherFocusReason)
 
+    def _fill(self) -> None:
+        self.intro.setText(_("Qui est au guichet ?") if not self.passwords_on
+                           else _("Choisissez votre nom et saisissez votre mot de passe."))
+        self.agent_combo.clear()
+        if self.store is None:
+            self.agent_combo.addItem(_("Ouverture des données…"), None)
+        for agent_id, name, login in self.choices:
+            self.agent_combo.addItem(f"{name} ({login})", agent_id)
+        logins = [c[2] for c in self.choices]
+        if self._preselect in logins:
+            self.agent_combo.setCurrentIndex(logins.index(self._preselect))
+        self.agent_combo.setEnabled(self.store is not None)
+
+    def set_store(self, store, screen) -> None:
+        """The store is open (pending dialog): list the agents; check a password already submitted."""
+        self.store = store
+        self.choices = [c for c in screen.choices if c[0] != self._exclude]
+        self.passwords_on = screen.passwords_on
+        self._fill()
+        self.ok_button.setEnabled(True)
+        if self._submitted:
+            self._submitted = False
+            self.try_login()
+
     def try_login(self) -> bool:
+        if self.store is None:  # still opening: checked as soon as it is open (set_store)
+            self._submitted = True
+            self.ok_button.setEnabled(False)
+            return False
         from app.core import auth
         from app.models.errors import DomainError
 
@@ -120,4 +152,17 @@ def login_flow(store, parent=None, *, clock=None):
             return None
         actor = dialog.actor
     prefs.put(config.LAST_AGENT_LOGIN, next(login for agent_id, _name, login in people if agent_id == actor.agent_id))
+    remember_login_first(store.path, passwords_on)
     return actor
+
+
+def remember_login_first(path, passwords_on: bool) -> None:
+    """After a login: whether the next start on this store shows the login dialog first
+    (app/ui/early_login.py). Only a store with passwords does."""
+    from app.ui import prefs
+
+    hint = prefs.get(config.LOGIN_FIRST_STORE)
+    if passwords_on and hint != str(path):
+        prefs.put(config.LOGIN_FIRST_STORE, str(path))
+    elif not passwords_on and hint == str(path):  # another store (a demo) leaves the hint alone
+        prefs.put(config.LOGIN_FIRST_STORE, "")

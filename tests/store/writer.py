@@ -56,7 +56,9 @@ def child(db: str, start: int, limit: int = 100_000) -> None:
 
 
 def serve(db: str) -> None:
-    import app.models  # noqa: F401  (everything imported once, before any fork)
+    from app.models import load_all
+
+    load_all()  # (everything imported once, before any fork)
     import app.store.engine  # noqa: F401
     import app.store.migrate  # noqa: F401
     import alembic.command  # noqa: F401

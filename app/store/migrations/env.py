@@ -4,8 +4,12 @@ the `alembic` command line uses sqlalchemy.url from alembic.ini."""
 from alembic import context
 from sqlalchemy import create_engine
 
-import app.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from sqlmodel import SQLModel
+
+from app.models import load_all
+from app.models.tables import partial_index_options
+
+load_all()  # registers every table on SQLModel.metadata
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -23,6 +27,7 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
+    partial_index_options(connection.dialect.name)  # PostgreSQL's partial WHERE (app/models/tables.py)
     # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds the table safely.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
