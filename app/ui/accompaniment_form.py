@@ -11,7 +11,7 @@ from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from app.core import accompaniments as acc_service
 from app.core.accompaniments import AccompanimentInput, ProcedureLine
@@ -22,6 +22,7 @@ from app.i18n import _
 from app.models.catalogue import catalogue
 from app.models.enums import Canal, CaseStatus, StructureKind
 from app.models.errors import DomainError, ValidationError
+from app.ui import fit
 from app.ui.usager_typeahead import UsagerTypeahead
 from app.ui.widgets import select_data, vocabulary_combo, with_error
 
@@ -65,9 +66,13 @@ class AccompanimentForm(QDialog):
     # -- construction -------------------------------------------------------------------
     def _build(self) -> None:
         outer = QVBoxLayout(self)
-        form = QFormLayout()
+        fields = QWidget()
+        form = QFormLayout(fields)
         form.setRowWrapPolicy(QFormLayout.WrapLongRows)
-        outer.addLayout(form)
+        # Scrolls when the screen is short (1366×768 at 200 % text): Statut, Note and the
+        # buttons below stay reachable.
+        self.fields_area = fit.scrollable(fields, "formFields")
+        outer.addWidget(self.fields_area, 1)
         self.errors = {}
 
         self.demarche_edit = QLineEdit()
@@ -103,8 +108,7 @@ class AccompanimentForm(QDialog):
                 choice = matcher().get(code)
                 if choice is None:
                     continue
-                short = choice.label if len(choice.label) <= 30 else choice.label[:29] + "…"
-                button = QPushButton(f"&{i}  {short}")
+                button = fit.ElidedButton(f"&{i}  ", choice.label)  # cut to its width, « … », not clipped
                 button.setAccessibleName(_("Démarche favorite : ") + choice.display)
                 button.setToolTip(choice.display)
                 button.setFocusPolicy(Qt.NoFocus)  # reached with Alt+digit, not Tab: keeps Tab short
@@ -218,6 +222,7 @@ class AccompanimentForm(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
+        fit.fit_height(self.fields_area, self, rest=buttons.sizeHint().height() + 40)
 
         for i, button in enumerate(self.fav_buttons, start=1):
             QShortcut(QKeySequence(f"Alt+{i}"), self, activated=button.click)

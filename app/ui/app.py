@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 from app import config, i18n
 from app.i18n import _
 from app.resources import resource_path
-from app.ui import prefs
+from app.ui import fit, look, prefs
 from app.ui.main_window import MainWindow
 from app.ui.workers import drain, run_op
 
@@ -272,17 +272,11 @@ def run(db: str | None = None, lang: str | None = None, demo: bool = False, rese
     app.setWindowIcon(QIcon(str(resource_path("icons", "guichet-256.png"))))  # title bar, taskbar
     app.setDesktopFileName("guichet")  # Wayland: ties windows to packaging/guichet.desktop
     i18n.install(lang or prefs.get(config.LANGUAGE))
-    font = app.font()
-    if font.pointSizeF() < 10.5:
-        font.setPointSizeF(10.5)  # legibility at the counter
-        app.setFont(font)
-    style = resource_path("styles", "guichet.qss")
-    if style.exists():
-        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    look.apply(app)  # font floor, DSFR palette and resources/styles/guichet.qss (app/ui/look.py)
     window = MainWindow()
     if config.EXIT_AFTER_PAINT.get():
         window.installEventFilter(_FirstPaint(window))
-    window.show()
+    fit.show_main(window)  # maximised on a small screen (app/ui/fit.py)
     startup = Startup(app, window, db, demo, reset_demo)
     QTimer.singleShot(0, startup.start)
     code = app.exec()

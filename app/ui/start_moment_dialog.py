@@ -3,11 +3,11 @@ the situations that apply; started through the desk (app.core.checklists.start_m
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel,
                                QVBoxLayout)
 
-from app.i18n import _
+from app.i18n import _, format_datetime
 
 
 class StartMomentDialog(QDialog):
@@ -22,6 +22,13 @@ class StartMomentDialog(QDialog):
         self.setWindowTitle(_("Démarrer un moment de vie"))
         self.setAccessibleName(_("Démarrer un moment de vie"))
         cat = desk.query(lambda session, _actor: current_catalogue(session))
+        # The case is named before anything starts: Ctrl+M once took the selected row, another
+        # usager's case, without a word.
+        self.case_label = QLabel(case_caption(desk, case_id))
+        self.case_label.setObjectName("startMomentCase")
+        self.case_label.setWordWrap(True)
+        self.case_label.setTextFormat(Qt.RichText)
+        self.case_label.setAccessibleName(_("Dossier concerné"))
         self.moments = sorted(cat.moments.values(), key=lambda m: (not m.priority, m.title))
         form = QFormLayout()
         self.moment = QComboBox()
@@ -58,6 +65,7 @@ class StartMomentDialog(QDialog):
         buttons.accepted.connect(self.start)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.case_label)
         layout.addLayout(form)
         layout.addWidget(buttons)
         self.moment.currentIndexChanged.connect(self._moment_changed)
@@ -103,3 +111,20 @@ class StartMomentDialog(QDialog):
             target[1].setFocus()
             return
         self.accept()
+
+
+def case_caption(desk, case_id: int) -> str:
+    """« Pour le dossier n° 12 : Gérard GARNIER — Prestations familiales (CAF) — 30/11/2026 16:56 »."""
+    from app.core.counter import case_detail
+    from app.models.catalogue import catalogue
+
+    view = desk.query(case_detail, case_id).view
+    cat = catalogue()
+    demarches = ", ".join(
+        (cat.procedures[l.procedure_code].label if l.procedure_code in cat.procedures else _("Autre démarche"))
+        + f" ({cat.partners[l.partner_code].short_label if l.partner_code in cat.partners else l.partner_code})"
+        for l in view.lines)
+    esc = lambda t: (t or "").replace("&", "&amp;").replace("<", "&lt;")  # noqa: E731
+    return _("Pour le dossier n° {id} : <b>{usager}</b> — {demarches} — {date}").format(
+        id=case_id, usager=esc(view.usager_name), demarches=esc(demarches),
+        date=format_datetime(view.accompaniment.occurred_at))

@@ -1,0 +1,159 @@
+"""Fitting small screens and large text (France services PCs are often 1366×768; some agents work
+at 200 % text): windows no larger than the screen, scroll areas for tall forms, column widths
+that keep names whole, and the full text of an elided cell in its tooltip.
+
+tests/ui/test_fit_screen.py opens every window at 1366×768, at twice the font size and at
+QT_SCALE_FACTOR=2 and checks that every visible widget is on the screen.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFrame, QHeaderView, QPushButton, QScrollArea,
+                               QSizePolicy, QStyledItemDelegate, QToolTip, QWidget)
+
+MAXIMISE_BELOW = (1440, 900)  # a smaller screen gets the main window maximised
+FRAME_ALLOWANCE = 48  # title bar and borders a window manager adds (openbox 20 px, Windows 11 ~32 px)
+
+
+def available(widget: QWidget | None = None) -> QRect:
+    screen = (widget.screen() if widget is not None else None) or QApplication.primaryScreen()
+    return screen.availableGeometry()
+
+
+def show_main(window: QWidget) -> None:
+    """Show the main window maximised on a small screen, else at its size shrunk to the screen."""
+    area = available(window)
+    if area.width() < MAXIMISE_BELOW[0] or area.height() < MAXIMISE_BELOW[1]:
+        window.showMaximized()
+        return
+    clamp(window)
+    window.show()
+
+
+def clamp(window: QWidget) -> None:
+    """Shrink a top-level window (before it is shown) so that it fits its screen with its frame,
+    and move it inside; its minimum size is lowered too if it asked for more than the screen."""
+    area = available(window)
+    width, height = area.width(), area.height() - FRAME_ALLOWANCE
+    if window.minimumWidth() > width or window.minimumHeight() > height:
+        window.setMinimumSize(min(window.minimumWidth(), width), min(window.minimumHeight(), height))
+    if window.width() > width or window.height() > height:
+        window.resize(min(window.width(), width), min(window.height(), height))
+
+
+def scrollable(content: QWidget, name: str = "") -> QScrollArea:
+    """`content` in a frameless vertical scroll area: a tall form stays reachable on a short
+    screen (at 200 % text the accompaniment form is twice the height of a 1366×768 screen)."""
+    area = QScrollArea()
+    area.setObjectName(name or "fitScroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+    area.setFocusPolicy(Qt.NoFocus)  # Tab goes to the fields, and the focused one is scrolled into view
+    area.setWidget(content)
+
+    def follow_focus(_old, new):  # a field reached by Alt+letter is scrolled into view too
+        try:
+            if new is not None and content.isAncestorOf(new):
+                area.ensureWidgetVisible(new, 16, 16)
+        except RuntimeError:  # the form is gone
+            _disconnect(follow_focus)
+
+    QApplication.instance().focusChanged.connect(follow_focus)
+    area.destroyed.connect(lambda *_: _disconnect(follow_focus))
+    return area
+
+
+def _disconnect(slot) -> None:
+    try:
+        QApplication.instance().focusChanged.disconnect(slot)
+    except (RuntimeError, TypeError):
+        pass
+
+
+def fit_height(area: QScrollArea, window: QWidget, rest: int) -> None:
+    """Ask for the content's full height when the screen has room (no scroll bar on a large
+    screen), else for what is left of the screen after `rest` pixels of other widgets."""
+    content = area.widget().sizeHint()
+    room = available(window).height() - FRAME_ALLOWANCE - rest
+    area.setMinimumHeight(max(120, min(content.height() + 2, room)))
+    area.setMinimumWidth(min(content.width() + area.verticalScrollBar().sizeHint().width() + 2,
+                             available(window).width() - 48))
+
+
+# -- tables -------------------------------------------------------------------------------------
+def size_case_columns(view: QAbstractItemView) -> None:
+    """Case lists: every column as wide as its content (names and dates are never cut), the
+    démarches take the room left and elide (their full text is in the tooltip). Columns added
+    later (the moments de vie progress) get the same content-sized mode."""
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeToContents)
+    names = getattr(view.model(), "COLUMNS", ())
+    if "demarches" in names:
+        header.setSectionResizeMode(names.index("demarches"), QHeaderView.Stretch)
+        header.setMinimumSectionSize(view.fontMetrics().horizontalAdvance("Démarche") + 24)
+    view.setItemDelegate(ElidedTipDelegate(view))
+
+
+class ElidedTipDelegate(QStyledItemDelegate):
+    """A cell cut short (« Prestations familiales (PAJE / … ») shows its whole text as a tooltip."""
+
+    def helpEvent(self, event, view, option, index):
+        if event.type() == QEvent.ToolTip and index.isValid():
+            own = index.data(Qt.ToolTipRole)
+            text = index.data(Qt.DisplayRole)
+            if not own and isinstance(text, str) and text:
+                self.initStyleOption(option, index)
+                needed = option.fontMetrics.horizontalAdvance(text) + 16
+                if needed > view.visualRect(index).width():
+                    QToolTip.showText(event.globalPos(), text, view)
+                    return True
+        return super().helpEvent(event, view, option, index)
+
+
+class ColumnShares(QObject):
+    """Keeps the first column of a tree readable: the other columns get their content width but
+    no more than their share of the view; the first column has the rest (at least half)."""
+
+    def __init__(self, view, shares: dict[int, float]):
+        super().__init__(view)
+        self.view, self.shares = view, shares
+        header = view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        view.viewport().installEventFilter(self)
+
+    def apply(self) -> None:
+        width = self.view.viewport().width()
+        for col, share in self.shares.items():
+            wanted = max(self.view.sizeHintForColumn(col), self.view.header().sectionSizeHint(col))
+            self.view.setColumnWidth(col, min(wanted, int(width * share)))
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Resize:
+            self.apply()
+        return False
+
+
+class ElidedButton(QPushButton):
+    """A button whose label is cut with « … » to the width it is given (its mnemonic prefix kept,
+    the whole label in the tooltip), instead of being clipped on both sides: the favourite
+    démarches of the form, three to a row."""
+
+    def __init__(self, prefix: str, label: str, parent=None):
+        super().__init__(prefix + label, parent)
+        self.prefix, self.label = prefix, label
+        self.setObjectName("favourite")
+        self.setToolTip(label)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance(self.prefix.replace("&", "") + "…") + 32, hint.height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        room = self.width() - 24 - self.fontMetrics().horizontalAdvance(self.prefix.replace("&", ""))
+        self.setText(self.prefix + self.fontMetrics().elidedText(self.label, Qt.ElideRight, max(room, 0)))
