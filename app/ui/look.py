@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -140,3 +140,29 @@ def install(window) -> None:
     for action, key in actions:
         action.setIcon(icon(key))
     window.toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+    window.toolbar_fit = ToolbarFit(window.toolbar)
+
+
+class ToolbarFit(QObject):
+    """Icons beside their text when the toolbar has room, icons alone (text in the tooltip) when
+    it has not: at 200 % text the search field once went into the overflow menu, out of sight."""
+
+    def __init__(self, toolbar):
+        super().__init__(toolbar)
+        self.toolbar = toolbar
+        self.full_width = toolbar.sizeHint().width()  # with the text: measured while it is shown
+        toolbar.installEventFilter(self)
+        self.apply()
+
+    def apply(self) -> None:
+        bar = self.toolbar
+        if bar.toolButtonStyle() == Qt.ToolButtonTextBesideIcon:
+            self.full_width = bar.sizeHint().width()
+        wanted = Qt.ToolButtonTextBesideIcon if self.full_width <= bar.width() else Qt.ToolButtonIconOnly
+        if bar.toolButtonStyle() != wanted:
+            bar.setToolButtonStyle(wanted)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Resize:
+            self.apply()
+        return False
