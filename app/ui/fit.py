@@ -78,8 +78,6 @@ def fit_height(area: QScrollArea, window: QWidget, rest: int) -> None:
     content = area.widget().sizeHint()
     room = available(window).height() - FRAME_ALLOWANCE - rest
     area.setMinimumHeight(max(120, min(content.height() + 2, room)))
-    area.setMinimumWidth(min(content.width() + area.verticalScrollBar().sizeHint().width() + 2,
-                             available(window).width() - 48))
 
 
 # -- tables -------------------------------------------------------------------------------------
@@ -157,3 +155,22 @@ class ElidedButton(QPushButton):
         super().resizeEvent(event)
         room = self.width() - 24 - self.fontMetrics().horizontalAdvance(self.prefix.replace("&", ""))
         self.setText(self.prefix + self.fontMetrics().elidedText(self.label, Qt.ElideRight, max(room, 0)))
+
+
+class WrapHeight(QObject):
+    """A window whose layout wraps (a FlowLayout of buttons, word-wrapped labels) grows to the
+    height its width needs when shown or resized: Qt does not apply height-for-width to windows."""
+
+    def __init__(self, window: QWidget):
+        super().__init__(window)
+        self.window = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() in (QEvent.Show, QEvent.Resize) and obj is self.window:
+            layout = self.window.layout()
+            layout.activate()
+            needed = layout.heightForWidth(self.window.width()) if layout.hasHeightForWidth() else -1
+            if needed > self.window.height():
+                self.window.resize(self.window.width(), min(needed, available(self.window).height() - FRAME_ALLOWANCE))
+        return False
