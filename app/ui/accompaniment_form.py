@@ -165,7 +165,13 @@ class AccompanimentForm(QDialog):
         self.new_usager_box.setCheckable(True)
         self.new_usager_box.setChecked(False)
         self.new_usager_box.setAccessibleName(_("Identifier un nouvel usager"))
-        nu = QFormLayout(self.new_usager_box)
+        # Its fields show only when ticked: 130 px less, so the form fits a 1366×768 screen unscrolled.
+        identity = QWidget()
+        QVBoxLayout(self.new_usager_box).addWidget(identity)
+        identity.setVisible(False)
+        self.new_usager_box.toggled.connect(identity.setVisible)
+        nu = QFormLayout(identity)
+        nu.setContentsMargins(0, 0, 0, 0)
         self.first_name_edit, self.last_name_edit, self.phone_edit = QLineEdit(), QLineEdit(), QLineEdit()
         for widget, name, key in ((self.first_name_edit, _("Prénom"), "first_name"),
                                   (self.last_name_edit, _("Nom"), "last_name"),

@@ -50,7 +50,7 @@ class ChecklistPanel(QWidget):
         self.tree.setHeaderLabels([_("Étape"), _("Échéance"), _("Statut")])
         # Step titles get the room: due date and status no more than their share (they elide,
         # with the full text in the tooltip); a content-sized status once left « Étape » 40 px.
-        self.columns = ColumnShares(self.tree, {1: 0.28, 2: 0.24})
+        self.columns = ColumnShares(self.tree, {1: 0.28, 2: 0.24}, stretch=0)
         self.tree.currentItemChanged.connect(self._show_step)
         self.detail = QLabel()
         self.detail.setWordWrap(True)

@@ -81,16 +81,20 @@ def fit_height(area: QScrollArea, window: QWidget, rest: int) -> None:
 
 
 # -- tables -------------------------------------------------------------------------------------
+# Case lists: the share of the view a column may take at most. Dates, the follow-up date (« ⚠ 2 oct.
+# 2026 (en retard) » is read whole), the agent and the moments de vie progress are short: their
+# content width. The démarches take what is left and elide, their whole text in the tooltip.
+CASE_SHARES = {"usager": 0.15, "partners": 0.13, "status": 0.1}
+DEMARCHES_FLOOR = 0.22  # below 22 % of the view the list scrolls sideways rather than cut them more
+
+
 def size_case_columns(view: QAbstractItemView) -> None:
-    """Case lists: every column as wide as its content (names and dates are never cut), the
-    démarches take the room left and elide (their full text is in the tooltip). Columns added
-    later (the moments de vie progress) get the same content-sized mode."""
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeToContents)
-    names = getattr(view.model(), "COLUMNS", ())
-    if "demarches" in names:
-        header.setSectionResizeMode(names.index("demarches"), QHeaderView.Stretch)
-        header.setMinimumSectionSize(view.fontMetrics().horizontalAdvance("Démarche") + 24)
+    """Case lists: names and dates whole, démarches elided with a tooltip (« Marie … » was cut
+    while « Actif » took the width). Columns added later get their content width too."""
+    names = list(getattr(view.model(), "COLUMNS", ()))
+    shares = {names.index(n): share for n, share in CASE_SHARES.items() if n in names}
+    stretch = names.index("demarches") if "demarches" in names else None
+    view.case_columns = ColumnShares(view, shares, stretch=stretch, floor=DEMARCHES_FLOOR)
     view.setItemDelegate(ElidedTipDelegate(view))
 
 
@@ -111,23 +115,53 @@ class ElidedTipDelegate(QStyledItemDelegate):
 
 
 class ColumnShares(QObject):
-    """Keeps the first column of a tree readable: the other columns get their content width but
-    no more than their share of the view; the first column has the rest (at least half)."""
+    """Column widths that keep the important column readable: each column gets its content
+    width, but no more than its share of the view for the columns in `shares`; the `stretch`
+    column (the first by default) takes the rest. Recomputed when rows arrive and on resize."""
 
-    def __init__(self, view, shares: dict[int, float]):
+    def __init__(self, view, shares: dict[int, float], stretch: int | None = 0, floor: float = 0.0):
         super().__init__(view)
-        self.view, self.shares = view, shares
-        header = view.header()
+        self.view, self.shares, self.stretch, self.floor = view, shares, stretch, floor
+        header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.Interactive)
-        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        if stretch is not None:
+            header.setSectionResizeMode(stretch, QHeaderView.Stretch)
+            header.setMinimumSectionSize(view.fontMetrics().horizontalAdvance("Démarche(s)") + 24)
         view.viewport().installEventFilter(self)
+        model = view.model()
+        if model is not None:
+            for signal in (model.modelReset, model.rowsInserted, model.columnsInserted, model.layoutChanged):
+                signal.connect(self.apply)
 
-    def apply(self) -> None:
-        width = self.view.viewport().width()
-        for col, share in self.shares.items():
-            wanted = max(self.view.sizeHintForColumn(col), self.view.header().sectionSizeHint(col))
-            self.view.setColumnWidth(col, min(wanted, int(width * share)))
+    def header(self) -> QHeaderView:
+        return self.view.header() if hasattr(self.view, "header") else self.view.horizontalHeader()
+
+    def apply(self, *_args) -> None:
+        try:
+            self._apply()
+        except RuntimeError:  # the view is being destroyed (its model clears as it goes)
+            pass
+
+    def _apply(self) -> None:
+        header, width = self.header(), self.view.viewport().width()
+        used = 0
+        for col in range(header.count()):
+            if col == self.stretch or header.isSectionHidden(col):
+                continue
+            wanted = max(self.view.sizeHintForColumn(col), header.sectionSizeHint(col))
+            share = self.shares.get(col)
+            size = min(wanted, int(width * share)) if share else wanted
+            self.view.setColumnWidth(col, size)
+            used += size
+        if self.stretch is None:
+            return
+        # the rest, or its floor share when the rest is less (then the list scrolls sideways)
+        rest = width - used
+        stretch = QHeaderView.Stretch if rest >= width * self.floor else QHeaderView.Interactive
+        header.setSectionResizeMode(self.stretch, stretch)
+        if stretch == QHeaderView.Interactive:
+            self.view.setColumnWidth(self.stretch, int(width * self.floor))
 
     def eventFilter(self, obj, event):
         if event.type() == QEvent.Resize:

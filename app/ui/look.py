@@ -20,7 +20,7 @@ import logging
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolButton
 
 from app.resources import resource_path
 
@@ -140,6 +140,9 @@ def install(window) -> None:
     for action, key in actions:
         action.setIcon(icon(key))
     window.toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+    # the search field takes whatever the buttons leave; 32 characters at least
+    search = window.search_edit
+    search.setMinimumWidth(min(search.minimumWidth(), search.fontMetrics().averageCharWidth() * 32))
     window.toolbar_fit = ToolbarFit(window.toolbar)
 
 
@@ -150,14 +153,30 @@ class ToolbarFit(QObject):
     def __init__(self, toolbar):
         super().__init__(toolbar)
         self.toolbar = toolbar
-        self.full_width = toolbar.sizeHint().width()  # with the text: measured while it is shown
+        self.full_width = self.text_width()  # with the text: measured while it is shown
         toolbar.installEventFilter(self)
         self.apply()
+
+    def text_width(self) -> int:
+        """Room the toolbar needs with text beside the icons: the buttons' widths, the search
+        field at its minimum (it takes what is left), spacing and margins."""
+        bar, total = self.toolbar, 0
+        for action in bar.actions():
+            widget = bar.widgetForAction(action)
+            if widget is None or not action.isVisible():
+                continue
+            if isinstance(widget, QToolButton):
+                total += widget.sizeHint().width()
+            else:
+                total += max(widget.minimumWidth(), widget.minimumSizeHint().width())
+            total += bar.layout().spacing()
+        margins = bar.contentsMargins()
+        return total + margins.left() + margins.right() + 24  # the handle
 
     def apply(self) -> None:
         bar = self.toolbar
         if bar.toolButtonStyle() == Qt.ToolButtonTextBesideIcon:
-            self.full_width = bar.sizeHint().width()
+            self.full_width = self.text_width()
         wanted = Qt.ToolButtonTextBesideIcon if self.full_width <= bar.width() else Qt.ToolButtonIconOnly
         if bar.toolButtonStyle() != wanted:
             bar.setToolButtonStyle(wanted)

@@ -40,7 +40,7 @@ class StartMomentDialog(QDialog):
         form.addRow(moment_label, self.moment)
         self.moment_error = QLabel()
         self.moment_error.setStyleSheet("color: #b3261e")
-        form.addRow("", self.moment_error)
+        form.addRow(self.moment_error)
         self.date_label = QLabel()
         self.event_date = QDateEdit(QDate.currentDate())
         self.event_date.setCalendarPopup(True)
@@ -49,14 +49,14 @@ class StartMomentDialog(QDialog):
         form.addRow(self.date_label, self.event_date)
         self.date_error = QLabel()
         self.date_error.setStyleSheet("color: #b3261e")
-        form.addRow("", self.date_error)
+        form.addRow(self.date_error)
         self.sections_box = QVBoxLayout()
         self.sections_label = QLabel(_("Situation(s) :"))
         form.addRow(self.sections_label, self.sections_box)
         self.section_checks: list[QCheckBox] = []
         self.sections_error = QLabel()
         self.sections_error.setStyleSheet("color: #b3261e")
-        form.addRow("", self.sections_error)
+        form.addRow(self.sections_error)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText(_("Démarrer"))
         buttons.button(QDialogButtonBox.Ok).setAccessibleName(_("Démarrer"))
@@ -68,6 +68,8 @@ class StartMomentDialog(QDialog):
         layout.addWidget(self.case_label)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        for label in (self.moment_error, self.date_error, self.sections_error):
+            label.hide()  # an empty error row would leave a gap between the fields
         self.moment.currentIndexChanged.connect(self._moment_changed)
         self._moment_changed()
 
@@ -97,6 +99,7 @@ class StartMomentDialog(QDialog):
 
         for label in (self.moment_error, self.date_error, self.sections_error):
             label.clear()
+            label.hide()
         sections = [b.property("section_id") for b in self.section_checks if b.isChecked()] \
             if self.section_checks else None
         try:
@@ -108,6 +111,7 @@ class StartMomentDialog(QDialog):
                       "sections": (self.sections_error, self.section_checks[0] if self.section_checks else self.moment)
                       }.get(exc.field, (self.moment_error, self.moment))
             target[0].setText(exc.message)
+            target[0].show()
             target[1].setFocus()
             return
         self.accept()
