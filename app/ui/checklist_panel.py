@@ -50,7 +50,8 @@ class ChecklistPanel(QWidget):
         self.tree.setHeaderLabels([_("Étape"), _("Échéance"), _("Statut")])
         # Step titles get the room: due date and status no more than their share (they elide,
         # with the full text in the tooltip); a content-sized status once left « Étape » 40 px.
-        self.columns = ColumnShares(self.tree, {1: 0.28, 2: 0.24}, stretch=0)
+        self.columns = ColumnShares(self.tree, {1: 0.24, 2: 0.2}, stretch=0)
+        self.tree.setIndentation(12)  # the room goes to the step names
         self.tree.currentItemChanged.connect(self._show_step)
         self.detail = QLabel()
         self.detail.setWordWrap(True)
@@ -87,8 +88,8 @@ class ChecklistPanel(QWidget):
         self.addAction(print_action)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
-        layout.addWidget(self.tree, 3)
-        layout.addWidget(self.detail, 1)
+        layout.addWidget(self.tree, 1)  # the steps get the free height; the detail its lines
+        layout.addWidget(self.detail)
         layout.addLayout(grid)
         layout.addWidget(self.message)
         layout.addWidget(self.start_button)
@@ -305,7 +306,7 @@ def install(window) -> None:
         dock.show()
         dock.raise_()
         if not was_visible:  # a share of the window, never more than the window has
-            window.resizeDocks([dock], [max(320, min(640, int(window.width() * 0.42)))], Qt.Horizontal)
+            window.resizeDocks([dock], [max(320, min(600, int(window.width() * 0.38)))], Qt.Horizontal)
 
     def show_panel():
         panel.set_case(window.current_case_id())

@@ -84,7 +84,9 @@ def fit_height(area: QScrollArea, window: QWidget, rest: int) -> None:
 # Case lists: the share of the view a column may take at most. Dates, the follow-up date (« ⚠ 2 oct.
 # 2026 (en retard) » is read whole), the agent and the moments de vie progress are short: their
 # content width. The démarches take what is left and elide, their whole text in the tooltip.
-CASE_SHARES = {"usager": 0.15, "partners": 0.13, "status": 0.1}
+# (share of the view, but never fewer characters than): a name of 22 characters stays whole even
+# beside the moments de vie panel.
+CASE_SHARES = {"usager": (0.15, 22), "partners": (0.13, 14), "status": (0.1, 10)}
 DEMARCHES_FLOOR = 0.22  # below 22 % of the view the list scrolls sideways rather than cut them more
 
 
@@ -119,7 +121,8 @@ class ColumnShares(QObject):
     width, but no more than its share of the view for the columns in `shares`; the `stretch`
     column (the first by default) takes the rest. Recomputed when rows arrive and on resize."""
 
-    def __init__(self, view, shares: dict[int, float], stretch: int | None = 0, floor: float = 0.0):
+    def __init__(self, view, shares: dict[int, float | tuple[float, int]], stretch: int | None = 0,
+                 floor: float = 0.0):
         super().__init__(view)
         self.view, self.shares, self.stretch, self.floor = view, shares, stretch, floor
         header = self.header()
@@ -151,6 +154,8 @@ class ColumnShares(QObject):
                 continue
             wanted = max(self.view.sizeHintForColumn(col), header.sectionSizeHint(col))
             share = self.shares.get(col)
+            if isinstance(share, tuple):  # (share, at least this many characters)
+                share = max(share[0], share[1] * self.view.fontMetrics().averageCharWidth() / max(width, 1))
             size = min(wanted, int(width * share)) if share else wanted
             self.view.setColumnWidth(col, size)
             used += size
