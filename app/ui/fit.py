@@ -152,11 +152,12 @@ class ColumnShares(QObject):
         for col in range(header.count()):
             if col == self.stretch or header.isSectionHidden(col):
                 continue
-            wanted = max(self.view.sizeHintForColumn(col), header.sectionSizeHint(col))
+            title = header.sectionSizeHint(col)  # the header's text is never cut
+            wanted = max(self.view.sizeHintForColumn(col), title)
             share = self.shares.get(col)
             if isinstance(share, tuple):  # (share, at least this many characters)
                 share = max(share[0], share[1] * self.view.fontMetrics().averageCharWidth() / max(width, 1))
-            size = min(wanted, int(width * share)) if share else wanted
+            size = max(title, min(wanted, int(width * share))) if share else wanted
             self.view.setColumnWidth(col, size)
             used += size
         if self.stretch is None:
