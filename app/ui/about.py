@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, format_date, format_number
+from app.ui.a11y import data_label
 from app.resources import resource_path
 from app.ui.fit import WrapHeight
 from app.ui.flow_layout import FlowLayout
@@ -166,7 +167,7 @@ class AboutDialog(QDialog):
             actions.addWidget(button)
         buttons.rejected.connect(self.reject)
         self.status = QLabel()
-        self.status.setAccessibleName(_("Message"))
+        data_label(self.status, _("Message"))
 
         column = QVBoxLayout(self)
         column.addLayout(head)

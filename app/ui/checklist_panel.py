@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDockWidget, QGridLayout, QLa
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.i18n import _, format_date
+from app.ui.a11y import DataLabel, data_label
 from app.ui.fit import ColumnShares, scrollable
 from app.ui.start_moment_dialog import StartMomentDialog
 
@@ -53,15 +54,15 @@ class ChecklistPanel(QWidget):
         self.columns = ColumnShares(self.tree, {1: 0.24, 2: 0.2}, stretch=0)
         self.tree.setIndentation(12)  # the room goes to the step names
         self.tree.currentItemChanged.connect(self._show_step)
-        self.detail = QLabel()
+        self.detail = DataLabel()  # takes no focus while empty
         self.detail.setWordWrap(True)
         self.detail.setTextFormat(Qt.RichText)
         self.detail.setOpenExternalLinks(True)
         self.detail.setTextInteractionFlags(Qt.TextBrowserInteraction)
-        self.detail.setAccessibleName(_("Détail de l'étape"))
+        data_label(self.detail, _("Détail de l'étape"))
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setAccessibleName(_("Message"))
+        data_label(self.message, _("Message"))
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()  # two columns: the panel stays narrow enough to sit beside the list
         for key, text, cell in (("log", _("Fait avec l'usager (compter l'accompagnement)"), (0, 0, 1, 2)),
