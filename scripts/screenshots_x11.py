@@ -82,7 +82,7 @@ def geometry(window_id: str) -> dict:
     return {"x": x, "y": y, "width": w, "height": h}
 
 
-def wait_still(least: float = 2.5, timeout: float = 30) -> None:
+def wait_still(least: float = 6, timeout: float = 30) -> None:
     """Until the screen stops changing (two identical captures 0.7 s apart), at least `least` s."""
     start, previous = time.monotonic(), b""
     frame = Path(tempfile.mkdtemp(prefix="guichet-x11-")) / "frame.rgb"

@@ -84,9 +84,9 @@ def fit_height(area: QScrollArea, window: QWidget, rest: int) -> None:
 # Case lists: the share of the view a column may take at most. Dates, the follow-up date (« ⚠ 2 oct.
 # 2026 (en retard) » is read whole), the agent and the moments de vie progress are short: their
 # content width. The démarches take what is left and elide, their whole text in the tooltip.
-# (share of the view, but never fewer characters than): a name of 22 characters stays whole even
-# beside the moments de vie panel.
-CASE_SHARES = {"usager": (0.15, 22), "partners": (0.13, 14), "status": (0.1, 10)}
+# (share of the view, but never fewer characters than): a name of 22 characters and « En attente du
+# partenaire » stay whole, even beside the moments de vie panel.
+CASE_SHARES = {"usager": (0.15, 22), "partners": (0.13, 14), "status": (0.1, 24)}
 DEMARCHES_FLOOR = 0.22  # below 22 % of the view the list scrolls sideways rather than cut them more
 
 
