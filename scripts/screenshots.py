@@ -1,5 +1,6 @@
 """Regenerate the README screenshots of the main window and the accompaniment form from the
-real application on the demo store (offscreen). Usage: .venv/bin/python scripts/screenshots.py [DEMO_DB]"""
+real application on the demo store (offscreen). Usage: .venv/bin/python scripts/screenshots.py [DEMO_DB]
+Screenshots on a real X display (window manager, 1366×768, 200 % text): scripts/screenshots_x11.py."""
 
 from __future__ import annotations
 
@@ -22,15 +23,12 @@ def main() -> int:
     from app.core.bootstrap import open_app_store
     from app.core.demo_cli import ensure_demo_store
     from app.core.desk import Desk
-    from app.resources import resource_path
+    from app.ui import look
     from app.ui.accompaniment_form import AccompanimentForm
     from app.ui.main_window import MainWindow
 
     app = QApplication(sys.argv)
-    font = app.font()
-    font.setPointSizeF(max(font.pointSizeF(), 10.5))
-    app.setFont(font)
-    app.setStyleSheet(resource_path("styles", "guichet.qss").read_text(encoding="utf-8"))
+    look.apply(app)  # the font floor, palette and stylesheet, as the app starts
     db = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp()) / "demo.db"
     ensure_demo_store(db)
     store = open_app_store(db)

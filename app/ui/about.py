@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 from app.i18n import _, format_date, format_number
 from app.ui.a11y import data_label
 from app.resources import resource_path
+from app.ui.fit import WrapHeight
+from app.ui.flow_layout import FlowLayout
 
 log = logging.getLogger(__name__)
 
@@ -160,9 +162,9 @@ class AboutDialog(QDialog):
         close = buttons.button(QDialogButtonBox.StandardButton.Close)
         close.setText(_("&Fermer"))
         close.setAccessibleName(_("Fermer"))
-        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(self.logs_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(self.data_button, QDialogButtonBox.ButtonRole.ActionRole)
+        actions = FlowLayout()  # a row that wraps at 200 % text rather than widening past the screen
+        for button in (self.copy_button, self.logs_button, self.data_button):
+            actions.addWidget(button)
         buttons.rejected.connect(self.reject)
         self.status = QLabel()
         data_label(self.status, _("Message"))
@@ -171,10 +173,12 @@ class AboutDialog(QDialog):
         column.addLayout(head)
         column.addLayout(form)
         column.addWidget(self.status)
+        column.addLayout(actions)
         column.addWidget(buttons)
         close.setDefault(True)
         close.setFocus()
         self.resize(720, self.sizeHint().height())
+        WrapHeight(self)
 
     def text(self) -> str:
         return "\n".join(f"{caption} : {value}" for caption, value in self.rows)

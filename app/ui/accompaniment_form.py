@@ -11,7 +11,7 @@ from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from app.core import accompaniments as acc_service
 from app.core.accompaniments import AccompanimentInput, ProcedureLine
@@ -22,6 +22,7 @@ from app.i18n import _
 from app.models.catalogue import catalogue
 from app.models.enums import Canal, CaseStatus, StructureKind
 from app.models.errors import DomainError, ValidationError
+from app.ui import fit
 from app.ui.a11y import refocus
 from app.ui.usager_profile_fields import UsagerProfileFields
 from app.ui.usager_typeahead import UsagerTypeahead
@@ -67,9 +68,13 @@ class AccompanimentForm(QDialog):
     # -- construction -------------------------------------------------------------------
     def _build(self) -> None:
         outer = QVBoxLayout(self)
-        form = QFormLayout()
+        fields = QWidget()
+        form = QFormLayout(fields)
         form.setRowWrapPolicy(QFormLayout.WrapLongRows)
-        outer.addLayout(form)
+        # Scrolls when the screen is short (1366×768 at 200 % text): Statut, Note and the
+        # buttons below stay reachable.
+        self.fields_area = fit.scrollable(fields, "formFields")
+        outer.addWidget(self.fields_area, 1)
         self.errors = {}
 
         self.demarche_edit = QLineEdit()
@@ -105,8 +110,7 @@ class AccompanimentForm(QDialog):
                 choice = matcher().get(code)
                 if choice is None:
                     continue
-                short = choice.label if len(choice.label) <= 30 else choice.label[:29] + "…"
-                button = QPushButton(f"&{i}  {short}")
+                button = fit.ElidedButton(f"&{i}  ", choice.label)  # cut to its width, « … », not clipped
                 button.setAccessibleName(_("Démarche favorite : ") + choice.display)
                 button.setToolTip(choice.display)
                 button.setFocusPolicy(Qt.NoFocus)  # reached with Alt+digit, not Tab: keeps Tab short
@@ -162,7 +166,13 @@ class AccompanimentForm(QDialog):
         self.new_usager_box.setCheckable(True)
         self.new_usager_box.setChecked(False)
         self.new_usager_box.setAccessibleDescription(_("Identifier un nouvel usager"))  # name: its title
-        nu = QFormLayout(self.new_usager_box)
+        # Its fields show only when ticked: 130 px less, so the form fits a 1366×768 screen unscrolled.
+        identity = QWidget()
+        QVBoxLayout(self.new_usager_box).addWidget(identity)
+        identity.setVisible(False)
+        self.new_usager_box.toggled.connect(identity.setVisible)
+        nu = QFormLayout(identity)
+        nu.setContentsMargins(0, 0, 0, 0)
         self.first_name_edit, self.last_name_edit, self.phone_edit = QLineEdit(), QLineEdit(), QLineEdit()
         for widget, name, key in ((self.first_name_edit, _("Prénom"), "first_name"),
                                   (self.last_name_edit, _("Nom"), "last_name"),
@@ -224,6 +234,7 @@ class AccompanimentForm(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
+        fit.fit_height(self.fields_area, self, rest=buttons.sizeHint().height() + 40)
 
         for i, button in enumerate(self.fav_buttons, start=1):
             QShortcut(QKeySequence(f"Alt+{i}"), self, activated=button.click)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout)
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QSpinBox,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.i18n import _, label
 from app.models.enums import Role
+from app.ui import fit
 from app.ui.widgets import with_error
 
 
@@ -23,7 +24,11 @@ class AgentsDialog(QDialog):
         self.setWindowTitle(_("Agents et sécurité"))
         self.setAccessibleName(self.windowTitle())
         self.resize(760, 620)
-        layout = QVBoxLayout(self)
+        fit.clamp(self)  # no larger than a small screen (app/ui/fit.py)
+        outer = QVBoxLayout(self)
+        body = QWidget()  # scrolls on a short screen (200 % text); « Fermer » stays below
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
 
         self.table = QTableWidget(0, 4)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside
@@ -33,7 +38,9 @@ class AgentsDialog(QDialog):
         self.table.setSelectionBehavior(QTableWidget.SelectRows)
         self.table.setSelectionMode(QTableWidget.SingleSelection)
         self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)  # names whole
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMinimumHeight(self.table.fontMetrics().height() * 6)
         layout.addWidget(self.table, 1)
 
         edit = QGroupBox(_("Agent sélectionné ou nouvel agent"))
@@ -102,7 +109,8 @@ class AgentsDialog(QDialog):
         close.button(QDialogButtonBox.Close).setText(_("Fermer"))
         close.button(QDialogButtonBox.Close).setAccessibleName(_("Fermer"))
         close.rejected.connect(self.reject)
-        layout.addWidget(close)
+        outer.addWidget(fit.scrollable(body, "agentsScroll"), 1)
+        outer.addWidget(close)
 
         self.table.itemSelectionChanged.connect(self._selected)
         self.new_button.clicked.connect(self.clear_form)

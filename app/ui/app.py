@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 from app import config, i18n
 from app.i18n import _
 from app.resources import resource_path
-from app.ui import prefs
+from app.ui import fit, look, prefs
 from app.ui.workers import drain, run_op
 
 log = logging.getLogger(__name__)
@@ -290,7 +290,7 @@ def _main_window():
     window = MainWindow()
     if config.EXIT_AFTER_PAINT.get():
         window.installEventFilter(_FirstPaint(window))
-    window.show()
+    fit.show_main(window)  # maximised on a small screen (app/ui/fit.py)
     return window
 
 
@@ -345,13 +345,7 @@ def run(db: str | None = None, lang: str | None = None, demo: bool = False, rese
     from app.ui.a11y import install_qt_translations
 
     install_qt_translations(app, i18n.current_language())  # Qt's own buttons and dialogs in French
-    font = app.font()
-    if font.pointSizeF() < 10.5:
-        font.setPointSizeF(10.5)  # legibility at the counter
-        app.setFont(font)
-    style = resource_path("styles", "guichet.qss")
-    if style.exists():
-        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    look.apply(app)  # font floor, DSFR palette and resources/styles/guichet.qss (app/ui/look.py)
     login_first = None if demo else _login_first(app, db, demo, reset_demo)
     if login_first is None:
         startup = Startup(app, _main_window(), db, demo, reset_demo)

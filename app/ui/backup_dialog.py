@@ -13,12 +13,14 @@ import logging
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDialog, QHBoxLayout, QLabel, QMessageBox,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDialog, QLabel, QMessageBox,
                                QProgressDialog, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from app import config
 from app.i18n import _, format_datetime, format_number
 from app.ui.a11y import data_label
+from app.ui.fit import WrapHeight
+from app.ui.flow_layout import FlowLayout
 from app.ui.widgets import FieldError
 from app.ui.workers import run_op
 
@@ -72,13 +74,13 @@ class BackupDialog(QDialog):
         layout.addWidget(self.status)
         self.error = FieldError(self)
         layout.addWidget(self.error)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()  # wraps onto two lines at 200 % text instead of widening past the screen
         self.backup_button = self._button(_("Sauvegarder &maintenant"), self.backup_now, buttons)
         self.drill_button = self._button(_("&Tester la restauration"), self.drill, buttons)
         self.restore_button = self._button(_("&Restaurer la sauvegarde choisie…"), self.restore, buttons)
-        buttons.addStretch(1)
         self.close_button = self._button(_("Fermer"), self.reject, buttons)
         layout.addLayout(buttons)
+        WrapHeight(self)
         supervisor = actor.can("restore_backup")
         self.drill_button.setVisible(supervisor)
         self.restore_button.setVisible(supervisor)

@@ -13,6 +13,7 @@ from app.i18n import _, format_datetime, label
 from app.ui.a11y import data_label
 from app.models.catalogue import catalogue
 from app.models.errors import DomainError, ValidationError
+from app.ui import fit
 from app.ui.widgets import select_data, vocabulary_combo, with_error
 
 _FIELD_NAMES = {
@@ -58,6 +59,7 @@ class CaseDetailDialog(QDialog):
         self.setWindowTitle(_("Accompagnement n° {n}").format(n=accompaniment_id))
         self.setAccessibleName(self.windowTitle())
         self.setMinimumSize(720, 520)
+        fit.clamp(self)  # no larger than a small screen (app/ui/fit.py)
         layout = QVBoxLayout(self)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -92,6 +94,7 @@ class CaseDetailDialog(QDialog):
         self.history.setHorizontalHeaderLabels([_("Quand"), _("Qui"), _("Quoi")])
         self.history.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
         self.history.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.history.verticalHeader().hide()  # no row numbers: the date says the order
         self.history.setAccessibleName(_("Historique de l'accompagnement"))
         layout.addWidget(QLabel(_("Historique :")))
         layout.addWidget(self.history, 1)

@@ -12,11 +12,12 @@ from datetime import date
 
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QFont, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QDialog, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDockWidget, QGridLayout, QLabel, QPushButton, QStyle, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.i18n import _, format_date
 from app.ui.a11y import DataLabel, data_label
+from app.ui.fit import ColumnShares, scrollable
 from app.ui.start_moment_dialog import StartMomentDialog
 
 STEP_ROLE = Qt.UserRole + 1
@@ -48,11 +49,10 @@ class ChecklistPanel(QWidget):
         self.tree = QTreeWidget()
         self.tree.setAccessibleName(_("Étapes des moments de vie"))
         self.tree.setHeaderLabels([_("Étape"), _("Échéance"), _("Statut")])
-        header = self.tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.Stretch)  # step titles get the room
-        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        # Step titles get the room: due date and status no more than their share (they elide,
+        # with the full text in the tooltip); a content-sized status once left « Étape » 40 px.
+        self.columns = ColumnShares(self.tree, {1: 0.24, 2: 0.2}, stretch=0)
+        self.tree.setIndentation(12)  # the room goes to the step names
         self.tree.currentItemChanged.connect(self._show_step)
         self.detail = DataLabel()  # takes no focus while empty
         self.detail.setWordWrap(True)
@@ -64,14 +64,15 @@ class ChecklistPanel(QWidget):
         self.message.setWordWrap(True)
         data_label(self.message, _("Message"))
         self.buttons: dict[str, QPushButton] = {}
-        row1, row2 = QHBoxLayout(), QHBoxLayout()
-        for key, text, row in (("log", _("Fait avec l'usager (compter l'accompagnement)"), row1),
-                               ("fait", _("Fait"), row1), ("en_attente_partenaire", _("En attente du partenaire"), row2),
-                               ("sans_objet", _("Sans objet"), row2), ("a_faire", _("À faire"), row2)):
+        grid = QGridLayout()  # two columns: the panel stays narrow enough to sit beside the list
+        for key, text, cell in (("log", _("Fait avec l'usager (compter l'accompagnement)"), (0, 0, 1, 2)),
+                                ("fait", _("Fait"), (1, 0, 1, 1)), ("a_faire", _("À faire"), (1, 1, 1, 1)),
+                                ("en_attente_partenaire", _("En attente du partenaire"), (2, 0, 1, 1)),
+                                ("sans_objet", _("Sans objet"), (2, 1, 1, 1))):
             button = QPushButton(text)
             button.setAccessibleName(text.replace("&", ""))
             button.clicked.connect(lambda _=False, k=key: self.set_status(k))
-            row.addWidget(button)
+            grid.addWidget(button, *cell)
             self.buttons[key] = button
         self.start_button = QPushButton(_("Démarrer un moment de vie…"))
         self.start_button.setAccessibleName(_("Démarrer un moment de vie"))
@@ -88,10 +89,9 @@ class ChecklistPanel(QWidget):
         self.addAction(print_action)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
-        layout.addWidget(self.tree, 3)
-        layout.addWidget(self.detail, 1)
-        layout.addLayout(row1)
-        layout.addLayout(row2)
+        layout.addWidget(self.tree, 1)  # the steps get the free height; the detail its lines
+        layout.addWidget(self.detail)
+        layout.addLayout(grid)
         layout.addWidget(self.message)
         layout.addWidget(self.start_button)
         layout.addWidget(self.first_name)
@@ -131,6 +131,8 @@ class ChecklistPanel(QWidget):
             top = QTreeWidgetItem([view.title, f"{view.date_label} : {format_date(view.event_date)}",
                                    f"{done}/{total}"])
             top.setFont(0, bold)
+            for col in range(3):
+                top.setToolTip(col, top.text(col))
             self.tree.addTopLevelItem(top)
             for deadline, due, steps in view.groups():
                 heading = deadline.label + (f" — {format_date(due)}" if due else "")
@@ -144,6 +146,8 @@ class ChecklistPanel(QWidget):
                     item = QTreeWidgetItem([title, when, status_label(s.status)])
                     item.setData(0, STEP_ROLE, s.id)
                     item.setToolTip(0, f"{s.title}\n{s.text}")
+                    item.setToolTip(1, when)
+                    item.setToolTip(2, status_label(s.status))
                     if s.overdue:
                         item.setIcon(1, warn)
                         for col in range(3):
@@ -153,6 +157,7 @@ class ChecklistPanel(QWidget):
                     if s.id == keep_step:
                         current = item
         self.tree.expandAll()
+        self.columns.apply()
         if current is not None:
             self.tree.setCurrentItem(current)
         self._show_step(self.tree.currentItem())
@@ -284,7 +289,9 @@ def install(window) -> None:
     dock = QDockWidget(_("Moments de vie"), window)
     dock.setObjectName("checklistDock")
     dock.setAccessibleName(_("Moments de vie"))
-    dock.setWidget(panel)
+    # In a scroll area: the dock's minimum width is then small, so showing it never widens the
+    # window (its buttons once pushed a 1600 px screen's window to 1611 px).
+    dock.setWidget(scrollable(panel, "checklistScroll"))
     window.addDockWidget(Qt.RightDockWidgetArea, dock)
     dock.hide()
     window.checklist_panel, window.checklist_dock = panel, dock
@@ -295,19 +302,25 @@ def install(window) -> None:
         if dock.isVisible() and case_id is not None:
             panel.set_case(case_id)
 
-    def show_panel():
-        panel.set_case(window.current_case_id())
+    def open_dock():
+        was_visible = dock.isVisible()
         dock.show()
         dock.raise_()
+        if not was_visible:  # a share of the window, never more than the window has
+            window.resizeDocks([dock], [max(320, min(600, int(window.width() * 0.38)))], Qt.Horizontal)
+
+    def show_panel():
+        panel.set_case(window.current_case_id())
+        open_dock()
         panel.tree.setFocus()
 
     def start():
-        case_id = window.current_case_id()
+        case_id = case_to_start(window)
         if case_id is None:
             window.statusBar().showMessage(_("Sélectionnez d'abord un accompagnement dans la liste."), 5000)
             return
         panel.set_case(case_id)
-        dock.show()
+        open_dock()
         panel.start_moment()
 
     start_action = QAction(_("Démarrer un &moment de vie…"), window)
@@ -326,6 +339,16 @@ def install(window) -> None:
             view.selectionModel().currentRowChanged.connect(follow_selection)
     window.tabs.currentChanged.connect(follow_selection)
 
+    def remember_save(changes, source):
+        from app.ui.accompaniment_form import COUNTER
+
+        saved = changes.accompaniments - changes.deleted_accompaniments
+        if source == COUNTER and len(saved) == 1:
+            window.last_saved_case_id = next(iter(saved))
+
+    window.last_saved_case_id = None
+    window.ops.executed.connect(remember_save)
+
     def changed(changes, source):
         # another screen's write (the form, the case detail) may have changed this case's steps
         if source is not panel and dock.isVisible() and changes.touches("accompaniment", "case_moment", "case_step"):
@@ -343,3 +366,18 @@ def install(window) -> None:
 
     official_site_dialog.install(window)
     checklist_catalogue_dialog.install(window)
+
+
+def case_to_start(window) -> int | None:
+    """The case a moment de vie is started in: the row selected in the list on screen, else the
+    case just saved at the counter. A row that is only « current » (a list reload left the cursor
+    on it, selection cleared) is not taken: it may be another usager's case. The start dialog
+    then names the case (usager, démarches, date) before anything is started."""
+    from PySide6.QtWidgets import QTableView
+
+    view = window.tabs.currentWidget()
+    if isinstance(view, QTableView) and view.selectionModel() is not None:
+        index = view.currentIndex()
+        if index.isValid() and view.selectionModel().isRowSelected(index.row(), index.parent()):
+            return window.current_case_id()
+    return getattr(window, "last_saved_case_id", None)

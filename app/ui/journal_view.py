@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, 
                                QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from app.i18n import _
+from app.ui import fit
 from app.ui.workers import query_op, run_op, show_failure, write_pool
 
 
@@ -50,6 +51,7 @@ class JournalDialog(QDialog):
         self.setWindowTitle(_("Journal des accès et des actions"))
         self.setAccessibleName(self.windowTitle())
         self.resize(980, 560)
+        fit.clamp(self)  # no larger than a small screen (app/ui/fit.py)
         layout = QVBoxLayout(self)
         filters = QFormLayout()
         row = QHBoxLayout()

@@ -15,10 +15,11 @@ from datetime import date
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox, QSizePolicy,
+from PySide6.QtWidgets import (QAbstractItemView, QLabel, QLineEdit, QMainWindow, QMessageBox, QSizePolicy,
                                QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from app.i18n import _, format_number
+from app.ui import fit
 from app.ui.a11y import data_label, install_announcer, no_tab_trap
 from app.ui.case_model import CaseTableModel
 from app.ui.today_panel import TodayPanel
@@ -187,13 +188,7 @@ class MainWindow(QMainWindow):
         install_announcer(self)  # status messages and search counts spoken, named inner controls
         self.refresh()
         for view in (self.case_view, self.followup_view):
-            header = view.horizontalHeader()
-            header.setSectionResizeMode(QHeaderView.Interactive)
-            header.setSectionResizeMode(3, QHeaderView.Stretch)
-            for col, width in ((0, 150), (1, 150), (2, 140), (4, 120), (5, 150), (6, 110)):
-                view.setColumnWidth(col, width)
-            for col in range(7, view.model().columnCount()):
-                view.setColumnWidth(col, 150)
+            fit.size_case_columns(view)  # names and dates whole, démarches elided with a tooltip
         self._set_enabled(True)
         self._show_status()
         if not self._features_installed:
@@ -229,7 +224,7 @@ class MainWindow(QMainWindow):
         # Imported here, not at module level: they pull in the ORM, reportlab's callers, the sync…
         # which the first paint must not wait for (bench/bench_ui.py measures it).
         from app.ui import (about, agents_dialog, backup_dialog, checklist_panel, fiches_pane, journal_view, lock,
-                            referents_dialog, report_dialog, settings_dialog, survey_launch, sync_status)
+                            look, referents_dialog, report_dialog, settings_dialog, survey_launch, sync_status)
 
         features = (
             settings_dialog,
@@ -244,6 +239,7 @@ class MainWindow(QMainWindow):
             sync_status,  # status-bar sync indicator, Outils › Synchroniser (F9), sync dialogs
             fiches_pane,  # Outils › Fiches (F2), Supervision › Fiches : mettre à jour la base
             referents_dialog,  # Outils › Annuaire des référents, Supervision › Délais des partenaires
+            look,  # toolbar icons, once the actions above exist
         )
         for feature in features:
             try:

@@ -38,6 +38,7 @@ class RecoveryDialog(QDialog):
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
         title = QLabel(_("<b>Le fichier de données ne peut pas être utilisé normalement.</b>"))
+        title.setWordWrap(True)  # whole at 200 % text
         layout.addWidget(title)
         self.problem = QLabel(diagnosis.message)
         self.problem.setWordWrap(True)

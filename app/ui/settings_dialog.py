@@ -23,6 +23,7 @@ from app.i18n import _, label
 from app.ui.a11y import data_label
 from app.models.enums import StructureKind
 from app.models.errors import DomainError, ValidationError
+from app.ui import fit
 from app.ui.setup_wizard import FieldForm, app_icon, keyring_status
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class SettingsDialog(QDialog):
         column.addWidget(self.message)
         column.addWidget(buttons)
         self.resize(680, 480)
+        fit.clamp(self)  # no larger than a small screen (app/ui/fit.py)
         self.load()
 
     # -- tabs

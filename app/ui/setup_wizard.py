@@ -26,6 +26,7 @@ from app.ui.a11y import data_label
 from app.models.enums import StructureKind
 from app.models.errors import DomainError, ValidationError
 from app.resources import resource_path
+from app.ui import fit
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +290,7 @@ class SetupWizard(QWizard):
         for page in self.pages:
             self.addPage(page)
         self.resize(640, 520)
+        fit.clamp(self)  # no larger than a small screen (app/ui/fit.py)
 
     def accept(self) -> None:
         for page in self.pages:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderV
 from app.i18n import _, format_date, label
 from app.ui.a11y import data_label, grid_escape
 from app.models.surveys import DIMENSIONS
+from app.ui import fit
 
 COLUMNS = [("answered_on", "Date"), ("canal", "Canal"), ("partner_code", "Partenaire"),
            ("satisfaction_globale", "Globale"), ("facilite_acces", "Accès"), ("delais", "Délais"),
@@ -189,6 +190,7 @@ class PaperEntryDialog(QDialog):
         self.setWindowTitle(_("Enquêtes papier"))
         self.setAccessibleName(_("Saisie des enquêtes papier"))
         self.resize(1200, 520)
+        fit.clamp(self)  # no larger than a small screen (app/ui/fit.py)
         self.model = PaperModel(desk, default_canal, today, self)
         self.view = QTableView()
         self.view.setModel(self.model)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 from app.i18n import _, format_datetime, format_month, format_number, label
 from app.ui.a11y import data_label
 from app.models.errors import DomainError, ValidationError
+from app.ui import fit
 from app.ui.widgets import FieldError
 
 
@@ -64,6 +65,7 @@ class PreflightDialog(QDialog):
         self.setWindowTitle(_("Envoi national — aperçu"))
         self.setAccessibleName(_("Aperçu de l'envoi national"))
         self.resize(980, 600)
+        fit.clamp(self)  # no larger than a small screen (app/ui/fit.py)
         layout = QVBoxLayout(self)
         intro = QLabel(_("Seuls des totaux sont envoyés : aucun nom, téléphone, note ni précision ne quitte "
                          "cet ordinateur. « → » : sera envoyé à la prochaine synchronisation."))
@@ -238,6 +240,7 @@ class JournalDialog(QDialog):
         self.setWindowTitle(_("Journal de l'envoi national"))
         self.setAccessibleName(self.windowTitle())
         self.resize(1000, 520)
+        fit.clamp(self)  # no larger than a small screen (app/ui/fit.py)
         self.entries = desk.query(lambda session, actor: journal(session, actor, actor.structure_id))
         layout = QVBoxLayout(self)
         self.table = _table([_("Date"), _("Mois"), _("Opération"), _("Résultat"), _("Tentative"), _("HTTP"),

@@ -4,9 +4,10 @@ The figures come from `Desk.today()` (app/core/cases.today_activity, counted by 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
 
 from app.i18n import _, format_date, format_number, ngettext
+from app.ui.flow_layout import FlowLayout
 
 
 class TodayPanel(QFrame):
@@ -15,8 +16,8 @@ class TodayPanel(QFrame):
         self.setObjectName("todayPanel")
         self.setFrameShape(QFrame.StyledPanel)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        top = QHBoxLayout()
+        layout.setContentsMargins(16, 8, 16, 8)
+        top = FlowLayout(spacing=0)  # a narrow screen or large text: the figures go to a second line
         self.title = QLabel(_("Aujourd'hui"))
         self.title.setObjectName("todayTitle")
         top.addWidget(self.title)
@@ -27,7 +28,6 @@ class TodayPanel(QFrame):
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
             top.addWidget(label)
             self.figures[key] = label
-        top.addStretch()
         layout.addLayout(top)
         self.partners = QLabel("")
         self.partners.setWordWrap(True)

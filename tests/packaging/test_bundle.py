@@ -46,6 +46,12 @@ def test_bundle_carries_data_migrations_plugins_and_metadata(bundle):
     assert (internal / "resources" / "catalogues" / "partners.csv").is_file()
     assert (internal / "resources" / "icons" / "guichet-256.png").is_file()
     assert (internal / "resources" / "locale" / "en" / "LC_MESSAGES" / "guichet.po").is_file()
+    assert (internal / "resources" / "styles" / "guichet.qss").is_file()
+    assert (internal / "resources" / "styles" / "chevron-down.svg").is_file()
+    assert list((internal / "qtawesome" / "fonts").glob("materialdesignicons6-webfont-*.ttf")), \
+        "QtAwesome's icon font missing: the toolbar would have no icons"
+    assert list((internal / "PySide6" / "Qt" / "plugins" / "imageformats").glob("*qsvg*")), \
+        "SVG image plugin missing: the stylesheet's arrows would not show"
     assert (internal / "app" / "store" / "migrations" / "env.py").is_file()
     assert (internal / "app" / "store" / "migrations" / "versions" / "0001_foundation.py").is_file()
     # copy_metadata gives dist-info, or the checkout's egg-info for an editable install.
