@@ -51,11 +51,13 @@ class DelaysDialog(QDialog):
         period.addStretch()
         layout.addLayout(period)
         self.tabs = QTabWidget()
+        self.tabs.setAccessibleName(_("Délais par partenaire, canal ou référent"))
         self.tables = {}
         for key, title, first_column in (("partner", _("Par &partenaire"), _("Partenaire")),
                                          ("channel", _("Par ca&nal"), _("Canal")),
                                          ("referent", _("Par &référent"), _("Référent"))):
             table = QTableWidget(0, len(COLUMNS))
+            table.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside (issue 22)
             table.setHorizontalHeaderLabels([first_column] + [_(c) for c in COLUMNS[1:]])
             table.setAccessibleName(title.replace("&", ""))
             table.setEditTriggers(QAbstractItemView.NoEditTriggers)

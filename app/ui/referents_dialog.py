@@ -139,6 +139,7 @@ class ReferentsDialog(QDialog):
         self.info.setWordWrap(True)
         layout.addWidget(self.info)
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside (issue 22)
         self.table.setHorizontalHeaderLabels([_(c) for c in COLUMNS])
         self.table.setAccessibleName(_("Référents"))
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
