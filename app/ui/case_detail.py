@@ -108,7 +108,7 @@ class CaseDetailDialog(QDialog):
         self.edit_button.setAccessibleName(_("Modifier tout : tous les champs de l'accompagnement"))
         buttons.addButton(self.edit_button, QDialogButtonBox.ActionRole)
         self.partner_button = QPushButton(_("Transmettre au &partenaire…"))  # issue 20
-        self.partner_button.setAccessibleName(_("Transmissions au partenaire et réponses"))
+        self.partner_button.setAccessibleName(_("Transmettre au partenaire… (transmissions et réponses)"))
         buttons.addButton(self.partner_button, QDialogButtonBox.ActionRole)
         self.partner_button.clicked.connect(self.partner)
         close = buttons.addButton(_("Fermer"), QDialogButtonBox.RejectRole)
