@@ -7,9 +7,11 @@ one Alt+digit away; Enter saves from any field; Esc cancels.
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -22,6 +24,7 @@ from app.i18n import _
 from app.models.catalogue import catalogue
 from app.models.enums import Canal, CaseStatus, StructureKind
 from app.models.errors import DomainError, ValidationError
+from app.ui.date_fields import DateField, TimeField
 from app.ui.usager_typeahead import UsagerTypeahead
 from app.ui.widgets import select_data, vocabulary_combo, with_error
 
@@ -134,6 +137,22 @@ class AccompanimentForm(QDialog):
         form.addRow(self._buddy(_("&Canal :"), self.canal_combo), box)
         self.canal_combo.currentIndexChanged.connect(self._update_stop_visibility)
 
+        # When: now by default; a bus agent types the paper sheet's date and time afterwards.
+        self.date_edit = DateField("occurred_at", _("Date de l'accompagnement"), _("Date de l'accompagnement"))
+        self.time_edit = TimeField("occurred_time", _("Heure de l'accompagnement"), _("Heure de l'accompagnement"))
+        when_row = QWidget()
+        row = QHBoxLayout(when_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.date_edit)
+        self.time_label = QLabel(_("à"))
+        self.time_label.setBuddy(self.time_edit)
+        row.addWidget(self.time_label)
+        row.addWidget(self.time_edit)
+        row.addStretch()
+        box, self.errors["occurred_at"] = with_error(when_row)
+        self.errors["occurred_time"] = self.errors["occurred_at"]
+        form.addRow(self._buddy(_("Dat&e :"), self.date_edit), box)
+
         self.duration_spin = QSpinBox()
         self.duration_spin.setRange(1, 480)
         self.duration_spin.setSingleStep(5)
@@ -176,10 +195,8 @@ class AccompanimentForm(QDialog):
 
         self.follow_check = QCheckBox(_("À re&lancer le"))
         self.follow_check.setAccessibleName(_("Prévoir une relance"))
-        self.follow_date = QDateEdit(QDate.currentDate().addDays(7))
-        self.follow_date.setCalendarPopup(True)
-        self.follow_date.setDisplayFormat("dd/MM/yyyy")
-        self.follow_date.setAccessibleName(_("Date de relance"))
+        self.follow_date = DateField("follow_up_on", _("Date de relance"), _("Date de relance"))
+        self.follow_date.setDate(date.today() + timedelta(days=7))
         self.follow_date.setEnabled(False)
         self.follow_check.toggled.connect(self._on_follow_toggled)
         follow_row = QWidget()
@@ -196,7 +213,7 @@ class AccompanimentForm(QDialog):
         form.addRow(self._buddy(_("&Statut :"), self.status_combo), box)
 
         self.note_edit = QLineEdit()
-        self.note_edit.setMaxLength(acc_service.NOTE_MAX)
+        # No setMaxLength: it would cut a pasted text silently; the core refuses it with its length.
         self.note_edit.setPlaceholderText(_("Note courte, sans information sur la situation personnelle"))
         self.note_edit.setAccessibleName(_("Note"))
         box, self.errors["note"] = with_error(self.note_edit)
@@ -222,7 +239,7 @@ class AccompanimentForm(QDialog):
         for i, button in enumerate(self.fav_buttons, start=1):
             QShortcut(QKeySequence(f"Alt+{i}"), self, activated=button.click)
         order = [self.demarche_edit, self.selected_list, self.response_combo, self.canal_combo, self.stop_combo,
-                 self.duration_spin, self.autonomy_combo, self.finalisation_combo, self.mandate_combo,
+                 self.date_edit, self.time_edit, self.duration_spin, self.autonomy_combo, self.finalisation_combo, self.mandate_combo,
                  self.usager_edit, self.new_usager_box, self.first_name_edit, self.last_name_edit,
                  self.phone_edit, self.follow_check, self.follow_date, self.status_combo, self.note_edit,
                  self.save_button, cancel]
@@ -246,6 +263,16 @@ class AccompanimentForm(QDialog):
             select_data(self.response_combo, d.response_type)
         select_data(self.status_combo, CaseStatus.CLOS.value)
         self._update_stop_visibility()
+        self._show_when(None)
+
+    def _show_when(self, when: datetime | None) -> None:
+        """Show `when` (None: now); `collect` gives back `when` itself while the agent leaves the
+        text as shown, so a new visit is stamped at the save and an edit keeps its seconds."""
+        self.occurred_at = when
+        shown = when or datetime.now()
+        self.date_edit.setDate(shown.date())
+        self.time_edit.setTime(shown.time())
+        self._when_shown = (self.date_edit.text(), self.time_edit.text())
 
     def _load(self, data: AccompanimentInput) -> None:
         m = matcher()
@@ -268,7 +295,7 @@ class AccompanimentForm(QDialog):
         if data.status:
             select_data(self.status_combo, data.status)
         self.note_edit.setText(data.note or "")
-        self.occurred_at = data.occurred_at
+        self._show_when(data.occurred_at)
         if data.usager_id:
             self.usager_search.set_usager(data.usager_id, self.existing_usager)
 
@@ -321,8 +348,14 @@ class AccompanimentForm(QDialog):
     def usager_id(self) -> int | None:
         return self.usager_search.usager_id
 
+    def _collect_when(self) -> datetime | None:
+        if (self.date_edit.text(), self.time_edit.text()) == self._when_shown:
+            return self.occurred_at
+        return datetime.combine(self.date_edit.value(), self.time_edit.value())
+
     def collect(self) -> AccompanimentInput:
-        follow = self.follow_date.date().toPython() if self.follow_check.isChecked() else None
+        occurred_at = self._collect_when()
+        follow = self.follow_date.value() if self.follow_check.isChecked() else None
         new_usager = None
         if self.new_usager_box.isChecked():
             new_usager = UsagerInput(first_name=self.first_name_edit.text(), last_name=self.last_name_edit.text(),
@@ -333,7 +366,7 @@ class AccompanimentForm(QDialog):
         return AccompanimentInput(
             procedures=[ProcedureLine(c.partner_code, c.code or None) for c in self.selected],
             response_type=self.response_combo.currentData(), canal=self.canal_combo.currentData(),
-            occurred_at=getattr(self, "occurred_at", None), duration_min=self.duration_spin.value(),
+            occurred_at=occurred_at, duration_min=self.duration_spin.value(),
             bus_stop_id=self.stop_combo.currentData() if self.stop_combo.isVisible() else None,
             thematique=(self.selected[0].thematique or None) if self.selected else None,
             autonomy=self.autonomy_combo.currentData(), finalisation=self.finalisation_combo.currentData(),
@@ -341,7 +374,7 @@ class AccompanimentForm(QDialog):
             note=self.note_edit.text(), usager_id=self.usager_id, new_usager=new_usager)
 
     def save(self) -> None:
-        for label in self.errors.values():
+        for label in set(self.errors.values()):
             label.clear_error()
         self.general_error.hide()
         if self.completer.popup().isVisible():
@@ -365,12 +398,15 @@ class AccompanimentForm(QDialog):
                    "duration": self.duration_spin, "mandate": self.mandate_combo, "usager": self.usager_edit,
                    "first_name": self.first_name_edit, "last_name": self.last_name_edit, "phone": self.phone_edit,
                    "follow_up_on": self.follow_date, "status": self.status_combo, "note": self.note_edit,
-                   "thematique": self.demarche_edit}
+                   "thematique": self.demarche_edit, "occurred_at": self.date_edit, "occurred_time": self.time_edit}
         widget = targets.get(exc.field)
         label = self.errors.get(exc.field) or (self.errors["procedure"] if exc.field == "thematique" else None)
         if label is not None and widget is not None:
             label.show_error(exc.message, widget)
-            widget.setFocus()
+            if isinstance(widget, (DateField, TimeField)):
+                widget.select_for_retyping()  # retyping starts at the day, not in the year
+            else:
+                widget.setFocus()
         else:
             self.general_error.setText("⚠ " + exc.message)
             self.general_error.show()

@@ -1,0 +1,85 @@
+"""Date and time fields typed in French (« 14/10/2026 », « 10:30 »), refused rather than corrected.
+
+QDateEdit fixes an impossible date behind the agent's back (31/02/2027 becomes 28/02/2027) and,
+after an error, the next digits land in whichever section had the cursor (often the year). These
+fields are line edits with a mask: the agent types digits, the separators are already there,
+`value()` parses with app/core/typed_dates.py and raises ValidationError(field) with the reason,
+and `select_for_retyping()` puts the cursor back on the first digit with everything selected, so
+retyping replaces the whole value from the day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QLineEdit
+
+from app.core.typed_dates import format_date, format_time, parse_date, parse_time
+
+
+class _Masked(QLineEdit):
+    MASK = ""
+    WIDTH_CHARS = 10
+
+    def __init__(self, field: str, label: str, accessible: str, parent=None):
+        super().__init__(parent)
+        self.field, self.label = field, label
+        self.setInputMask(self.MASK)
+        self.setAccessibleName(accessible)
+        self.setMaximumWidth(self.fontMetrics().horizontalAdvance("0" * (self.WIDTH_CHARS + 4)))
+
+    def select_for_retyping(self) -> None:
+        self.setFocus()
+        self.setCursorPosition(0)
+        self.selectAll()
+
+    def focusInEvent(self, event):
+        super().focusInEvent(event)
+        # Qt puts a masked field's cursor where the click or the last edit left it; from the
+        # keyboard the agent retypes the whole value, so start at the first digit.
+        self.setCursorPosition(0)
+        self.selectAll()
+
+
+class DateField(_Masked):
+    """jj/mm/aaaa."""
+
+    MASK = "00/00/0000"
+
+    def __init__(self, field: str, label: str, accessible: str, parent=None):
+        super().__init__(field, label, accessible, parent)
+        self.setToolTip("jj/mm/aaaa")
+
+    def value(self) -> date:
+        return parse_date(self.text(), self.field, self.label)
+
+    def setDate(self, value) -> None:  # noqa: N802 - the QDateEdit name, so callers need not care
+        if isinstance(value, QDate):
+            value = value.toPython()
+        self.setText(format_date(value))
+
+    def date(self) -> QDate:
+        """The date as a QDate, invalid when the text is not a real date (callers that must say
+        why use `value()`)."""
+        try:
+            return QDate(self.value())
+        except Exception:
+            return QDate()
+
+
+class TimeField(_Masked):
+    """hh:mm, 24 hours."""
+
+    MASK = "00:00"
+    WIDTH_CHARS = 5
+
+    def __init__(self, field: str, label: str, accessible: str, parent=None):
+        super().__init__(field, label, accessible, parent)
+        self.setToolTip("hh:mm")
+
+    def value(self) -> time:
+        return parse_time(self.text(), self.field, self.label)
+
+    def setTime(self, value: time) -> None:  # noqa: N802
+        self.setText(format_time(value))
