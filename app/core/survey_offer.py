@@ -32,10 +32,10 @@ def site_offers_survey(session: Session, actor: Actor) -> bool:
 
 
 def set_site_offers_survey(session: Session, actor: Actor, on: bool) -> bool:
-    """Supervisors only (PermissionDenied otherwise): the setting is the site's, for every agent."""
+    """Administrators only, like the rest of the structure's settings (PermissionDenied otherwise)."""
     from app.core import journal
 
-    actor.require("configure_security")
+    actor.require("setup_structure")
     value = config.SURVEY_HINT.set(session, on)
     journal.record(session, actor, "settings_changed", f"setting:{config.SURVEY_HINT.name}", str(value).lower())
     return value

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDialog, QDialo
                                QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from app.core import accompaniments as acc_service
 from app.core.accompaniments import AccompanimentInput, ProcedureLine
 from app.core.catalogue import ProcedureChoice, ProcedureMatcher
 from app.core.counter import form_setup

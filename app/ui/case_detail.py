@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (QCheckBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
                                QHeaderView, QAbstractItemView)
 
 from app.i18n import _, format_datetime, label
 from app.models.catalogue import catalogue
 from app.models.errors import DomainError, ValidationError
+from app.ui.date_fields import DateField
 from app.ui.widgets import select_data, vocabulary_combo, with_error
 
 _FIELD_NAMES = {
@@ -68,10 +69,8 @@ class CaseDetailDialog(QDialog):
         form.addRow(status_label, box)
         self.follow_check = QCheckBox(_("À re&lancer le"))
         self.follow_check.setAccessibleName(_("Prévoir une relance"))
-        self.follow_date = QDateEdit()
-        self.follow_date.setCalendarPopup(True)
-        self.follow_date.setDisplayFormat("dd/MM/yyyy")
-        self.follow_date.setAccessibleName(_("Date de relance"))
+        # Typed jj/mm/aaaa, refused rather than corrected (app/ui/date_fields.py).
+        self.follow_date = DateField("follow_up_on", _("Date de relance"), _("Date de relance"))
         self.follow_check.toggled.connect(self.follow_date.setEnabled)
         row = QWidget()
         r = QHBoxLayout(row)
@@ -132,7 +131,7 @@ class CaseDetailDialog(QDialog):
         self.follow_check.setChecked(acc.follow_up_on is not None)
         self.follow_date.setEnabled(acc.follow_up_on is not None)
         d = acc.follow_up_on
-        self.follow_date.setDate(QDate(d.year, d.month, d.day) if d else QDate.currentDate().addDays(7))
+        self.follow_date.setDate(d or date.today() + timedelta(days=7))
         self.history.setRowCount(len(events))
         for i, e in enumerate(events):
             for j, text in enumerate((format_datetime(e.at), names.get(e.agent_id, ""), describe_event(e.kind, e.detail))):
@@ -143,8 +142,8 @@ class CaseDetailDialog(QDialog):
 
         self.status_error.clear_error()
         self.follow_error.clear_error()
-        follow = self.follow_date.date().toPython() if self.follow_check.isChecked() else None
         try:
+            follow = self.follow_date.value() if self.follow_check.isChecked() else None
             self.desk.change_status(self.accompaniment_id, self.status_combo.currentData(), follow,
                                     source=COUNTER)
         except ValidationError as exc:
