@@ -142,9 +142,9 @@ def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: dat
 def earliest_visit(session: Session, now: datetime) -> datetime:
     """The oldest moment a visit may be logged at: the retention window (`retention_months`
     before today; older visits would already have lost their identities), never before 2019."""
-    from app.core.retention import retention_months
+    from app import config  # the setting itself: app.core.retention imports this module's readers
 
-    cutoff = add_months(now.date(), -retention_months(session))
+    cutoff = add_months(now.date(), -config.RETENTION_MONTHS.get(session))
     return max(EARLIEST, datetime.combine(cutoff, time()))
 
 

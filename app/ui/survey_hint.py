@@ -23,9 +23,9 @@ HINT_MS = 120_000  # the usager has left by then
 class SurveyHint(QFrame):
     """The bar; `offer(case_id)` shows it, `accept()` (F6) launches the survey."""
 
-    def __init__(self, window):
+    def __init__(self, window, launch):
         super().__init__(window)
-        self.window_ = window
+        self.window_, self._launch = window, launch
         self.case_id: int | None = None
         self.setObjectName("surveyHint")
         self.setFrameShape(QFrame.StyledPanel)
@@ -69,12 +69,10 @@ class SurveyHint(QFrame):
         self._watcher.stop()
 
     def accept(self) -> None:
-        from app.ui import survey_launch
-
         case_id = self.case_id
         self.withdraw()
         if case_id is not None:
-            survey_launch.launch(self.window_, case_id)
+            self._launch(self.window_, case_id)
 
 
 class _NextAction(QObject):
@@ -104,9 +102,10 @@ class _NextAction(QObject):
         return False
 
 
-def install(window) -> SurveyHint:
-    """Put the bar under the Today panel (hidden until a visit ends)."""
-    hint = SurveyHint(window)
+def install(window, launch) -> SurveyHint:
+    """Put the bar under the Today panel (hidden until a visit ends); F6 calls
+    `launch(window, case_id)` (app.ui.survey_launch.launch)."""
+    hint = SurveyHint(window, launch)
     layout = window.centralWidget().layout()
     layout.insertWidget(layout.indexOf(window.today_panel) + 1, hint)
     window.survey_hint = hint

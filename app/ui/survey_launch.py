@@ -192,7 +192,7 @@ def install(window) -> None:
     stats.triggered.connect(lambda: show_indicators(window))
     window.menu_supervision.addAction(stats)
     window.survey_actions = (act, paper, stats)
-    survey_hint.install(window)
+    survey_hint.install(window, launch)
     window.ops.executed.connect(lambda changes, source: offer_after_save(window, changes, source))
 
 
