@@ -228,11 +228,12 @@ class MainWindow(QMainWindow):
         # Imported here, not at module level: they pull in the ORM, reportlab's callers, the sync…
         # which the first paint must not wait for (bench/bench_ui.py measures it).
         from app.ui import (about, agents_dialog, backup_dialog, checklist_panel, journal_view, lock,
-                            report_dialog, settings_dialog, survey_launch, sync_status)
+                            report_dialog, search_view, settings_dialog, survey_launch, sync_status)
 
         features = (
             settings_dialog,
             about,
+            search_view,  # ↓ into the results, result count, « Par usager » tab
             survey_launch,
             checklist_panel,  # moments de vie panel, « Site officiel ? », catalogue
             lock,  # auto-lock, « Changer d'agent »
@@ -313,6 +314,8 @@ class MainWindow(QMainWindow):
 
     def current_case_id(self) -> int | None:
         view = self.tabs.currentWidget()
+        if hasattr(view, "current_case_id"):  # e.g. the « Par usager » tree (app/ui/search_view.py)
+            return view.current_case_id()
         if not isinstance(view, QTableView) or view.model() is None:
             return None
         index = view.currentIndex()
