@@ -228,7 +228,8 @@ class MainWindow(QMainWindow):
         # Imported here, not at module level: they pull in the ORM, reportlab's callers, the sync…
         # which the first paint must not wait for (bench/bench_ui.py measures it).
         from app.ui import (about, agents_dialog, backup_dialog, checklist_panel, journal_view, lock,
-                            report_dialog, search_view, settings_dialog, survey_launch, sync_status)
+                            report_dialog, role_menus, search_view, settings_dialog, survey_launch,
+                            sync_status)
 
         features = (
             settings_dialog,
@@ -242,6 +243,7 @@ class MainWindow(QMainWindow):
             agents_dialog,  # Supervision: agents and security settings
             backup_dialog,  # Fichier › Sauvegardes…, automatic backups at start-up and close
             sync_status,  # status-bar sync indicator, Outils › Synchroniser (F9), sync dialogs
+            role_menus,  # last: greys out the entries the agent's role does not allow
         )
         for feature in features:
             try:

@@ -14,7 +14,7 @@ import logging
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
     QPushButton, QRadioButton, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 from PySide6.QtCore import Qt
@@ -72,7 +72,7 @@ class SettingsDialog(QDialog):
         page = QWidget()
         self.structure_form = f = FieldForm()
         self.matricule = f.add("matricule", _("&Matricule France services"), QLineEdit(), _("Matricule France services"))
-        self.name = f.add("name", _("&Nom"), QLineEdit(), _("Nom de la structure"))
+        self.name = f.add("name", _("N&om"), QLineEdit(), _("Nom de la structure"))
         self.kind = f.add("kind", _("Type"), QLabel(), _("Type de structure"))
         self.stops = QListWidget()
         self.stops.setFixedHeight(110)
@@ -84,7 +84,7 @@ class SettingsDialog(QDialog):
         self.new_stop = QLineEdit()
         self.new_stop.setPlaceholderText(_("Nom du nouvel arrêt"))
         self.new_stop.setAccessibleName(_("Nom du nouvel arrêt"))
-        self.add_stop_button = QPushButton(_("A&jouter l'arrêt"))
+        self.add_stop_button = QPushButton(_("Ajouter l'arrê&t"))
         self.add_stop_button.setAccessibleName(_("Ajouter l'arrêt"))
         self.remove_stop_button = QPushButton(_("&Retirer l'arrêt sélectionné"))
         self.remove_stop_button.setAccessibleName(_("Retirer l'arrêt sélectionné"))
@@ -98,6 +98,12 @@ class SettingsDialog(QDialog):
         self.stops.setAccessibleName(_("Liste des arrêts du bus"))
         for w in (self.matricule, self.name, self.new_stop):
             w.setReadOnly(not self.editable)
+        self.survey_hint = QCheckBox(_("Proposer l'en&quête de satisfaction après une visite (touche F6)"))
+        self.survey_hint.setAccessibleName(_("Proposer l'enquête de satisfaction après une visite"))
+        self.survey_hint.setToolTip(_("Après un accompagnement clos au guichet, dans le bus ou à domicile, "
+                                      "jamais après un appel ou un courriel."))
+        self.survey_hint.setEnabled(self.editable)
+        f.addRow("", self.survey_hint)
         column = QVBoxLayout(page)
         column.addLayout(f)
         column.addStretch(1)
@@ -121,7 +127,7 @@ class SettingsDialog(QDialog):
     def _service_tab(self) -> QWidget:
         page = QWidget()
         self.service_form = f = FieldForm()
-        self.url = f.add("url", _("&Adresse du service"), QLineEdit(), _("Adresse du service national"))
+        self.url = f.add("url", _("Adresse du ser&vice"), QLineEdit(), _("Adresse du service national"))
         self.url.setPlaceholderText("https://")
         self.url.setReadOnly(not self.editable)
         token_box = QWidget()
@@ -130,7 +136,7 @@ class SettingsDialog(QDialog):
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setPlaceholderText(_("Nouveau jeton"))
-        self.save_token_button = QPushButton(_("Enregistrer le &jeton"))
+        self.save_token_button = QPushButton(_("Enregistrer dans le tro&usseau"))
         self.save_token_button.setAccessibleName(_("Enregistrer le jeton dans le trousseau"))
         self.save_token_button.clicked.connect(self.save_token)
         row.addWidget(self.token, 1)
@@ -152,8 +158,8 @@ class SettingsDialog(QDialog):
 
         page = QWidget()
         column = QVBoxLayout(page)
-        self.french = QRadioButton("&Français")
-        self.english = QRadioButton("E&nglish")
+        self.french = QRadioButton("França&is")
+        self.english = QRadioButton("Englis&h")
         for button in (self.french, self.english):
             button.setAccessibleName(button.text().replace("&", ""))
             column.addWidget(button)
@@ -167,15 +173,17 @@ class SettingsDialog(QDialog):
     # -- data
     def load(self) -> None:
         from app.core import auth, structures
+        from app.core.survey_offer import site_offers_survey
         from app.sync import settings as sync_settings
 
         def read(session, actor):
             site = structures.get_structure(session, actor.structure_id)
             stops = structures.bus_stops(session, site.id) if site.kind == StructureKind.BUS.value else []
             people = auth.list_agents(session, actor) if actor.can("manage_agents") else None
-            return site, stops, sync_settings.service_url(session), people
+            return site, stops, sync_settings.service_url(session), people, site_offers_survey(session, actor)
 
-        site, stops, url, people = self.desk.query(read)
+        site, stops, url, people, survey = self.desk.query(read)
+        self.survey_hint.setChecked(survey)
         self.matricule.setText(site.matricule)
         self.name.setText(site.name)
         self.kind.setText(label("structure_kind", site.kind))
@@ -242,6 +250,7 @@ class SettingsDialog(QDialog):
             self.desk.op(save_structure_settings, matricule=self.matricule.text(), name=self.name.text(),
                          new_stops=self.new_stop_names(), removed_stop_ids=self.removed_stop_ids,
                          service_url=self.url.text())
+            self._save_survey_hint()
         except DomainError as exc:
             tab = _TAB_OF_FIELD.get(exc.field or "", None)
             if tab is None:
@@ -256,6 +265,12 @@ class SettingsDialog(QDialog):
         self.load()
         self.message.setText(_("Paramètres enregistrés."))
         return True
+
+    def _save_survey_hint(self) -> None:
+        from app.core.survey_offer import set_site_offers_survey, site_offers_survey
+
+        if self.desk.query(site_offers_survey) != self.survey_hint.isChecked():
+            self.desk.op(set_site_offers_survey, self.survey_hint.isChecked())
 
     def save_token(self) -> None:
         from app.sync.settings import save_token
