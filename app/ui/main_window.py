@@ -228,10 +228,11 @@ class MainWindow(QMainWindow):
         # Imported here, not at module level: they pull in the ORM, reportlab's callers, the sync…
         # which the first paint must not wait for (bench/bench_ui.py measures it).
         from app.ui import (about, agents_dialog, backup_dialog, checklist_panel, journal_view, lock,
-                            report_dialog, role_menus, search_view, settings_dialog, survey_launch,
+                            first_run, report_dialog, role_menus, search_view, settings_dialog, survey_launch,
                             sync_status)
 
         features = (
+            first_run,  # title « Guichet — structure », demo warning, the empty list's next step
             settings_dialog,
             about,
             search_view,  # ↓ into the results, result count, « Par usager » tab
