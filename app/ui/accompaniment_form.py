@@ -7,7 +7,7 @@ one Alt+digit away; Enter saves from any field; Esc cancels.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -22,8 +22,9 @@ from app.core.usagers import UsagerInput
 from app.i18n import _
 from app.models.catalogue import catalogue
 from app.models.enums import Canal, CaseStatus, StructureKind
-from app.models.errors import DomainError, ValidationError
-from app.ui.date_fields import DateField, TimeField
+from app.models.errors import ValidationError
+from app.ui.date_fields import DateField, TimeField, WhenRow
+from app.ui.form_saving import BackgroundSave
 from app.ui.usager_typeahead import UsagerTypeahead
 from app.ui.widgets import select_data, vocabulary_combo, with_error
 
@@ -43,7 +44,7 @@ def matcher() -> ProcedureMatcher:
     return _matcher
 
 
-class AccompanimentForm(QDialog):
+class AccompanimentForm(BackgroundSave, QDialog):
     saved = Signal(int)
 
     def __init__(self, desk, accompaniment_id: int | None = None, parent=None,
@@ -137,18 +138,9 @@ class AccompanimentForm(QDialog):
         self.canal_combo.currentIndexChanged.connect(self._update_stop_visibility)
 
         # When: now by default; a bus agent types the paper sheet's date and time afterwards.
-        self.date_edit = DateField("occurred_at", _("Date de l'accompagnement"), _("Date de l'accompagnement"))
-        self.time_edit = TimeField("occurred_time", _("Heure de l'accompagnement"), _("Heure de l'accompagnement"))
-        when_row = QWidget()
-        row = QHBoxLayout(when_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.date_edit)
-        self.time_label = QLabel(_("à"))
-        self.time_label.setBuddy(self.time_edit)
-        row.addWidget(self.time_label)
-        row.addWidget(self.time_edit)
-        row.addStretch()
-        box, self.errors["occurred_at"] = with_error(when_row)
+        self.when = WhenRow("occurred_at", _("Date de l'accompagnement"))
+        self.date_edit, self.time_edit = self.when.date_edit, self.when.time_edit
+        box, self.errors["occurred_at"] = with_error(self.when)
         self.errors["occurred_time"] = self.errors["occurred_at"]
         form.addRow(self._buddy(_("Dat&e :"), self.date_edit), box)
 
@@ -262,16 +254,6 @@ class AccompanimentForm(QDialog):
             select_data(self.response_combo, d.response_type)
         select_data(self.status_combo, CaseStatus.CLOS.value)
         self._update_stop_visibility()
-        self._show_when(None)
-
-    def _show_when(self, when: datetime | None) -> None:
-        """Show `when` (None: now); `collect` gives back `when` itself while the agent leaves the
-        text as shown, so a new visit is stamped at the save and an edit keeps its seconds."""
-        self.occurred_at = when
-        shown = when or datetime.now()
-        self.date_edit.setDate(shown.date())
-        self.time_edit.setTime(shown.time())
-        self._when_shown = (self.date_edit.text(), self.time_edit.text())
 
     def _load(self, data: AccompanimentInput) -> None:
         m = matcher()
@@ -294,7 +276,7 @@ class AccompanimentForm(QDialog):
         if data.status:
             select_data(self.status_combo, data.status)
         self.note_edit.setText(data.note or "")
-        self._show_when(data.occurred_at)
+        self.when.show_when(data.occurred_at)
         if data.usager_id:
             self.usager_search.set_usager(data.usager_id, self.existing_usager)
 
@@ -347,13 +329,8 @@ class AccompanimentForm(QDialog):
     def usager_id(self) -> int | None:
         return self.usager_search.usager_id
 
-    def _collect_when(self) -> datetime | None:
-        if (self.date_edit.text(), self.time_edit.text()) == self._when_shown:
-            return self.occurred_at
-        return datetime.combine(self.date_edit.value(), self.time_edit.value())
-
     def collect(self) -> AccompanimentInput:
-        occurred_at = self._collect_when()
+        occurred_at = self.when.value()
         follow = self.follow_date.value() if self.follow_check.isChecked() else None
         new_usager = None
         if self.new_usager_box.isChecked():
@@ -373,24 +350,20 @@ class AccompanimentForm(QDialog):
             note=self.note_edit.text(), usager_id=self.usager_id, new_usager=new_usager)
 
     def save(self) -> None:
+        """Check the fields here, then write off the UI thread (app/ui/form_saving.py)."""
+        if self.saving or self.completer.popup().isVisible():
+            return  # a second Entrée during a save; Entrée in the suggestions picks one
         for label in set(self.errors.values()):
             label.clear_error()
         self.general_error.hide()
-        if self.completer.popup().isVisible():
-            return  # Enter while choosing a suggestion picks it, it does not save
         try:
             data = self.collect()
-            # « Autre démarche » has no thématique of its own: the core gives it the partner's usual one.
-            self.saved_id = self.desk.save_accompaniment(self.accompaniment_id, data, source=COUNTER).value.id
         except ValidationError as exc:
             self.show_error(exc)
             return
-        except DomainError as exc:
-            self.general_error.setText("⚠ " + exc.message)
-            self.general_error.show()
-            return
-        self.saved.emit(self.saved_id)
-        self.accept()
+        desk, case_id = self.desk, self.accompaniment_id
+        # « Autre démarche » has no thématique of its own: the core gives it the partner's usual one.
+        self.save_in_background(lambda: desk.save_accompaniment(case_id, data, source=COUNTER).value.id)
 
     def show_error(self, exc: ValidationError) -> None:
         targets = {"procedure": self.demarche_edit, "bus_stop": self.stop_combo, "canal": self.canal_combo,

@@ -10,10 +10,10 @@ retyping replaces the whole value from the day.
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date as Date, datetime, time
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from app.core.typed_dates import format_date, format_time, parse_date, parse_time
 
@@ -51,7 +51,7 @@ class DateField(_Masked):
         super().__init__(field, label, accessible, parent)
         self.setToolTip("jj/mm/aaaa")
 
-    def value(self) -> date:
+    def value(self) -> Date:
         return parse_date(self.text(), self.field, self.label)
 
     def setDate(self, value) -> None:  # noqa: N802 - the QDateEdit name, so callers need not care
@@ -83,3 +83,37 @@ class TimeField(_Masked):
 
     def setTime(self, value: time) -> None:  # noqa: N802
         self.setText(format_time(value))
+
+
+class WhenRow(QWidget):
+    """« jj/mm/aaaa à hh:mm », now by default. `value()` gives back what was shown (None for
+    « now », so a new visit is stamped at the save and an edit keeps its seconds) while the agent
+    leaves the text as it was, else the typed date and time (ValidationError when impossible)."""
+
+    def __init__(self, field: str, label: str, parent=None):
+        from app.i18n import _
+
+        super().__init__(parent)
+        self.date_edit = DateField(field, label, label)
+        self.time_edit = TimeField(field.replace("_at", "_time"), _("Heure"), _("Heure de l'accompagnement"))
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.date_edit)
+        at = QLabel(_("à"))
+        at.setBuddy(self.time_edit)
+        row.addWidget(at)
+        row.addWidget(self.time_edit)
+        row.addStretch()
+        self.show_when(None)
+
+    def show_when(self, when: datetime | None) -> None:
+        self.shown_value = when
+        shown = when or datetime.now()
+        self.date_edit.setDate(shown.date())
+        self.time_edit.setTime(shown.time())
+        self._shown_text = (self.date_edit.text(), self.time_edit.text())
+
+    def value(self) -> datetime | None:
+        if (self.date_edit.text(), self.time_edit.text()) == self._shown_text:
+            return self.shown_value
+        return datetime.combine(self.date_edit.value(), self.time_edit.value())

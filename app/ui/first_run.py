@@ -95,6 +95,9 @@ def startup_progress(parent: QWidget | None, text: str, title: str) -> QProgress
 
 
 def install(window) -> None:
+    from app.ui import role_menus
+
+    role_menus.install(window)  # greys out menu entries by role, each time a menu opens
     apply_title(window)
     window.empty_state = EmptyState(window)
     window.empty_state.update()

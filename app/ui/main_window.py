@@ -227,15 +227,13 @@ class MainWindow(QMainWindow):
     def install_features(self) -> None:
         # Imported here, not at module level: they pull in the ORM, reportlab's callers, the sync…
         # which the first paint must not wait for (bench/bench_ui.py measures it).
-        from app.ui import (about, agents_dialog, backup_dialog, checklist_panel, journal_view, lock,
-                            first_run, report_dialog, role_menus, search_view, settings_dialog, survey_launch,
-                            sync_status)
+        from app.ui import (about, agents_dialog, backup_dialog, checklist_panel, first_run, journal_view, lock,
+                            report_dialog, search_view, settings_dialog, survey_launch, sync_status)
 
         features = (
-            first_run,  # title « Guichet — structure », demo warning, the empty list's next step
+            first_run, search_view,  # title, empty list's next step; ↓ into results, count, « Par usager »
             settings_dialog,
             about,
-            search_view,  # ↓ into the results, result count, « Par usager » tab
             survey_launch,
             checklist_panel,  # moments de vie panel, « Site officiel ? », catalogue
             lock,  # auto-lock, « Changer d'agent »
@@ -244,7 +242,6 @@ class MainWindow(QMainWindow):
             agents_dialog,  # Supervision: agents and security settings
             backup_dialog,  # Fichier › Sauvegardes…, automatic backups at start-up and close
             sync_status,  # status-bar sync indicator, Outils › Synchroniser (F9), sync dialogs
-            role_menus,  # last: greys out the entries the agent's role does not allow
         )
         for feature in features:
             try:
@@ -317,10 +314,8 @@ class MainWindow(QMainWindow):
 
     def current_case_id(self) -> int | None:
         view = self.tabs.currentWidget()
-        if hasattr(view, "current_case_id"):  # e.g. the « Par usager » tree (app/ui/search_view.py)
-            return view.current_case_id()
-        if not isinstance(view, QTableView) or view.model() is None:
-            return None
+        if not isinstance(view, QTableView) or view.model() is None:  # e.g. the « Par usager » tree:
+            return getattr(view, "current_case_id", lambda: None)()  # app/ui/search_view.py
         index = view.currentIndex()
         if not index.isValid():
             return None

@@ -21,6 +21,11 @@ def _pick_rsa(qtbot, form):
     qtbot.waitUntil(lambda: form.demarche_edit.text() == "")
 
 
+def _answered(qtbot, form):
+    """The save runs off the UI thread (issue 11): wait for its answer (saved, or refused)."""
+    qtbot.waitUntil(lambda: not form.saving, timeout=10000)
+
+
 def _saved(store):
     with store.read() as s:
         rows = list(s.exec(select(Accompaniment)))
@@ -33,6 +38,7 @@ def _run(qtbot, window, fn):
         form.activateWindow()  # shortcuts (Alt+letter) go to the active window, as on screen
         qtbot.waitUntil(lambda: QApplication.activeWindow() is form, timeout=2000)
         fn(form)
+        qtbot.waitUntil(lambda: not form.saving, timeout=10000)
         if form.isVisible():  # a save that did not happen: say why instead of waiting forever
             errors = [label.text() for label in form.errors.values() if label.isVisible()]
             form.reject()
@@ -74,6 +80,7 @@ def test_a_future_date_is_refused_next_to_the_field_and_retyping_starts_at_the_d
         qtbot.keyClick(form.demarche_edit, Qt.Key_E, Qt.AltModifier)
         qtbot.keyClicks(form.date_edit, "15102026")  # tomorrow
         qtbot.keyClick(form.date_edit, Qt.Key_Return)
+        _answered(qtbot, form)
         seen["error"] = form.errors["occurred_at"].text()
         seen["visible"] = form.errors["occurred_at"].isVisible()
         seen["focus"] = form.focusWidget() is form.date_edit
@@ -96,6 +103,7 @@ def test_a_date_before_the_retention_window_is_refused_with_the_first_allowed_da
         qtbot.keyClick(form.demarche_edit, Qt.Key_E, Qt.AltModifier)
         qtbot.keyClicks(form.date_edit, "01012024")
         qtbot.keyClick(form.date_edit, Qt.Key_Return)
+        _answered(qtbot, form)
         seen["error"] = form.errors["occurred_at"].text()
         form.reject()
         seen["closed"] = True
@@ -140,6 +148,7 @@ def test_a_pasted_ten_thousand_character_note_is_refused_not_cut(qtbot, window, 
         form.note_edit.insert("n" * 10_000)  # what a paste does
         seen["length"] = len(form.note_edit.text())
         qtbot.keyClick(form.note_edit, Qt.Key_Return)
+        _answered(qtbot, form)
         seen["error"] = form.errors["note"].text()
         seen["focus"] = form.focusWidget() is form.note_edit
         form.reject()

@@ -81,6 +81,7 @@ def test_error_is_shown_next_to_the_field_and_focus_moves_there(qtbot, window, s
 
     def fill(form):
         qtbot.keyClick(form.demarche_edit, Qt.Key_Return)  # nothing chosen
+        qtbot.waitUntil(lambda: not form.saving, timeout=10000)  # the save runs off the UI thread (issue 11)
         seen["procedure"] = form.errors["procedure"].text()
         qtbot.keyClicks(form.demarche_edit, "caf rsa")      # then the agent picks a démarche
         qtbot.waitUntil(lambda: form.completer.popup().isVisible())
@@ -89,6 +90,7 @@ def test_error_is_shown_next_to_the_field_and_focus_moves_there(qtbot, window, s
         seen["picked"] = form.collect().procedures
         select_data(form.response_combo, "demarche_realisee_sous_mandat")  # but no mandate
         qtbot.keyClick(form.demarche_edit, Qt.Key_Return)
+        qtbot.waitUntil(lambda: not form.saving, timeout=10000)
         seen["error"] = form.errors["mandate"].text()
         seen["visible"] = form.errors["mandate"].isVisible()
         seen["focus"] = form.focusWidget() is form.mandate_combo

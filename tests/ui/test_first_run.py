@@ -45,12 +45,12 @@ def test_the_printed_sheet_holds_the_code_and_what_it_is_for():
     assert CODE in text and "sous clé" in text and "trousseau" in text
 
 
-@pytest.mark.parametrize("short", ["12", "12345"])
+@pytest.mark.parametrize("short", ["12", "1234"])
 def test_a_too_short_matricule_is_refused_with_the_rule(store, short):
     with store.write() as s, pytest.raises(ValidationError) as info:
         structures.create_structure(s, short, "France services d'Ici")
     assert info.value.field == "matricule"
-    assert info.value.message.startswith("Le matricule France services compte de 6 à 12 chiffres (par exemple 100001)")
+    assert info.value.message.startswith("Le matricule France services compte de 5 à 12 chiffres (par exemple 10023)")
     assert f"« {short} » est trop court" in info.value.message
 
 
@@ -66,7 +66,7 @@ def test_the_wizard_shows_the_matricule_rule_next_to_the_field(qtbot, store):
     page.fixed.setChecked(True)
     wizard.next()
     assert wizard.currentId() == 0
-    assert "de 6 à 12 chiffres" in page.form.errors["matricule"].text()
+    assert "de 5 à 12 chiffres" in page.form.errors["matricule"].text()
     assert page.form.errors["matricule"].isVisible()
 
 
