@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
                                QHeaderView, QAbstractItemView)
@@ -138,22 +139,52 @@ class CaseDetailDialog(QDialog):
                 self.history.setItem(i, j, QTableWidgetItem(text))
 
     def save(self) -> None:
+        """The status change runs on the write pool (issue 11); the dialog is greyed out until
+        its answer, then shows the new history or the refusal next to its field."""
         from app.ui.accompaniment_form import COUNTER
+        from app.ui.workers import run_op, write_pool
 
+        if self.saving:
+            return
         self.status_error.clear_error()
         self.follow_error.clear_error()
         try:
             follow = self.follow_date.value() if self.follow_check.isChecked() else None
-            self.desk.change_status(self.accompaniment_id, self.status_combo.currentData(), follow,
-                                    source=COUNTER)
         except ValidationError as exc:
+            self.follow_error.show_error(exc.message)
+            self.follow_date.select_for_retyping()
+            return
+        desk, case_id, status = self.desk, self.accompaniment_id, self.status_combo.currentData()
+        self._busy(True)
+        run_op(self, lambda _p: desk.change_status(case_id, status, follow, source=COUNTER).value,
+               on_done=self._status_saved, on_error=self._status_refused, pool=write_pool())
+
+    @property
+    def saving(self) -> bool:
+        return getattr(self, "_saving", False)
+
+    def _busy(self, on: bool) -> None:
+        self._saving = on
+        for child in self.findChildren(QWidget, options=Qt.FindDirectChildrenOnly):
+            child.setEnabled(not on)
+        if not on:
+            self.status_combo.setFocus()
+
+    def _status_saved(self, _acc) -> None:
+        self._busy(False)
+        self.load()
+
+    def _status_refused(self, exc: BaseException) -> None:
+        self._busy(False)
+        if isinstance(exc, ValidationError):
             target = self.follow_error if exc.field == "follow_up_on" else self.status_error
             target.show_error(exc.message)
-            return
-        except DomainError as exc:
+        elif isinstance(exc, DomainError):
             self.status_error.show_error(exc.message)
-            return
-        self.load()
+        else:
+            from app.ui.workers import show_failure
+
+            show_failure(self, exc)
 
     def edit(self) -> None:
         from app.ui.accompaniment_form import AccompanimentForm

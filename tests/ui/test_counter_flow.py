@@ -131,6 +131,8 @@ def test_find_by_search_change_status_and_see_it_in_follow_ups(qtbot, window, st
         dialog.status_combo.setFocus()
         qtbot.keyClick(dialog.status_combo, Qt.Key_Down)  # ouvert -> en attente du partenaire
         qtbot.keyClick(dialog.status_combo, Qt.Key_Return)
+        assert dialog.saving and not dialog.status_combo.isEnabled()  # on the write pool (issue 11)
+        qtbot.waitUntil(lambda: not dialog.saving, timeout=10000)
         assert dialog.status_combo.currentData() == "en_attente_partenaire"
         assert dialog.history.rowCount() == 2
         dialog.reject()
