@@ -97,7 +97,7 @@ class ReportDialog(QDialog):
         box, self.formats_error = with_error(formats)
         form.addRow(QLabel(_("Formats :")), box)
 
-        self.detail = QCheckBox(_("Ajouter la feuille &détaillée"))
+        self.detail = QCheckBox(_("&Ajouter la feuille détaillée"))
         self.detail.setAccessibleName(_("Feuille détaillée"))
         allowed = actor.can("export_raw_report")
         self.detail.setEnabled(allowed)
@@ -121,7 +121,7 @@ class ReportDialog(QDialog):
         fr.setContentsMargins(0, 0, 0, 0)
         self.folder = QLineEdit(str(default_folder()))
         self.folder.setAccessibleName(_("Dossier de destination"))
-        browse = QPushButton(_("&Parcourir…"))
+        browse = QPushButton(_("Pa&rcourir…"))
         browse.setAutoDefault(False)  # Entrée creates the report, whatever has the focus
         browse.setAccessibleName(_("Choisir le dossier de destination"))
         browse.clicked.connect(self._browse)

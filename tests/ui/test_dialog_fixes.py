@@ -44,6 +44,12 @@ def test_enter_in_the_report_dialog_creates_the_report_in_a_folder_that_did_not_
 def test_the_report_dialog_mnemonics_are_distinct_and_alt_c_creates(qtbot, store, october, tmp_path):  # noqa: F811
     d = _shown(qtbot, ReportDialog(desk_for(store, october["supervisor"]), today=TODAY))
     assert d.formats["csv"].text() == "CS&V" and d.create_button.text() == "&Créer le rapport"
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+
+    texts = [w.text() for w in d.findChildren(QWidget)
+             if isinstance(w, (QAbstractButton, QLabel)) and "&" in w.text()]
+    keys = [t[t.index("&") + 1].lower() for t in texts]
+    assert len(keys) == len(set(keys)), texts  # one Alt+letter, one control
 
 
 def test_all_structures_ticks_every_box_and_unticking_goes_back_to_the_agents_own(
