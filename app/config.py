@@ -241,6 +241,8 @@ SURVEY_OFFER = PrefVar("survey/offer_after_close", bool, True, "Proposer l'enqu�
 AUTOLOCK_MINUTES = StoreVar("autolock_minutes", int, 5, "Verrouillage automatique", low=1, high=60,
                             unit="minutes")
 RETENTION_MONTHS = StoreVar("retention_months", int, 24, "Durée de conservation", low=1, high=120, unit="mois")
+SURVEY_HINT = StoreVar("survey_hint_after_visit", bool, True, "Proposer l'enquête après une visite",
+                       doc="after saving a closed face-to-face visit, a bar offers the survey (F6); false: never")
 SYNC_SERVICE_URL = StoreVar("sync_service_url", str, None, "Adresse du service national", check=_service_url,
                             field="url", doc="unset: nothing is sent (None clears it)")
 SYNC_NEEDS_TOKEN = StoreVar("sync_needs_token", bool, False, "Jeton à saisir", internal=True,

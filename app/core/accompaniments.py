@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, asdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.core.context import Actor
 from app.core.usagers import UsagerInput, create_usager, display_name
+from app.models.month import add_months
 from app.models.enums import (Autonomy, Canal, CaseStatus, Finalisation, Mandate, ResponseType,
                               StructureKind, Thematique)
 from app.models.errors import NotFound, ValidationError
@@ -62,7 +63,8 @@ def _check_enum(value, enum, field_name: str, label: str, optional: bool = False
     return str(value)
 
 
-def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: datetime) -> tuple[dict, list]:
+def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: datetime,
+              previous_occurred_at: datetime | None = None) -> tuple[dict, list]:
     """Checks every field; returns column values. Raises ValidationError naming the field."""
     if not data.procedures:
         raise ValidationError("Indiquez au moins une démarche ou un partenaire.", field="procedure")
@@ -92,10 +94,7 @@ def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: dat
         bus_stop_id = None
 
     occurred_at = (data.occurred_at or now).replace(microsecond=0)
-    if occurred_at > now + timedelta(minutes=5):
-        raise ValidationError("La date de l'accompagnement ne peut pas être dans le futur.", field="occurred_at")
-    if occurred_at < EARLIEST:
-        raise ValidationError("Date trop ancienne (avant 2019).", field="occurred_at")
+    check_occurred_at(session, occurred_at, now, unchanged=occurred_at == previous_occurred_at)
     duration = validate_int(data.duration_min, "duration", "Durée (minutes)", minimum=1, maximum=480)
 
     response_type = _check_enum(data.response_type, ResponseType, "response_type", "Type de réponse")
@@ -118,11 +117,13 @@ def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: dat
     status = data.status or (CaseStatus.OUVERT if follow_up else CaseStatus.CLOS)
     status = _check_enum(status, CaseStatus, "status", "Statut")
 
-    note = validate_text(data.note, "note", "Note", max_length=10 * NOTE_MAX, multiline=True)
-    if len(note) > NOTE_MAX:
-        raise ValidationError("Note : {max} caractères au plus (pas d'informations sur la situation personnelle).",
-                              field="note",
-                              max=NOTE_MAX)
+    # Length first, on the text as typed: a pasted page is refused with its length, never cut.
+    typed = len(data.note.strip()) if isinstance(data.note, str) else 0
+    note = validate_text(data.note if typed <= NOTE_MAX else "", "note", "Note", max_length=NOTE_MAX,
+                         multiline=True)
+    if typed > NOTE_MAX:
+        raise ValidationError("Note : {max} caractères au plus, {typed} saisis (pas d'informations sur la "
+                              "situation personnelle). Raccourcissez-la.", field="note", max=NOTE_MAX, typed=typed)
 
     if data.usager_id is not None:
         usager = session.get(Usager, data.usager_id)
@@ -136,6 +137,27 @@ def _validate(session: Session, actor: Actor, data: AccompanimentInput, now: dat
         finalisation=_check_enum(data.finalisation, Finalisation, "finalisation", "Finalisation", optional=True),
         mandate=mandate, follow_up_on=follow_up, status=status, note=note,
     ), lines
+
+
+def earliest_visit(session: Session, now: datetime) -> datetime:
+    """The oldest moment a visit may be logged at: the retention window (`retention_months`
+    before today; older visits would already have lost their identities), never before 2019."""
+    from app import config  # the setting itself: app.core.retention imports this module's readers
+
+    cutoff = add_months(now.date(), -config.RETENTION_MONTHS.get(session))
+    return max(EARLIEST, datetime.combine(cutoff, time()))
+
+
+def check_occurred_at(session: Session, occurred_at: datetime, now: datetime, unchanged: bool = False) -> None:
+    """The visit's date and time: not in the future (5 minutes of clock drift allowed), not before
+    the retention window. An edit that keeps the stored date is not refused for its age."""
+    if occurred_at > now + timedelta(minutes=5):
+        raise ValidationError("Date de l'accompagnement : elle ne peut pas être dans le futur (après le {now}).",
+                              field="occurred_at", now=now.strftime("%d/%m/%Y %H:%M"))
+    earliest = earliest_visit(session, now)
+    if occurred_at < earliest and not unchanged:
+        raise ValidationError("Date de l'accompagnement : le {earliest} au plus tôt (durée de conservation "
+                              "des données).", field="occurred_at", earliest=earliest.strftime("%d/%m/%Y"))
 
 
 def default_thematique(session: Session, partner_code: str) -> str:
@@ -213,7 +235,7 @@ def update_accompaniment(session: Session, actor: Actor, accompaniment_id: int, 
     acc = get_accompaniment(session, actor, accompaniment_id)
     before = _current_input(session, acc)
     now = now or datetime.now()
-    values, lines = _validate(session, actor, data, max(now, acc.occurred_at))
+    values, lines = _validate(session, actor, data, max(now, acc.occurred_at), previous_occurred_at=acc.occurred_at)
     changes = {}
     for key, value in values.items():
         old = getattr(acc, key)

@@ -13,16 +13,23 @@ from app.models.tables import Agent, BusStop, Setting, Structure
 from app.models.validators import validate_text
 
 _MATRICULE = re.compile(r"^[0-9]{1,12}$")
+MATRICULE_MIN = 5  # digits: the demo site has 10023, the tests 100001; « 12 » is a typo
 CURRENT_STRUCTURE_KEY = config.CURRENT_STRUCTURE_ID.name
 
 
 def validate_matricule(value: str) -> str:
-    """France services matricules are numeric identifiers (ANCT open data). ASCII digits only."""
+    """France services matricules are numeric identifiers (ANCT open data): ASCII digits only,
+    5 to 12 of them."""
     value = (value or "").strip()
     if not value:
         raise ValidationError("Le matricule France services est obligatoire.", field="matricule")
     if not _MATRICULE.match(value) or not value.isascii():
         raise ValidationError("Le matricule France services ne contient que des chiffres (12 au plus).", field="matricule")
+    if len(value) < MATRICULE_MIN:
+        # « 12 » is a typo or a counter number, not a label: it would file the national figures under it.
+        raise ValidationError("Le matricule France services compte de {low} à 12 chiffres (par exemple 10023) : "
+                              "« {value} » est trop court. Il figure sur la convention de labellisation.",
+                              field="matricule", low=MATRICULE_MIN, value=value)
     return value
 
 

@@ -79,6 +79,23 @@ def mode() -> str:
 
 def available() -> bool:
     return mode() != "none"
+# What an agent knows these keyrings as; the Python class name (backend_name()) is for the log only.
+_HUMAN_NAMES = (
+    ("keyring.backends.Windows", "Gestionnaire d'identification Windows"),
+    ("keyring.backends.macOS", "Trousseau macOS"),
+    ("keyring.backends.SecretService", "Trousseau du bureau (Secret Service)"),
+    ("keyring.backends.libsecret", "Trousseau du bureau (Secret Service)"),
+    ("keyring.backends.kwallet", "Portefeuille KDE (KWallet)"),
+)
+
+
+def human_backend_name() -> str:
+    """The keyring in the words of its system, never a Python class name."""
+    name = backend_name()
+    for prefix, human in _HUMAN_NAMES:
+        if name.startswith(prefix):
+            return human
+    return "trousseau sécurisé du système"
 
 
 def status() -> tuple[bool, str]:
@@ -87,7 +104,7 @@ def status() -> tuple[bool, str]:
         return True, "Secrets protégés par la phrase de passe du site (fichier « {name} »).".format(
             name=_vault.path.name)
     if is_secure_backend():
-        return True, f"Trousseau sécurisé disponible ({backend_name()})."
+        return True, f"Trousseau sécurisé disponible : {human_backend_name()}."
     return False, UNAVAILABLE_MESSAGE
 
 

@@ -7,13 +7,14 @@ one Alt+digit away; Enter saves from any field; Esc cancels.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QSpinBox, QVBoxLayout, QWidget)
 
-from app.core import accompaniments as acc_service
 from app.core.accompaniments import AccompanimentInput, ProcedureLine
 from app.core.catalogue import ProcedureChoice, ProcedureMatcher
 from app.core.counter import form_setup
@@ -21,9 +22,11 @@ from app.core.usagers import UsagerInput
 from app.i18n import _
 from app.models.catalogue import catalogue
 from app.models.enums import Canal, CaseStatus, StructureKind
-from app.models.errors import DomainError, ValidationError
+from app.models.errors import ValidationError
 from app.ui import fit
 from app.ui.a11y import refocus
+from app.ui.date_fields import DateField, TimeField, WhenRow
+from app.ui.form_saving import BackgroundSave
 from app.ui.usager_profile_fields import UsagerProfileFields
 from app.ui.usager_typeahead import UsagerTypeahead
 from app.ui.widgets import select_data, vocabulary_combo, with_error
@@ -44,7 +47,7 @@ def matcher() -> ProcedureMatcher:
     return _matcher
 
 
-class AccompanimentForm(QDialog):
+class AccompanimentForm(BackgroundSave, QDialog):
     saved = Signal(int)
 
     def __init__(self, desk, accompaniment_id: int | None = None, parent=None,
@@ -139,6 +142,13 @@ class AccompanimentForm(QDialog):
         form.addRow(self._buddy(_("&Canal :"), self.canal_combo), box)
         self.canal_combo.currentIndexChanged.connect(self._update_stop_visibility)
 
+        # When: now by default; a bus agent types the paper sheet's date and time afterwards.
+        self.when = WhenRow("occurred_at", _("Date de l'accompagnement"))
+        self.date_edit, self.time_edit = self.when.date_edit, self.when.time_edit
+        box, self.errors["occurred_at"] = with_error(self.when)
+        self.errors["occurred_time"] = self.errors["occurred_at"]
+        form.addRow(self._buddy(_("Dat&e :"), self.date_edit), box)
+
         self.duration_spin = QSpinBox()
         self.duration_spin.setRange(1, 480)
         self.duration_spin.setSingleStep(5)
@@ -192,10 +202,8 @@ class AccompanimentForm(QDialog):
 
         self.follow_check = QCheckBox(_("À re&lancer le"))
         self.follow_check.setAccessibleDescription(_("Prévoir une relance"))  # name: « À relancer le »
-        self.follow_date = QDateEdit(QDate.currentDate().addDays(7))
-        self.follow_date.setCalendarPopup(True)
-        self.follow_date.setDisplayFormat("dd/MM/yyyy")
-        self.follow_date.setAccessibleName(_("Date de relance"))
+        self.follow_date = DateField("follow_up_on", _("Date de relance"), _("Date de relance"))
+        self.follow_date.setDate(date.today() + timedelta(days=7))
         self.follow_date.setEnabled(False)
         self.follow_check.toggled.connect(self._on_follow_toggled)
         follow_row = QWidget()
@@ -212,7 +220,7 @@ class AccompanimentForm(QDialog):
         form.addRow(self._buddy(_("&Statut :"), self.status_combo), box)
 
         self.note_edit = QLineEdit()
-        self.note_edit.setMaxLength(acc_service.NOTE_MAX)
+        # No setMaxLength: it would cut a pasted text silently; the core refuses it with its length.
         self.note_edit.setPlaceholderText(_("Note courte, sans information sur la situation personnelle"))
         self.note_edit.setAccessibleName(_("Note"))
         box, self.errors["note"] = with_error(self.note_edit)
@@ -240,7 +248,7 @@ class AccompanimentForm(QDialog):
             QShortcut(QKeySequence(f"Alt+{i}"), self, activated=button.click)
         QShortcut(QKeySequence("F2"), self, activated=self.open_fiche)  # the chosen démarche's fiche
         order = [self.demarche_edit, self.selected_list, self.response_combo, self.canal_combo, self.stop_combo,
-                 self.duration_spin, self.autonomy_combo, self.finalisation_combo, self.mandate_combo,
+                 self.date_edit, self.time_edit, self.duration_spin, self.autonomy_combo, self.finalisation_combo, self.mandate_combo,
                  self.usager_edit, self.new_usager_box, self.first_name_edit, self.last_name_edit,
                  self.phone_edit, *self.profile_fields.focus_order(), self.follow_check, self.follow_date, self.status_combo, self.note_edit,
                  self.save_button, cancel]
@@ -286,7 +294,7 @@ class AccompanimentForm(QDialog):
         if data.status:
             select_data(self.status_combo, data.status)
         self.note_edit.setText(data.note or "")
-        self.occurred_at = data.occurred_at
+        self.when.show_when(data.occurred_at)
         if data.usager_id:
             self.usager_search.set_usager(data.usager_id, self.existing_usager)
 
@@ -347,7 +355,8 @@ class AccompanimentForm(QDialog):
         return self.usager_search.usager_id
 
     def collect(self) -> AccompanimentInput:
-        follow = self.follow_date.date().toPython() if self.follow_check.isChecked() else None
+        occurred_at = self.when.value()
+        follow = self.follow_date.value() if self.follow_check.isChecked() else None
         new_usager = None
         if self.new_usager_box.isChecked():
             new_usager = UsagerInput(first_name=self.first_name_edit.text(), last_name=self.last_name_edit.text(),
@@ -358,7 +367,7 @@ class AccompanimentForm(QDialog):
         return AccompanimentInput(
             procedures=[ProcedureLine(c.partner_code, c.code or None) for c in self.selected],
             response_type=self.response_combo.currentData(), canal=self.canal_combo.currentData(),
-            occurred_at=getattr(self, "occurred_at", None), duration_min=self.duration_spin.value(),
+            occurred_at=occurred_at, duration_min=self.duration_spin.value(),
             bus_stop_id=self.stop_combo.currentData() if self.stop_combo.isVisible() else None,
             thematique=(self.selected[0].thematique or None) if self.selected else None,
             autonomy=self.autonomy_combo.currentData(), finalisation=self.finalisation_combo.currentData(),
@@ -366,36 +375,36 @@ class AccompanimentForm(QDialog):
             note=self.note_edit.text(), usager_id=self.usager_id, new_usager=new_usager)
 
     def save(self) -> None:
-        for label in self.errors.values():
+        """Check the fields here, then write off the UI thread (app/ui/form_saving.py)."""
+        if self.saving or self.completer.popup().isVisible():
+            return  # a second Entrée during a save; Entrée in the suggestions picks one
+        for label in set(self.errors.values()):
             label.clear_error()
         self.general_error.hide()
-        if self.completer.popup().isVisible():
-            return  # Enter while choosing a suggestion picks it, it does not save
         try:
             data = self.collect()
-            # « Autre démarche » has no thématique of its own: the core gives it the partner's usual one.
-            self.saved_id = self.desk.save_accompaniment(self.accompaniment_id, data, source=COUNTER).value.id
         except ValidationError as exc:
             self.show_error(exc)
             return
-        except DomainError as exc:
-            self.general_error.setText("⚠ " + exc.message)
-            self.general_error.show()
-            return
-        self.saved.emit(self.saved_id)
-        self.accept()
+        desk, case_id = self.desk, self.accompaniment_id
+        # « Autre démarche » has no thématique of its own: the core gives it the partner's usual one.
+        self.save_in_background(lambda: desk.save_accompaniment(case_id, data, source=COUNTER).value.id)
 
     def show_error(self, exc: ValidationError) -> None:
         targets = {"procedure": self.demarche_edit, "bus_stop": self.stop_combo, "canal": self.canal_combo,
                    "duration": self.duration_spin, "mandate": self.mandate_combo, "usager": self.usager_edit,
                    "first_name": self.first_name_edit, "last_name": self.last_name_edit, "phone": self.phone_edit,
                    "follow_up_on": self.follow_date, "status": self.status_combo, "note": self.note_edit,
-                   "thematique": self.demarche_edit, **self.profile_fields.widgets}
+                   "thematique": self.demarche_edit, "occurred_at": self.date_edit, "occurred_time": self.time_edit,
+                   **self.profile_fields.widgets}
         widget = targets.get(exc.field)
         label = self.errors.get(exc.field) or (self.errors["procedure"] if exc.field == "thematique" else None)
         if label is not None and widget is not None:
             label.show_error(exc.message, widget)
-            widget.setFocus()
+            if isinstance(widget, (DateField, TimeField)):
+                widget.select_for_retyping()  # retyping starts at the day, not in the year
+            else:
+                widget.setFocus()
         else:
             self.general_error.setText("⚠ " + exc.message)
             self.general_error.show()

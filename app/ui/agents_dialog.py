@@ -219,4 +219,5 @@ def install(window) -> None:
             QMessageBox.warning(window, _("Agents"), exc.message)
 
     action = window.menu_supervision.addAction(_("A&gents et sécurité…"))
+    action.setProperty("permission", "manage_agents")  # greyed out for other roles (app/ui/role_menus.py)
     action.triggered.connect(open_dialog)

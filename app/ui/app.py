@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import config, i18n
 from app.i18n import _
@@ -119,9 +119,10 @@ class Startup:
         return False
 
     def _build_demo(self) -> None:
-        progress = QProgressDialog(_("Construction de la base de démonstration (données fictives)…"), None, 0, 0, self.window)
-        progress.setWindowTitle(_("Démonstration"))
-        progress.setMinimumDuration(0)
+        from app.ui.first_run import startup_progress
+
+        progress = startup_progress(self.window, _("Construction de la base de démonstration (données fictives)…"),
+                                    _("Démonstration"))
         progress.show()
 
         def work(report):
@@ -336,7 +337,8 @@ def run(db: str | None = None, lang: str | None = None, demo: bool = False, rese
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Guichet")
     app.setOrganizationName("Guichet")
-    app.setApplicationDisplayName("Guichet")
+    # No application display name: the window system would append « — Guichet » to titles that
+    # already start with it (« Guichet — <structure> », app/ui/first_run.py).
     from PySide6.QtGui import QIcon
 
     app.setWindowIcon(QIcon(str(resource_path("icons", "guichet-256.png"))))  # title bar, taskbar

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (QCheckBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
                                QHeaderView, QAbstractItemView)
 
@@ -14,6 +15,7 @@ from app.ui.a11y import data_label
 from app.models.catalogue import catalogue
 from app.models.errors import DomainError, ValidationError
 from app.ui import fit
+from app.ui.date_fields import DateField
 from app.ui.widgets import select_data, vocabulary_combo, with_error
 
 _FIELD_NAMES = {
@@ -74,10 +76,8 @@ class CaseDetailDialog(QDialog):
         form.addRow(status_label, box)
         self.follow_check = QCheckBox(_("À re&lancer le"))
         self.follow_check.setAccessibleDescription(_("Prévoir une relance"))  # name: « À relancer le »
-        self.follow_date = QDateEdit()
-        self.follow_date.setCalendarPopup(True)
-        self.follow_date.setDisplayFormat("dd/MM/yyyy")
-        self.follow_date.setAccessibleName(_("Date de relance"))
+        # Typed jj/mm/aaaa, refused rather than corrected (app/ui/date_fields.py).
+        self.follow_date = DateField("follow_up_on", _("Date de relance"), _("Date de relance"))
         self.follow_check.toggled.connect(self.follow_date.setEnabled)
         row = QWidget()
         r = QHBoxLayout(row)
@@ -144,31 +144,61 @@ class CaseDetailDialog(QDialog):
         self.follow_check.setChecked(acc.follow_up_on is not None)
         self.follow_date.setEnabled(acc.follow_up_on is not None)
         d = acc.follow_up_on
-        self.follow_date.setDate(QDate(d.year, d.month, d.day) if d else QDate.currentDate().addDays(7))
+        self.follow_date.setDate(d or date.today() + timedelta(days=7))
         self.history.setRowCount(len(events))
         for i, e in enumerate(events):
             for j, text in enumerate((format_datetime(e.at), names.get(e.agent_id, ""), describe_event(e.kind, e.detail))):
                 self.history.setItem(i, j, QTableWidgetItem(text))
 
     def save(self) -> None:
+        """The status change runs on the write pool (issue 11); the dialog is greyed out until
+        its answer, then shows the new history or the refusal next to its field."""
         from app.ui.accompaniment_form import COUNTER
+        from app.ui.workers import run_op, write_pool
 
+        if self.saving:
+            return
         self.status_error.clear_error()
         self.follow_error.clear_error()
-        follow = self.follow_date.date().toPython() if self.follow_check.isChecked() else None
         try:
-            self.desk.change_status(self.accompaniment_id, self.status_combo.currentData(), follow,
-                                    source=COUNTER)
+            follow = self.follow_date.value() if self.follow_check.isChecked() else None
         except ValidationError as exc:
+            self.follow_error.show_error(exc.message, self.follow_date)
+            self.follow_date.select_for_retyping()
+            return
+        desk, case_id, status = self.desk, self.accompaniment_id, self.status_combo.currentData()
+        self._busy(True)
+        run_op(self, lambda _p: desk.change_status(case_id, status, follow, source=COUNTER).value,
+               on_done=self._status_saved, on_error=self._status_refused, pool=write_pool())
+
+    @property
+    def saving(self) -> bool:
+        return getattr(self, "_saving", False)
+
+    def _busy(self, on: bool) -> None:
+        self._saving = on
+        for child in self.findChildren(QWidget, options=Qt.FindDirectChildrenOnly):
+            child.setEnabled(not on)
+        if not on:
+            self.status_combo.setFocus()
+
+    def _status_saved(self, _acc) -> None:
+        self._busy(False)
+        self.load()
+
+    def _status_refused(self, exc: BaseException) -> None:
+        self._busy(False)
+        if isinstance(exc, ValidationError):
             target, field = ((self.follow_error, self.follow_date) if exc.field == "follow_up_on"
                              else (self.status_error, self.status_combo))
             target.show_error(exc.message, field)
             field.setFocus()
-            return
-        except DomainError as exc:
+        elif isinstance(exc, DomainError):
             self.status_error.show_error(exc.message)
-            return
-        self.load()
+        else:
+            from app.ui.workers import show_failure
+
+            show_failure(self, exc)
 
     def partner(self):
         from app.ui.escalation_dialog import CaseEscalationsDialog

@@ -326,13 +326,14 @@ def _guarded(window, fn):
 
 def install(window) -> None:
     menu = window.menu_supervision
-    entries = (
-        (_("&Journal des accès…"), lambda w: JournalDialog(w.desk, w).exec()),
-        (_("&Durée de conservation (anonymiser)…"), run_retention_dialog),
-        (_("Données de l'usager sélectionné (droit d'&accès)…"), export_usager_dialog),
-        (_("&Effacer l'usager sélectionné…"), erase_usager_dialog),
+    entries = (  # the permission each needs: app/ui/role_menus.py greys them out for other roles
+        (_("&Journal des accès…"), lambda w: JournalDialog(w.desk, w).exec(), "read_journal"),
+        (_("&Durée de conservation (anonymiser)…"), run_retention_dialog, "purge"),
+        (_("Données de l'usager sélectionné (droit d'&accès)…"), export_usager_dialog, "export_usager_data"),
+        (_("&Effacer l'usager sélectionné…"), erase_usager_dialog, "erase_usager"),
     )
     menu.addSeparator()
-    for text, fn in entries:
+    for text, fn, permission in entries:
         action = menu.addAction(text)
+        action.setProperty("permission", permission)
         action.triggered.connect(_guarded(window, fn))

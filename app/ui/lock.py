@@ -52,11 +52,10 @@ class LockScreen(QWidget):
         self.title.setStyleSheet("font-size: 16pt; font-weight: 600;")
         self.title.setWordWrap(True)
         inner.addWidget(self.title)
-        hint = QLabel(_("Les données sont masquées. Saisissez votre mot de passe pour reprendre, "
-                        "ou changez d'agent."))
+        self.hint = hint = QLabel()
         hint.setWordWrap(True)
         inner.addWidget(hint)
-        label = QLabel(_("&Mot de passe :"))
+        self.password_label = label = QLabel(_("&Mot de passe :"))
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.Password)
         self.password_edit.setAccessibleName(_("Mot de passe pour déverrouiller"))
@@ -89,8 +88,15 @@ class LockScreen(QWidget):
         self.title.setText(_("Session de {agent} verrouillée").format(agent=actor.display_name))
         self.password_edit.clear()
         self.error.clear_error(self.password_edit)
-        self.password_edit.setVisible(self.guard.passwords_on())
-        self.unlock_button.setText(_("&Déverrouiller") if self.guard.passwords_on() else _("&Reprendre"))
+        passwords = self.guard.passwords_on()
+        # The label goes with its field: never « Mot de passe : » over nothing.
+        self.password_edit.setVisible(passwords)
+        self.password_label.setVisible(passwords)
+        self.hint.setText(_("Les données sont masquées. Saisissez votre mot de passe pour reprendre, "
+                            "ou changez d'agent.") if passwords else
+                          _("Les données sont masquées. Aucun mot de passe n'est encore défini : « Reprendre » "
+                            "rouvre la session (un administrateur peut en exiger un dans Agents et sécurité)."))
+        self.unlock_button.setText(_("&Déverrouiller") if passwords else _("&Reprendre"))
         self.setGeometry(self.guard.window.rect())
         self.show()
         self.raise_()

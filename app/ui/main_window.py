@@ -223,10 +223,12 @@ class MainWindow(QMainWindow):
     def install_features(self) -> None:
         # Imported here, not at module level: they pull in the ORM, reportlab's callers, the sync…
         # which the first paint must not wait for (bench/bench_ui.py measures it).
-        from app.ui import (about, agents_dialog, backup_dialog, checklist_panel, fiches_pane, journal_view, lock,
-                            look, referents_dialog, report_dialog, settings_dialog, survey_launch, sync_status)
+        from app.ui import (about, agents_dialog, backup_dialog, checklist_panel, fiches_pane, first_run, journal_view,
+                            lock, look, referents_dialog, report_dialog, search_view, settings_dialog, survey_launch,
+                            sync_status)
 
         features = (
+            first_run, search_view,  # title, empty list's next step; ↓ into results, count, « Par usager »
             settings_dialog,
             about,
             survey_launch,
@@ -312,8 +314,8 @@ class MainWindow(QMainWindow):
 
     def current_case_id(self) -> int | None:
         view = self.tabs.currentWidget()
-        if not isinstance(view, QTableView) or view.model() is None:
-            return None
+        if not isinstance(view, QTableView) or view.model() is None:  # e.g. the « Par usager » tree:
+            return getattr(view, "current_case_id", lambda: None)()  # app/ui/search_view.py
         index = view.currentIndex()
         if not index.isValid():
             return None

@@ -185,6 +185,7 @@ class RecoveryCodeDialog(QDialog):
 
     def __init__(self, code: str, parent=None, passphrase: bool = False):
         super().__init__(parent)
+        self._code = code
         self.setWindowTitle(_("Code de récupération"))
         self.setAccessibleName(_("Code de récupération"))
         layout = QVBoxLayout(self)
@@ -210,8 +211,16 @@ class RecoveryCodeDialog(QDialog):
         copy.setAccessibleName(_("Copier le code"))
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(code))
         row.addWidget(copy)
+        self.print_button = QPushButton(_("&Imprimer…"), self)
+        self.print_button.setAccessibleName(_("Imprimer le code"))
+        self.print_button.clicked.connect(self.print_code)
+        row.addWidget(self.print_button)
         row.addStretch(1)
         layout.addLayout(row)
+        self.print_status = QLabel("", self)
+        self.print_status.setWordWrap(True)
+        self.print_status.setAccessibleName(_("Impression du code"))
+        layout.addWidget(self.print_status)
         self.confirm = QCheckBox(_("J'ai recopié ce code et il sera conservé en lieu sûr"), self)
         self.confirm.setAccessibleName(_("Confirmation : code recopié"))
         layout.addWidget(self.confirm)
@@ -221,6 +230,11 @@ class RecoveryCodeDialog(QDialog):
         self.ok.clicked.connect(self.accept)
         self.confirm.toggled.connect(self.ok.setEnabled)
         layout.addWidget(self.ok)
+
+    def print_code(self) -> None:
+        from app.ui.recovery_print import print_code
+
+        self.print_status.setText(print_code(self, self._code))
 
     def reject(self) -> None:  # Esc must not skip the one chance to note the code
         if self.confirm.isChecked():

@@ -33,6 +33,17 @@ def _months(today: date) -> list[date]:
     return [(current - i).first_day for i in range(MONTHS_OFFERED)]
 
 
+def default_folder() -> Path:
+    """The last folder used, else Documents (created at the first report when the profile has
+    none: a fresh Linux account often has no ~/Documents), else a « Rapports Guichet » folder in
+    the home folder."""
+    chosen = prefs.get(FOLDER_PREF)
+    if chosen:
+        return Path(chosen)
+    documents = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
+    return Path(documents) if documents else Path.home() / "Rapports Guichet"
+
+
 def open_with_system(path: Path) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
@@ -63,7 +74,7 @@ class ReportDialog(QDialog):
         self.structures.setAccessibleName(_("Structures du rapport"))
         self.structures.setMaximumHeight(110)
         self._load_structures()
-        self.all_structures.toggled.connect(lambda on: self.structures.setEnabled(not on))
+        self.all_structures.toggled.connect(self._all_toggled)
         self.all_structures.setChecked(True)
         column = QWidget()
         col = QVBoxLayout(column)
@@ -77,7 +88,7 @@ class ReportDialog(QDialog):
         row = QHBoxLayout(formats)
         row.setContentsMargins(0, 0, 0, 0)
         self.formats = {}
-        for code, text, on in (("pdf", _("PD&F"), True), ("xlsx", _("&XLSX (tableur)"), True), ("csv", _("CS&V"), False)):
+        for code, text, on in (("pdf", _("&PDF"), True), ("xlsx", _("&XLSX (tableur)"), True), ("csv", _("CS&V"), False)):
             check = QCheckBox(text)
             check.setAccessibleName(_("Format {f}").format(f=code.upper()))
             check.setChecked(on)
@@ -87,7 +98,7 @@ class ReportDialog(QDialog):
         box, self.formats_error = with_error(formats)
         form.addRow(QLabel(_("Formats :")), box)
 
-        self.detail = QCheckBox(_("Ajouter la feuille dét&aillée"))
+        self.detail = QCheckBox(_("&Ajouter la feuille détaillée"))
         self.detail.setAccessibleName(_("Ajouter la feuille détaillée"))
         allowed = actor.can("export_raw_report")
         self.detail.setEnabled(allowed)
@@ -109,10 +120,10 @@ class ReportDialog(QDialog):
         folder_row = QWidget()
         fr = QHBoxLayout(folder_row)
         fr.setContentsMargins(0, 0, 0, 0)
-        self.folder = QLineEdit(prefs.get(FOLDER_PREF) or
-                                QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation) or str(Path.home()))
+        self.folder = QLineEdit(str(default_folder()))
         self.folder.setAccessibleName(_("Dossier de destination"))
         browse = QPushButton(_("Pa&rcourir…"))
+        browse.setAutoDefault(False)  # Entrée creates the report, whatever has the focus
         browse.setAccessibleName(_("Parcourir : choisir le dossier de destination"))
         browse.clicked.connect(self._browse)
         fr.addWidget(self.folder, 1)
@@ -142,6 +153,7 @@ class ReportDialog(QDialog):
         self.create_button.setAccessibleName(_("Créer le rapport"))
         self.create_button.setDefault(True)
         close = self.buttons.addButton(QDialogButtonBox.Close)
+        close.setAutoDefault(False)
         close.setText(_("Fermer"))
         close.setAccessibleName(_("Fermer"))
         self.buttons.accepted.connect(self.start)
@@ -169,6 +181,20 @@ class ReportDialog(QDialog):
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Checked if sid == self.desk.actor.structure_id else Qt.Unchecked)
             self.structures.addItem(item)
+
+    def _all_toggled(self, on: bool) -> None:
+        """What is ticked is what the PDF covers: « Toutes » ticks every box (greyed); unticking it
+        goes back to the agent's own structure."""
+        self._remembered = getattr(self, "_remembered", None)
+        if on:
+            self._remembered = [self.structures.item(i).checkState() for i in range(self.structures.count())]
+        for i in range(self.structures.count()):
+            item = self.structures.item(i)
+            if on:
+                item.setCheckState(Qt.Checked)
+            elif self._remembered is not None:
+                item.setCheckState(self._remembered[i])
+        self.structures.setEnabled(not on)
 
     def _browse(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, _("Dossier de destination"), self.folder.text())
@@ -210,6 +236,12 @@ class ReportDialog(QDialog):
         if not self.folder.text().strip():
             return self._show_error("folder", _("Indiquez le dossier où enregistrer le rapport."))
         month, folder, detail = self.month.currentData(), Path(self.folder.text().strip()), self.detail.isChecked()
+        try:
+            folder.expanduser().mkdir(parents=True, exist_ok=True)  # e.g. no ~/Documents on a fresh profile
+        except OSError as exc:
+            return self._show_error("folder", _("Le dossier {folder} n'existe pas et ne peut pas être créé ({error}).")
+                                    .format(folder=folder, error=exc.strerror or exc))
+        folder = folder.expanduser()
         self._set_running(True)
         desk = self.desk
 

@@ -14,7 +14,7 @@ import logging
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
     QPushButton, QRadioButton, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 from PySide6.QtCore import Qt
@@ -87,7 +87,7 @@ class SettingsDialog(QDialog):
         self.new_stop = QLineEdit()
         self.new_stop.setPlaceholderText(_("Nom du nouvel arrêt"))
         self.new_stop.setAccessibleName(_("Nom du nouvel arrêt"))
-        self.add_stop_button = QPushButton(_("A&jouter l'arrêt"))
+        self.add_stop_button = QPushButton(_("Ajouter l'arrê&t"))
         self.add_stop_button.setAccessibleName(_("Ajouter l'arrêt"))
         self.remove_stop_button = QPushButton(_("&Retirer l'arrêt sélectionné"))
         self.remove_stop_button.setAccessibleName(_("Retirer l'arrêt sélectionné"))
@@ -101,6 +101,12 @@ class SettingsDialog(QDialog):
         self.stops.setAccessibleName(_("Liste des arrêts du bus"))
         for w in (self.matricule, self.name, self.new_stop):
             w.setReadOnly(not self.editable)
+        self.survey_hint = QCheckBox(_("Proposer l'en&quête de satisfaction après une visite (touche F6)"))
+        self.survey_hint.setAccessibleName(_("Proposer l'enquête de satisfaction après une visite"))
+        self.survey_hint.setToolTip(_("Après un accompagnement clos au guichet, dans le bus ou à domicile, "
+                                      "jamais après un appel ou un courriel."))
+        self.survey_hint.setEnabled(self.editable)
+        f.addRow("", self.survey_hint)
         column = QVBoxLayout(page)
         column.addLayout(f)
         column.addStretch(1)
@@ -171,15 +177,17 @@ class SettingsDialog(QDialog):
     # -- data
     def load(self) -> None:
         from app.core import auth, structures
+        from app.core.survey_offer import site_offers_survey
         from app.sync import settings as sync_settings
 
         def read(session, actor):
             site = structures.get_structure(session, actor.structure_id)
             stops = structures.bus_stops(session, site.id) if site.kind == StructureKind.BUS.value else []
             people = auth.list_agents(session, actor) if actor.can("manage_agents") else None
-            return site, stops, sync_settings.service_url(session), people
+            return site, stops, sync_settings.service_url(session), people, site_offers_survey(session, actor)
 
-        site, stops, url, people = self.desk.query(read)
+        site, stops, url, people, survey = self.desk.query(read)
+        self.survey_hint.setChecked(survey)
         self.matricule.setText(site.matricule)
         self.name.setText(site.name)
         self.kind.setText(label("structure_kind", site.kind))
@@ -246,6 +254,7 @@ class SettingsDialog(QDialog):
             self.desk.op(save_structure_settings, matricule=self.matricule.text(), name=self.name.text(),
                          new_stops=self.new_stop_names(), removed_stop_ids=self.removed_stop_ids,
                          service_url=self.url.text())
+            self._save_survey_hint()
         except DomainError as exc:
             tab = _TAB_OF_FIELD.get(exc.field or "", None)
             if tab is None:
@@ -260,6 +269,12 @@ class SettingsDialog(QDialog):
         self.load()
         self.message.setText(_("Paramètres enregistrés."))
         return True
+
+    def _save_survey_hint(self) -> None:
+        from app.core.survey_offer import set_site_offers_survey, site_offers_survey
+
+        if self.desk.query(site_offers_survey) != self.survey_hint.isChecked():
+            self.desk.op(set_site_offers_survey, self.survey_hint.isChecked())
 
     def save_token(self) -> None:
         from app.sync.settings import save_token

@@ -4,8 +4,8 @@
 window of the app (and any that tries to appear), disables every action and swallows every
 shortcut (an accepted ShortcutOverride means no shortcut fires). On a second screen facing the
 usager, the agent keeps the main window on theirs and only the survey window is guarded.
-`install(window)`, called by MainWindow.install_features: toolbar button, menus, offer after
-closing a case.
+`install(window)`, called by MainWindow.install_features: toolbar button, menus, and the offer
+after a face-to-face visit (a bar with F6, app/ui/survey_hint.py; no dialog).
 """
 
 from __future__ import annotations
@@ -159,45 +159,21 @@ def launch(window, case_id: int | None = None) -> SurveyScreen:
 
 
 def offer(window, case_id: int) -> None:
-    """After a case is saved: if it is now closed, propose the survey (non-blocking box)."""
-    from PySide6.QtWidgets import QCheckBox, QMessageBox
-
+    """After a visit is saved: the bar « … ? F6 » if the core says the survey is due for it
+    (app/core/survey_offer.py), never a dialog (app/ui/survey_hint.py)."""
+    from app.core.survey_offer import survey_offer_due
     from app.ui import prefs
 
-    if not prefs.get(OFFER_PREF):
+    hint = getattr(window, "survey_hint", None)
+    if hint is None or not prefs.get(OFFER_PREF):
         return
-    if not window.desk.query(_closed, [case_id]):
-        return
-    if QApplication.activeModalWidget() is not None:  # the form is still closing: ask right after
-        QTimer.singleShot(100, window, lambda: offer(window, case_id))  # dropped if the window goes
-        return
-    box = QMessageBox(QMessageBox.Question, _("Enquête de satisfaction"),
-                      _("Accompagnement clos. Proposer l'enquête de satisfaction à l'usager ?"),
-                      parent=window)
-    box.setObjectName("surveyOffer")
-    start = box.addButton(_("Lancer l'enquête"), QMessageBox.AcceptRole)
-    later = box.addButton(_("Pas maintenant"), QMessageBox.RejectRole)
-    start.setAccessibleName(_("Lancer l'enquête"))
-    later.setAccessibleName(_("Pas maintenant"))
-    box.setDefaultButton(start)
-    box.setEscapeButton(later)
-    never = QCheckBox(_("Ne plus proposer après chaque clôture"))
-    never.setAccessibleName(_("Ne plus proposer l'enquête après chaque clôture"))
-    box.setCheckBox(never)
-
-    def done(_result):
-        if never.isChecked():
-            prefs.put(OFFER_PREF, False)
-        if box.clickedButton() is start:
-            launch(window, case_id)
-        box.deleteLater()
-
-    box.finished.connect(done)
-    box.open()
+    if window.desk.query(survey_offer_due, case_id):
+        hint.offer(case_id)
 
 
 def install(window) -> None:
     """Toolbar button and menu entries; offer the survey when a case is closed."""
+    from app.ui import survey_hint
     from app.ui.survey_indicators import show_indicators
     from app.ui.survey_paper import show_paper_entry
 
@@ -216,6 +192,7 @@ def install(window) -> None:
     stats.triggered.connect(lambda: show_indicators(window))
     window.menu_supervision.addAction(stats)
     window.survey_actions = (act, paper, stats)
+    survey_hint.install(window, launch)
     window.ops.executed.connect(lambda changes, source: offer_after_save(window, changes, source))
 
 

@@ -4,7 +4,7 @@ month closing by a supervisor (and corrections with a reason), and the service a
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLineEdit,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from app.i18n import _, format_datetime, format_month, format_number, label
@@ -75,6 +75,13 @@ class PreflightDialog(QDialog):
                               _("Empreinte"), _("Motif")], _("Mois à envoyer"))
         self.detail = _table([_("Partenaire"), _("Type de réponse"), _("Canal"), _("Arrêt du bus"), _("Nombre")],
                              _("Détail du mois sélectionné"))
+        # « Lignes » and « Empreinte » (cube size, hash) mean nothing at the counter: hidden behind
+        # « Détails techniques », for the supervisor comparing with the national service.
+        self.technical = QCheckBox(_("Détails &techniques (lignes, empreinte)"))
+        self.technical.setAccessibleName(_("Afficher les détails techniques"))
+        self.technical.toggled.connect(self._show_technical)
+        self._show_technical(False)
+        layout.addWidget(self.technical)
         splitter = QSplitter(Qt.Vertical)
         splitter.addWidget(self.months)
         splitter.addWidget(self.detail)
@@ -99,6 +106,12 @@ class PreflightDialog(QDialog):
         layout.addWidget(self.buttons)
         self.months.currentCellChanged.connect(lambda row, *_: self._show_detail(row))
         self.reload()
+
+    TECHNICAL_COLUMNS = (5, 6)
+
+    def _show_technical(self, on: bool) -> None:
+        for column in self.TECHNICAL_COLUMNS:
+            self.months.setColumnHidden(column, not on)
 
     def reload(self) -> None:
         from app.sync.state import month_states

@@ -233,12 +233,18 @@ def install(window) -> None:
     """Status-bar indicator, Outils › Synchroniser (F9), automatic sync when the network is back."""
     from PySide6.QtGui import QAction, QKeySequence
 
+    from app.ui.sync_help import say_failure, sync_or_configure
+
     controller = SyncController(window.desk, window)
     widget = SyncStatusWidget(controller)
     window.statusBar().addPermanentWidget(widget)
     action = QAction(_("Synchroniser avec le service national"), window)
     action.setShortcut(QKeySequence("F9"))
-    action.triggered.connect(controller.sync_now)
+    # Nothing configured: a sentence and a dialog to configure, not « ✖ Erreur » (app/ui/sync_help.py).
+    action.triggered.connect(lambda: sync_or_configure(window, controller))
+    widget.button.clicked.disconnect()
+    widget.button.clicked.connect(lambda: sync_or_configure(window, controller))
+    controller.finished.connect(lambda result: say_failure(window, result))
     window.menu_tools.addAction(action)
     # Months touched by a write (marked on commit, app/core/changes.py): the indicator re-reads
     # the marked months only, not every month's snapshot.

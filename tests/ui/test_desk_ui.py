@@ -113,7 +113,10 @@ def test_editing_an_autre_demarche_case_through_the_form_saves(qtbot, store, act
     form = _form(qtbot, desk, accompaniment_id=case_id)
     assert [c.code for c in form.selected] == [""]  # shown as « Autre démarche » of the CAF
     form.note_edit.setText("pièce manquante")
-    form.save()
+    with qtbot.waitSignal(form.saved, timeout=5000):  # the write runs on the write pool (issue 11)
+        form.save()
+        assert form.saving and not form.demarche_edit.isEnabled()  # greyed out meanwhile
+    assert not form.saving and form.demarche_edit.isEnabled()
     assert not form.general_error.isVisible() and not form.errors["procedure"].isVisible()
     assert form.result() == AccompanimentForm.Accepted and form.saved_id == case_id
     with store.read() as session:

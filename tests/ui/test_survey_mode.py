@@ -29,7 +29,7 @@ def installed(window):
 def open_case(store, actor, clock) -> int:
     with store.write() as s:
         acc = open_accompaniment(s, actor, AccompanimentInput(
-            procedures=[ProcedureLine("CAF")], canal="telephone", thematique="social_sante",
+            procedures=[ProcedureLine("CAF")], canal="guichet", thematique="social_sante",
             occurred_at=clock.earlier_today(20).replace(second=0, microsecond=0),
             follow_up_on=clock.today() + timedelta(days=7)))
         return acc.id
@@ -56,10 +56,8 @@ def test_closing_a_case_offers_the_survey_answered_by_keyboard_only(qtbot, insta
     window = installed
     case_id = open_case(store, actor, frozen_clock)
     window.desk.change_status(case_id, "clos", None, source=COUNTER)  # what the case dialog does
-    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "surveyOffer") is not None
-                    and window.findChild(QMessageBox, "surveyOffer").isVisible())
-    box = window.findChild(QMessageBox, "surveyOffer")
-    qtbot.keyClick(box, Qt.Key_Return)  # default button: « Lancer l'enquête »
+    qtbot.waitUntil(window.survey_hint.isVisible)  # a bar, not a box: nothing to dismiss
+    qtbot.keyClick(window, Qt.Key_F6)  # the one key that accepts it
     qtbot.waitUntil(lambda: getattr(window, "survey_screen", None) is not None)
     survey = window.survey_screen
     qtbot.waitUntil(survey.isVisible)
@@ -86,7 +84,7 @@ def test_closing_a_case_offers_the_survey_answered_by_keyboard_only(qtbot, insta
     assert (r.satisfaction_globale, r.facilite_acces, r.delais, r.simplicite, r.qualite_accueil) == (5, 4, 4, 2, 3)
     assert r.demarche_aboutie is True
     assert r.comment == "Merci, rappel au [téléphone masqué]"
-    assert (r.canal, r.partner_code, r.thematique, r.source) == ("telephone", "CAF", "social_sante", "ecran")
+    assert (r.canal, r.partner_code, r.thematique, r.source) == ("guichet", "CAF", "social_sante", "ecran")
     columns = {c["name"] for c in inspect(store.engine).get_columns("survey_response")}
     assert not {c for c in columns if "usager" in c or "accompaniment" in c}
     assert r.uuid not in {case_id, str(case_id)} and isinstance(r.answered_on, date)
