@@ -100,7 +100,7 @@ class WhenRow(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.date_edit)
         at = QLabel(_("à"))
-        at.setBuddy(self.time_edit)
+        # no buddy: « à » is a joining word; the time field carries its own name (« Heure de l'accompagnement »)
         row.addWidget(at)
         row.addWidget(self.time_edit)
         row.addStretch()

@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QTreeWidget, QTreeWidgetItem
 
 from app.i18n import _, format_datetime, format_number, label
+from app.ui.a11y import data_label
 from app.ui.workers import run_op
 
 CASE_ROLE = Qt.UserRole
@@ -104,8 +105,8 @@ class SearchCount:
         self.window, self.results = window, results
         self.label = QLabel()
         self.label.setObjectName("searchCount")
-        self.label.setAccessibleName(_("Nombre de résultats"))
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("plus de 500 accompagnements · 99 usagers"))
+        data_label(self.label, _("Nombre de résultats"))  # exposes the count it shows (issue 22)
+        # no reserved width: empty while nothing is searched, so the toolbar keeps its text at 1366 px
         window.toolbar.insertWidget(window.act_followups, self.label)
         self.generation = 0
         self.last = None

@@ -140,7 +140,7 @@ class SettingsDialog(QDialog):
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setPlaceholderText(_("Nouveau jeton"))
-        self.save_token_button = QPushButton(_("Enregistrer le je&ton"))
+        self.save_token_button = QPushButton(_("Enregistrer le &jeton"))
         self.save_token_button.setAccessibleName(_("Enregistrer le jeton dans le trousseau"))
         self.save_token_button.clicked.connect(self.save_token)
         row.addWidget(self.token, 1)

@@ -120,6 +120,7 @@ def test_f2_in_the_accompaniment_form_opens_the_fiche_of_the_chosen_demarche(qtb
     qtbot.mouseClick(form.fiches_dialog.given_button, Qt.LeftButton)
     form.fiches_dialog.close()
     form.save()
+    qtbot.waitUntil(lambda: not form.saving, timeout=10000)  # the save runs on the write pool
     from app.core import fiche_notes
     from app.ui.workers import drain
 

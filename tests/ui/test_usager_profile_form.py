@@ -35,6 +35,7 @@ def test_profile_is_off_by_default_and_records_nothing(qtbot, desk, store):
     assert not profile.details.isVisible()  # the form stays short: the fields appear once ticked
     select_data(profile.age_combo, "60_69")  # chosen, then the box left unticked: not recorded
     form.save()
+    qtbot.waitUntil(lambda: not form.saving, timeout=10000)  # the save runs on the write pool
     assert form.result() == form.DialogCode.Accepted
     u = _usager(store, "Sansprofil")
     assert (u.age_band, u.gender, u.territory, u.commune_insee) == ("non_communique",) * 3 + (None,)
@@ -51,12 +52,14 @@ def test_profile_recorded_when_ticked_and_errors_shown_under_the_field(qtbot, de
     select_data(profile.territory_combo, "zrr")
     profile.commune_edit.setText("2A0")  # too short: refused by the core with a French message
     form.save()
+    qtbot.waitUntil(lambda: not form.saving, timeout=10000)  # the save runs on the write pool
     form.grab().save(str(SHOTS_DIR / "usager_profile_form.png"))
     assert form.isVisible() and profile.errors["commune_insee"].isVisible()
     assert "INSEE" in profile.errors["commune_insee"].text() or "commune" in profile.errors["commune_insee"].text().lower()
     assert form.focusWidget() is profile.commune_edit
     profile.commune_edit.setText("23096")
     form.save()
+    qtbot.waitUntil(lambda: not form.saving, timeout=10000)  # the save runs on the write pool
     assert form.result() == form.DialogCode.Accepted
     u = _usager(store, "Avecprofil")
     assert (u.age_band, u.gender, u.territory, u.commune_insee) == ("60_69", "masculin", "zrr", "23096")
