@@ -18,3 +18,4 @@ from app.models.sync import SyncJournal, SyncMonth  # noqa: F401,E402
 from app.models.security import JournalAnchor, JournalEntry, LoginAttempt  # noqa: F401,E402
 from app.models.checklists import CaseMoment, CaseStep, ChecklistCatalogueImport  # noqa: F401,E402
 from app.models.sync_status import SyncMonthStatus  # noqa: F401,E402
+from app.models.followups import CallAttempt  # noqa: F401,E402
