@@ -33,6 +33,7 @@ from sqlmodel import Session, SQLModel, select
 from app.core import journal
 from app.core.context import Actor
 from app.models.errors import NotFound, StoreError
+from app.models.followups import CallAttempt
 from app.models.security import JournalEntry
 from app.models.tables import Accompaniment, AccompanimentEvent, AccompanimentProcedure, Usager
 from app.store import search_index
@@ -141,7 +142,7 @@ _KEEP = object()
 
 def strip_accompaniments(session: Session, accompaniment_ids: list[int], usager_id=_KEEP) -> None:
     """Keep accompaniments for the counts but drop what could identify someone: the free-text
-    note and précisions, the change-history details (and the usager link if `usager_id` is
+    note and précisions, the notes of call attempts, the change-history details (and the usager link if `usager_id` is
     given); then reindex their search text."""
     for start in range(0, len(accompaniment_ids), 500):  # stay far below SQLite's bound-parameter limit
         _strip(session, accompaniment_ids[start:start + 500], usager_id)
@@ -156,6 +157,7 @@ def _strip(session: Session, accompaniment_ids: list[int], usager_id) -> None:
                     .values(precision=""))
     session.execute(update(AccompanimentEvent).where(AccompanimentEvent.accompaniment_id.in_(accompaniment_ids))
                     .values(detail=""))
+    session.execute(update(CallAttempt).where(CallAttempt.accompaniment_id.in_(accompaniment_ids)).values(note=""))
     session.expire_all()
     for acc in session.exec(select(Accompaniment).where(Accompaniment.id.in_(accompaniment_ids))):
         lines = list(session.exec(select(AccompanimentProcedure)
