@@ -99,6 +99,10 @@ class CaseDetailDialog(QDialog):
         self.edit_button = QPushButton(_("&Modifier tout…"))
         self.edit_button.setAccessibleName(_("Modifier tous les champs de l'accompagnement"))
         buttons.addButton(self.edit_button, QDialogButtonBox.ActionRole)
+        self.call_button = QPushButton(_("Noter un &appel…"))
+        self.call_button.setAccessibleName(_("Noter le résultat d'un appel de relance"))
+        buttons.addButton(self.call_button, QDialogButtonBox.ActionRole)
+        self.call_button.clicked.connect(self.log_call)
         close = buttons.addButton(_("Fermer"), QDialogButtonBox.RejectRole)
         close.setAccessibleName(_("Fermer"))
         buttons.accepted.connect(self.save)
@@ -113,8 +117,10 @@ class CaseDetailDialog(QDialog):
 
     def load(self) -> None:
         from app.core.counter import case_detail
+        from app.core.followups import calls_of, describe_call, format_phone
 
         detail = self.desk.query(case_detail, self.accompaniment_id)
+        calls = self.desk.query(calls_of, self.accompaniment_id)
         view, names = detail.view, detail.agent_names
         acc, lines, events = view.accompaniment, view.lines, view.history
         self.usager_id = acc.usager_id
@@ -124,7 +130,10 @@ class CaseDetailDialog(QDialog):
             f" — {cat.partners[l.partner_code].short_label if l.partner_code in cat.partners else l.partner_code}"
             for l in lines)
         self.summary.setText(
-            f"<b>{format_datetime(acc.occurred_at)}</b> — {view.usager_name}<br>{demarches}<br>"
+            f"<b>{format_datetime(acc.occurred_at)}</b> — {view.usager_name}"
+            + (f" — ☎ <b>{format_phone(view.usager.phone)}</b>" if view.usager is not None and not view.usager.anonymous
+               and view.usager.phone else "")
+            + f"<br>{demarches}<br>"
             f"{label('response_type', acc.response_type)} · {label('canal', acc.canal)} · {acc.duration_min} min"
             + (f" · {label('mandate', acc.mandate)}" if acc.mandate != "aucun" else "")
             + (f"<br><i>{acc.note}</i>" if acc.note else ""))
@@ -133,9 +142,12 @@ class CaseDetailDialog(QDialog):
         self.follow_date.setEnabled(acc.follow_up_on is not None)
         d = acc.follow_up_on
         self.follow_date.setDate(QDate(d.year, d.month, d.day) if d else QDate.currentDate().addDays(7))
-        self.history.setRowCount(len(events))
-        for i, e in enumerate(events):
-            for j, text in enumerate((format_datetime(e.at), names.get(e.agent_id, ""), describe_event(e.kind, e.detail))):
+        # Changes and call attempts, in time order (both stamped in UTC).
+        rows = sorted([(e.at, e.agent_id, describe_event(e.kind, e.detail)) for e in events]
+                      + [(c.at, c.agent_id, describe_call(c)) for c in calls], key=lambda r: r[0])
+        self.history.setRowCount(len(rows))
+        for i, (at, agent_id, what) in enumerate(rows):
+            for j, text in enumerate((format_datetime(at), names.get(agent_id, ""), what)):
                 self.history.setItem(i, j, QTableWidgetItem(text))
 
     def save(self) -> None:
@@ -155,6 +167,12 @@ class CaseDetailDialog(QDialog):
             self.status_error.show_error(exc.message)
             return
         self.load()
+
+    def log_call(self) -> None:
+        from app.ui.call_dialog import CallDialog
+
+        if CallDialog(self.desk, self.accompaniment_id, parent=self).exec():
+            self.load()
 
     def edit(self) -> None:
         from app.ui.accompaniment_form import AccompanimentForm

@@ -29,7 +29,7 @@ FEATURES_DELAY_MS = 50  # after today's work is on screen: paint it first, then 
 SEARCH_DELAY_MS = 120  # debounce: one query per pause in typing, not per keystroke
 # Tables whose changes the lists and the Today panel show (cases, their lines, usagers' names,
 # the moments de vie progress column).
-LIST_TABLES = ("accompaniment", "accompaniment_procedure", "usager", "case_moment", "case_step")
+LIST_TABLES = ("accompaniment", "accompaniment_procedure", "usager", "case_moment", "case_step", "call_attempt")
 
 
 class MainWindow(QMainWindow):
@@ -227,7 +227,7 @@ class MainWindow(QMainWindow):
     def install_features(self) -> None:
         # Imported here, not at module level: they pull in the ORM, reportlab's callers, the sync…
         # which the first paint must not wait for (bench/bench_ui.py measures it).
-        from app.ui import (about, agents_dialog, backup_dialog, checklist_panel, journal_view, lock,
+        from app.ui import (about, agents_dialog, backup_dialog, checklist_panel, followups_panel, journal_view, lock,
                             report_dialog, settings_dialog, survey_launch, sync_status)
 
         features = (
@@ -241,6 +241,7 @@ class MainWindow(QMainWindow):
             agents_dialog,  # Supervision: agents and security settings
             backup_dialog,  # Fichier › Sauvegardes…, automatic backups at start-up and close
             sync_status,  # status-bar sync indicator, Outils › Synchroniser (F9), sync dialogs
+            followups_panel,  # « À relancer » as a work list, « Noter un appel », « Feuille de route »
         )
         for feature in features:
             try:
@@ -251,7 +252,9 @@ class MainWindow(QMainWindow):
     def _followup_filter(self):
         from app.core.cases import CaseFilter
 
-        return CaseFilter(follow_up_due_by=date.today(), structure_id=self.actor.structure_id)
+        mine = getattr(self, "followups_mine", False)  # « Mes relances » (app/ui/followups_panel.py)
+        return CaseFilter(follow_up_due_by=date.today(), structure_id=self.actor.structure_id,
+                          agent_id=self.actor.agent_id if mine else None)
 
     def _show_status(self) -> None:
         from app.core.counter import status_bar_text
