@@ -130,7 +130,7 @@ class RouteSheetDialog(QDialog):
         day_label.setBuddy(self.day_edit)
         top.addRow(day_label, box)
         layout.addLayout(top)
-        hint = QLabel(_("Tab : case suivante · Entrée : ligne suivante (dans « Démarche » : prend la suggestion) · "
+        hint = QLabel(_("Entrée sous la date : vers la feuille · Tab : case suivante · Entrée : ligne suivante (dans « Démarche » : prend la suggestion) · "
                         "Ctrl+Entrée : enregistrer la feuille"))
         hint.setWordWrap(True)
         layout.addWidget(hint)
@@ -164,6 +164,8 @@ class RouteSheetDialog(QDialog):
         layout.addWidget(buttons)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, activated=self.save)
+        for widget in (self.stop_combo, self.day_edit):
+            widget.installEventFilter(self)  # Entrée: down to the sheet (Tab walks the date's sections)
         self.resize(1240, 640)
         self.add_row()
         self.rows[0].time.setFocus()
@@ -222,6 +224,9 @@ class RouteSheetDialog(QDialog):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.KeyPress and event.modifiers() in (Qt.NoModifier, Qt.KeypadModifier):
+            if obj in (self.stop_combo, self.day_edit) and event.key() in (Qt.Key_Return, Qt.Key_Enter):
+                self.rows[0].time.setFocus()
+                return True
             row = next((r for r in self.rows if obj in r.editors), None)
             if row is not None and event.key() in (Qt.Key_Return, Qt.Key_Enter):
                 if obj is row.demarche and (row.completer.popup().isVisible() or row.choice is None and row.hits):
