@@ -29,6 +29,9 @@ def add_surveys_and_moments(store, seed: int, today: date, actors: dict[int, obj
     counts = {"survey_answers": 0, "moments": 0}
     counts["survey_answers"] = _surveys(store, rng, today, actors, surveys)
     counts["moments"] = _moments(store, rng, today, actors, checklists)
+    from app.core.demo_calls import add_call_attempts  # a worked « À relancer » list
+
+    counts["call_attempts"] = add_call_attempts(store, seed, today, actors)
     return counts
 
 

@@ -164,7 +164,7 @@ def phone_column(session: Session, ids: list[int]) -> dict[int, str]:
 
 
 def last_call_column(session: Session, ids: list[int]) -> dict[int, str]:
-    """« messagerie, 12 oct. (2 appels) » — the last attempt and how many there were."""
+    """« Messagerie, 12 oct. (×2) » — the last attempt and, if more than one, how many there were."""
     if not ids:
         return {}
     counts = dict(session.exec(select(CallAttempt.accompaniment_id, func.count())
@@ -178,5 +178,5 @@ def last_call_column(session: Session, ids: list[int]) -> dict[int, str]:
     for i, call in last.items():
         n = counts.get(i, 1)
         when = format_date(local_day(call.at), "d MMM")
-        out[i] = f"{label('call_outcome', call.outcome)}, {when}" + (_(" ({n} appels)").format(n=n) if n > 1 else "")
+        out[i] = f"{label('call_outcome', call.outcome)}, {when}" + (f" (×{n})" if n > 1 else "")
     return out

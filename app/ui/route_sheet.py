@@ -27,6 +27,7 @@ from app.ui.widgets import select_data, vocabulary_combo, with_error
 
 COLUMNS = (_("Heure"), _("Démarche"), _("Canal"), _("Type de réponse"), _("Durée"), _("Note"), _("État"))
 TIME, DEMARCHE, CANAL, RESPONSE, DURATION, NOTE, STATE = range(7)
+ROW_HEIGHT, ERROR_ROW_HEIGHT = 34, 52  # an error row shows its message on two lines
 
 
 class _Row:
@@ -57,7 +58,7 @@ class _Row:
         self.note = QLineEdit()
         self.note.setMaxLength(500)
         self.state = QLabel()
-        self.state.setWordWrap(False)
+        self.state.setWordWrap(True)  # the whole message, on two lines if need be
         for widget, name in ((self.time, _("Heure")), (self.demarche, _("Démarche")), (self.canal, _("Canal")),
                              (self.response, _("Type de réponse")), (self.duration, _("Durée en minutes")),
                              (self.note, _("Note")), (self.state, _("État"))):
@@ -77,6 +78,7 @@ class _Row:
         if choice is not None:
             self.choice = choice
             self.demarche.setText(choice.display)
+            self.demarche.setToolTip(choice.display)  # the whole label, when the cell cuts it
             self.demarche.setCursorPosition(0)
 
     def show_state(self, message: str, error: bool) -> None:
@@ -140,9 +142,9 @@ class RouteSheetDialog(QDialog):
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setSelectionMode(QAbstractItemView.NoSelection)
         self.table.setFocusPolicy(Qt.NoFocus)  # focus lives in the cells' fields
-        self.table.verticalHeader().setDefaultSectionSize(34)
+        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         header = self.table.horizontalHeader()
-        for col, width in ((TIME, 70), (DEMARCHE, 330), (CANAL, 150), (RESPONSE, 210), (DURATION, 90), (NOTE, 160)):
+        for col, width in ((TIME, 64), (DEMARCHE, 300), (CANAL, 140), (RESPONSE, 190), (DURATION, 84), (NOTE, 130)):
             self.table.setColumnWidth(col, width)
         header.setSectionResizeMode(STATE, QHeaderView.Stretch)
         layout.addWidget(self.table, 1)
@@ -257,8 +259,9 @@ class RouteSheetDialog(QDialog):
         from app.models.errors import DomainError, ValidationError
         from app.ui.accompaniment_form import COUNTER
 
-        for row in self.rows:
+        for i, row in enumerate(self.rows):
             row.show_state("", False)
+            self.table.setRowHeight(i, ROW_HEIGHT)
         self.day_error.clear_error(self.day_edit)
         self.stop_error.clear_error(self.stop_combo)
         filled = self.filled_rows()
@@ -267,6 +270,7 @@ class RouteSheetDialog(QDialog):
         except SheetErrors as exc:
             for k, error in exc.rows.items():
                 filled[k][1].show_state(error.message, True)
+                self.table.setRowHeight(filled[k][0], ERROR_ROW_HEIGHT)
                 if error.field == "bus_stop":
                     self.stop_error.show_error(error.message, self.stop_combo)
             first = filled[min(exc.rows)][1]

@@ -132,7 +132,7 @@ def test_an_unreachable_call_without_date_keeps_the_case_as_it_was(store, actor,
     assert (view.accompaniment.follow_up_on, view.accompaniment.status) == (frozen_clock.today(), "ouvert")
     with store.read() as s:
         assert followups.last_call_column(s, [case_id])[case_id].startswith("Injoignable")
-        assert "(2 appels)" in followups.last_call_column(s, [case_id])[case_id]
+        assert "(×2)" in followups.last_call_column(s, [case_id])[case_id]
 
 
 @pytest.mark.parametrize("data, field", [
