@@ -102,6 +102,7 @@ def install(window) -> None:
                               _("Afficher seulement mes relances, ou toutes"))
     window.act_route_sheet = _action(window, _("&Feuille de route…"), SHORTCUT_SHEET, lambda: open_route_sheet(window),
                                      _("Saisir les passages d'une journée du bus depuis la feuille papier"))
+    window.menu_case.addSeparator()
     for action in (window.act_call, window.act_mine, window.act_route_sheet):
         window.menu_case.addAction(action)
     model.reload(window._followup_filter())
