@@ -241,8 +241,7 @@ class MainWindow(QMainWindow):
             agents_dialog,  # Supervision: agents and security settings
             backup_dialog,  # Fichier › Sauvegardes…, automatic backups at start-up and close
             sync_status,  # status-bar sync indicator, Outils › Synchroniser (F9), sync dialogs
-            followups_panel,  # « À relancer » as a work list, « Noter un appel », « Feuille de route »
-        )
+            followups_panel)  # « À relancer » as a work list, « Noter un appel », « Feuille de route »
         for feature in features:
             try:
                 feature.install(self)
@@ -252,9 +251,8 @@ class MainWindow(QMainWindow):
     def _followup_filter(self):
         from app.core.cases import CaseFilter
 
-        mine = getattr(self, "followups_mine", False)  # « Mes relances » (app/ui/followups_panel.py)
-        return CaseFilter(follow_up_due_by=date.today(), structure_id=self.actor.structure_id,
-                          agent_id=self.actor.agent_id if mine else None)
+        mine = self.actor.agent_id if getattr(self, "followups_mine", False) else None  # followups_panel.py
+        return CaseFilter(follow_up_due_by=date.today(), structure_id=self.actor.structure_id, agent_id=mine)
 
     def _show_status(self) -> None:
         from app.core.counter import status_bar_text
