@@ -141,6 +141,8 @@ def set_usager_phone(session: Session, actor: Actor, usager_id: int, phone: str)
     usager = get_usager(session, actor, usager_id)
     if usager.anonymous:
         raise ValidationError("Usager anonyme : identifiez-le d'abord (nom) pour noter un téléphone.", field="phone")
+    if not (phone or "").strip():
+        raise ValidationError("Numéro de téléphone : tapez-le, par exemple 06 12 34 56 78.", field="phone")
     usager.phone = normalise_phone(phone)
     usager.updated_at = utcnow()
     session.add(usager)

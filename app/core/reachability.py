@@ -25,7 +25,7 @@ OPEN = (CaseStatus.OUVERT.value, CaseStatus.EN_ATTENTE_PARTENAIRE.value)
 ANONYMOUS = ("Relance impossible : l'usager est anonyme, personne ne pourra le rappeler. "
              "Identifiez-le (nom et téléphone) ou ne prévoyez pas de relance.")
 NO_PHONE = ("Relance impossible : aucun téléphone pour cet usager. "
-            "Notez son numéro ou ne prévoyez pas de relance.")
+            "Notez son numéro (fenêtre du dossier, Ctrl+O) ou ne prévoyez pas de relance.")
 
 
 def phone_of(session: Session, usager_id: int | None, new_usager=None) -> str | None:

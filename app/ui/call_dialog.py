@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QRadioButton, QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget)
 
 from app.i18n import _, format_date, label
 from app.models.errors import DomainError, ValidationError
@@ -174,3 +174,42 @@ class CallDialog(QDialog):
             return
         self.saved = True
         self.accept()
+
+
+class PhoneRow(QWidget):
+    """« Téléphone » in the case dialog for an identified usager without one: the reachability
+    rule's message says « Notez son numéro », this is where (app/core/followups.set_usager_phone)."""
+
+    def __init__(self, desk, usager_id: int, on_saved, parent=None):
+        super().__init__(parent)
+        self.desk, self.usager_id, self.on_saved = desk, usager_id, on_saved
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("06 12 34 56 78")
+        self.edit.setAccessibleName(_("Téléphone de l'usager"))
+        self.button = QPushButton(_("Noter le téléphone"))
+        self.button.setAccessibleName(_("Noter le téléphone de l'usager"))
+        self.button.setAutoDefault(False)
+        self.button.clicked.connect(self.save)
+        self.edit.returnPressed.connect(self.save)
+        row = QWidget()
+        h = QHBoxLayout(row)
+        h.setContentsMargins(0, 0, 0, 0)
+        h.addWidget(self.edit, 1)
+        h.addWidget(self.button)
+        box, self.error = with_error(row)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(box)
+
+    def save(self) -> None:
+        from app.core.followups import set_usager_phone
+        from app.ui.accompaniment_form import COUNTER
+
+        self.error.clear_error(self.edit)
+        try:
+            self.desk.op(set_usager_phone, self.usager_id, self.edit.text(), source=COUNTER)
+        except DomainError as exc:
+            self.error.show_error(exc.message, self.edit)
+            self.edit.setFocus()
+            return
+        self.on_saved()

@@ -81,6 +81,8 @@ class CaseDetailDialog(QDialog):
         r.addStretch()
         box, self.follow_error = with_error(row)
         form.addRow(_("Suivi :"), box)
+        self.form = form
+        self.phone_row = None  # « Noter le téléphone », for an identified usager without one (load)
         layout.addLayout(form)
 
         self.history = QTableWidget(0, 3)
@@ -137,6 +139,7 @@ class CaseDetailDialog(QDialog):
             f"{label('response_type', acc.response_type)} · {label('canal', acc.canal)} · {acc.duration_min} min"
             + (f" · {label('mandate', acc.mandate)}" if acc.mandate != "aucun" else "")
             + (f"<br><i>{acc.note}</i>" if acc.note else ""))
+        self._offer_phone(view.usager)
         select_data(self.status_combo, acc.status)
         self.follow_check.setChecked(acc.follow_up_on is not None)
         self.follow_date.setEnabled(acc.follow_up_on is not None)
@@ -167,6 +170,22 @@ class CaseDetailDialog(QDialog):
             self.status_error.show_error(exc.message)
             return
         self.load()
+
+    def _offer_phone(self, usager) -> None:
+        from app.ui.call_dialog import PhoneRow
+
+        wanted = usager is not None and not usager.anonymous and not usager.phone
+        if wanted and self.phone_row is None:
+            self.phone_row = PhoneRow(self.desk, usager.id, self.load, self)
+            label = QLabel(_("&Téléphone :"))
+            label.setBuddy(self.phone_row.edit)  # Alt+T
+            self.form.insertRow(0, label, self.phone_row)
+        elif not wanted and self.phone_row is not None:
+            taken = self.form.takeRow(self.phone_row)  # not removeRow: we may be in the row's own slot
+            for item in (taken.labelItem, taken.fieldItem):
+                item.widget().hide()
+                item.widget().deleteLater()
+            self.phone_row = None
 
     def log_call(self) -> None:
         from app.ui.call_dialog import CallDialog

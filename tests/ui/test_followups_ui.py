@@ -150,3 +150,37 @@ def test_the_form_refuses_a_follow_up_for_an_anonymous_usager_next_to_the_field(
     assert QApplication.focusWidget() is form.follow_date
     with store.read() as s:
         assert s.exec(select(Accompaniment)).all() == []
+
+
+def test_a_phone_noted_in_the_case_dialog_makes_the_follow_up_possible(qtbot, window, store, actor, frozen_clock, desk):
+    with store.write() as s:
+        case_id = acc.open_accompaniment(s, actor, AccompanimentInput(
+            [ProcedureLine("CAF", "CAF-RSA")], new_usager=UsagerInput(first_name="Léo", last_name="Roux"))).id
+    dialog = CaseDetailDialog(desk, case_id, parent=window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    select_status = dialog.status_combo
+    select_status.setCurrentIndex(select_status.findData("ouvert"))
+    dialog.follow_check.setChecked(True)
+    dialog.save()
+    assert "aucun téléphone" in dialog.follow_error.text()
+    row = dialog.phone_row
+    qtbot.keyClick(dialog, Qt.Key_T, Qt.AltModifier)  # the « Téléphone » field
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is row.edit)
+    qtbot.keyClick(row.edit, Qt.Key_Return)
+    assert "tapez-le" in row.error.text()
+    qtbot.keyClicks(row.edit, "12")
+    qtbot.keyClick(row.edit, Qt.Key_Return)
+    assert "invalide" in row.error.text()
+    row.edit.clear()
+    qtbot.keyClicks(row.edit, "06 12 34 56 78")
+    qtbot.keyClick(row.edit, Qt.Key_Return)
+    qtbot.waitUntil(lambda: dialog.phone_row is None)
+    assert "06 12 34 56 78" in dialog.summary.text()
+    dialog.follow_check.setChecked(True)
+    select_status.setCurrentIndex(select_status.findData("ouvert"))
+    dialog.save()
+    with store.read() as s:
+        assert s.get(Accompaniment, case_id).follow_up_on is not None
