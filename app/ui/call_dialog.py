@@ -199,7 +199,7 @@ class PhoneRow(QWidget):
         box, self.error = with_error(row)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(box)
+        layout.addLayout(box)
 
     def save(self) -> None:
         from app.core.followups import set_usager_phone

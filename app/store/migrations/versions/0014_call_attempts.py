@@ -1,7 +1,7 @@
 """call attempts on follow-ups (« À relancer »): outcome, note and next date per call
 
 Revision ID: 0014_call_attempts
-Revises: 0011_sync_hold
+Revises: 0016_usager_profile
 Create Date: 2026-12-01
 
 A new table only (app/models/followups.py); no existing row changes. Not read by the monthly
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlmodel
 
 revision = "0014_call_attempts"
-down_revision = "0011_sync_hold"
+down_revision = "0016_usager_profile"
 branch_labels = None
 depends_on = None
 
