@@ -78,7 +78,7 @@ class CallDialog(QDialog):
         form.addRow(_("Résultat :"), box)
 
         self.next_check = QCheckBox(_("&Prochaine relance le"))
-        self.next_check.setAccessibleName(_("Prévoir une prochaine relance"))
+        self.next_check.setAccessibleName(_("Prochaine relance le (date ci-après)"))
         self.next_date = QDateEdit()
         self.next_date.setCalendarPopup(True)
         self.next_date.setDisplayFormat("dd/MM/yyyy")

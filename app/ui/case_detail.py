@@ -104,7 +104,7 @@ class CaseDetailDialog(QDialog):
         self.edit_button.setAccessibleName(_("Modifier tout : tous les champs de l'accompagnement"))
         buttons.addButton(self.edit_button, QDialogButtonBox.ActionRole)
         self.call_button = QPushButton(_("Noter un &appel…"))
-        self.call_button.setAccessibleName(_("Noter le résultat d'un appel de relance"))
+        self.call_button.setAccessibleName(_("Noter un appel de relance : son résultat et la suite"))
         buttons.addButton(self.call_button, QDialogButtonBox.ActionRole)
         self.call_button.clicked.connect(self.log_call)
         close = buttons.addButton(_("Fermer"), QDialogButtonBox.RejectRole)

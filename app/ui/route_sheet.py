@@ -156,7 +156,7 @@ class RouteSheetDialog(QDialog):
         buttons = QDialogButtonBox()
         buttons.setAccessibleName(_("Boutons de la fenêtre"))
         self.save_button = buttons.addButton(_("&Enregistrer la feuille (Ctrl+Entrée)"), QDialogButtonBox.AcceptRole)
-        self.save_button.setAccessibleName(_("Enregistrer toutes les lignes de la feuille"))
+        self.save_button.setAccessibleName(_("Enregistrer la feuille : toutes les lignes ou aucune"))
         self.save_button.setAutoDefault(False)
         cancel = buttons.addButton(_("Fermer sans enregistrer (Échap)"), QDialogButtonBox.RejectRole)
         cancel.setAccessibleName(_("Fermer sans enregistrer"))

@@ -14,6 +14,7 @@ from app.core.accompaniments import AccompanimentInput, ProcedureLine
 from app.core.usagers import UsagerInput
 from app.models.followups import CallAttempt
 from app.models.tables import Accompaniment
+from app.ui.a11y import mnemonic_clashes
 from app.ui.accompaniment_form import AccompanimentForm
 from app.ui.call_dialog import CallDialog, next_workday
 from app.ui.case_detail import CaseDetailDialog
@@ -79,7 +80,7 @@ def test_a_call_on_voicemail_is_logged_from_the_list_by_keyboard_only(qtbot, win
 
     def call(dialog):
         seen["phone"] = dialog.phone_label.text()
-        seen["unnamed"] = focusable_widgets_without_name(dialog)
+        seen["unnamed"] = focusable_widgets_without_name(dialog) + list(mnemonic_clashes(dialog))
         dialog.activateWindow()  # offscreen: activation is not immediate, and mnemonics need it
         qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
         qtbot.keyClick(dialog, Qt.Key_M, Qt.AltModifier)  # Messagerie: next call in two working days
@@ -159,6 +160,7 @@ def test_a_phone_noted_in_the_case_dialog_makes_the_follow_up_possible(qtbot, wi
     dialog = CaseDetailDialog(desk, case_id, parent=window)
     qtbot.addWidget(dialog)
     dialog.show()
+    assert not mnemonic_clashes(dialog)  # Alt+T added to Statut, relancer, Modifier, appel
     dialog.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
     select_status = dialog.status_combo
