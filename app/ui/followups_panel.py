@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QHeaderView
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QWidget
 
 from app.i18n import _
 
@@ -92,8 +92,15 @@ def install(window) -> None:
                        "(Ctrl+Maj+R)"))
     combo.currentIndexChanged.connect(lambda i: set_mine(window, bool(i)))
     window.followups_filter = combo
-    window.tabs.setCornerWidget(combo, Qt.TopRightCorner)
-    combo.show()
+    corner = QWidget()
+    row = QHBoxLayout(corner)
+    row.setContentsMargins(0, 0, 0, 0)
+    caption = QLabel(_("Relances :"))
+    caption.setBuddy(combo)  # a sibling caption: Orca reads it with the combo's value (AT-SPI labelled-by)
+    row.addWidget(caption)
+    row.addWidget(combo)
+    window.tabs.setCornerWidget(corner, Qt.TopRightCorner)
+    corner.show()
 
     window.act_call = _action(window, _("Noter un &appel…"), SHORTCUT_CALL, lambda: log_call(window),
                               _("Noter le résultat d'un appel de relance sur l'accompagnement sélectionné"))
