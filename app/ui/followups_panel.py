@@ -21,7 +21,7 @@ SHORTCUT_MINE = "Ctrl+Shift+R"
 SHORTCUT_SHEET = "Ctrl+Shift+F"
 FIT_COLUMNS = (4, 5)  # Statut, Relance: always their whole text
 # Narrower than the case list's: the phone and the last call need the room at 1366 px.
-WIDTHS = ((0, 128), (1, 140), (2, 110), (3, 150), (6, 110))
+WIDTHS = ((0, 140), (1, 140), (2, 100), (3, 146), (6, 110))
 
 
 def _action(window, text: str, shortcut: str, slot, tip: str) -> QAction:
