@@ -61,6 +61,10 @@ def main() -> int:
     popup = form.completer.popup()
     if popup.isVisible():
         popup.grab().save(str(OUT / "accompaniment-form-suggestions.png"))
+    from shots_followups import capture  # « À relancer », « Noter un appel », « Feuille de route »
+
+    driver = next(agent_id for agent_id, _name, login in auth.login_screen(store).choices if login == "yann")  # the bus
+    capture(app, window, desk, OUT, bus_desk=Desk(store, auth.choose_agent(store, driver)))
     from app.ui.workers import drain
 
     drain()

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app.core import reachability
 from app.core.context import Actor
 from app.core.usagers import UsagerInput, create_usager, display_name
 from app.models.month import add_months
@@ -199,6 +200,7 @@ def open_accompaniment(session: Session, actor: Actor, data: AccompanimentInput,
     actor.require("open_accompaniment")
     now = now or datetime.now()
     values, lines = _validate(session, actor, data, now)
+    reachability.require_reachable(session, values["follow_up_on"], values["status"], data.usager_id, data.new_usager)
     usager_id = data.usager_id
     if data.new_usager is not None and data.new_usager.is_identified and usager_id is None:
         usager_id = create_usager(session, actor, data.new_usager).id
@@ -236,6 +238,9 @@ def update_accompaniment(session: Session, actor: Actor, accompaniment_id: int, 
     before = _current_input(session, acc)
     now = now or datetime.now()
     values, lines = _validate(session, actor, data, max(now, acc.occurred_at), previous_occurred_at=acc.occurred_at)
+    if reachability.is_new_follow_up(dict(follow_up_on=acc.follow_up_on, usager_id=acc.usager_id, status=acc.status),
+                                     dict(values, usager_id=data.usager_id)):
+        reachability.require_reachable(session, values["follow_up_on"], values["status"], data.usager_id)
     changes = {}
     for key, value in values.items():
         old = getattr(acc, key)

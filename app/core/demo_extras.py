@@ -34,6 +34,10 @@ def add_surveys_and_moments(store, seed: int, today: date, actors: dict[int, obj
     from app.core.demo_referents import add_directory_and_escalations  # issue 20
 
     counts.update(add_directory_and_escalations(store, seed, today, actors))
+
+    from app.core.demo_calls import add_call_attempts  # a worked « À relancer » list
+
+    counts["call_attempts"] = add_call_attempts(store, seed, today, actors)
     return counts
 
 

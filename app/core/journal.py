@@ -249,6 +249,7 @@ ACTION_LABELS = {
     "referent_verified": "Référent vérifié", "referent_erased": "Référent supprimé",
     "referent_exported": "Données d'un référent exportées", "referents_imported": "Annuaire importé",
     "escalation_sent": "Transmis au partenaire", "escalation_answered": "Réponse du partenaire enregistrée",
+    "call_logged": "Appel de relance noté",
 }
 
 

@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 from app import config
 from app.core import journal
 from app.core.context import Actor
+from app.models.followups import CallAttempt
 from app.models.month import add_months
 from app.models.tables import Accompaniment, AccompanimentEvent, AccompanimentProcedure, Usager, utcnow
 from app.store import search_index
@@ -67,9 +68,11 @@ def _old_accompaniments_with_text(cutoff: date):
     """Accompaniments before the cutoff that still hold free text somewhere."""
     precise = select(AccompanimentProcedure.accompaniment_id).where(AccompanimentProcedure.precision != "")
     detailed = select(AccompanimentEvent.accompaniment_id).where(AccompanimentEvent.detail != "")
+    called = select(CallAttempt.accompaniment_id).where(CallAttempt.note != "")
     return select(Accompaniment.id).where(
         Accompaniment.occurred_at < datetime.combine(cutoff, time()),
-        or_(Accompaniment.note != "", Accompaniment.id.in_(precise), Accompaniment.id.in_(detailed)))
+        or_(Accompaniment.note != "", Accompaniment.id.in_(precise), Accompaniment.id.in_(detailed),
+            Accompaniment.id.in_(called)))
 
 
 @dataclass

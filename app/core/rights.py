@@ -35,6 +35,7 @@ from app.core.context import Actor
 from app.models import load_all
 from app.models.errors import NotFound, StoreError
 from app.models.referents import Escalation
+from app.models.followups import CallAttempt
 from app.models.security import JournalEntry
 from app.models.tables import Accompaniment, AccompanimentEvent, AccompanimentProcedure, Usager
 from app.store import search_index
@@ -144,7 +145,7 @@ _KEEP = object()
 
 def strip_accompaniments(session: Session, accompaniment_ids: list[int], usager_id=_KEEP) -> None:
     """Keep accompaniments for the counts but drop what could identify someone: the free-text
-    note and précisions, the change-history details (and the usager link if `usager_id` is
+    note and précisions, the notes of call attempts, the change-history details (and the usager link if `usager_id` is
     given); then reindex their search text."""
     for start in range(0, len(accompaniment_ids), 500):  # stay far below SQLite's bound-parameter limit
         _strip(session, accompaniment_ids[start:start + 500], usager_id)
@@ -161,6 +162,7 @@ def _strip(session: Session, accompaniment_ids: list[int], usager_id) -> None:
                     .values(detail=""))
     # escalations (« Transmettre au partenaire ») keep partner, dates and outcome for the delays
     session.execute(update(Escalation).where(Escalation.accompaniment_id.in_(accompaniment_ids)).values(note=""))
+    session.execute(update(CallAttempt).where(CallAttempt.accompaniment_id.in_(accompaniment_ids)).values(note=""))
     session.expire_all()
     for acc in session.exec(select(Accompaniment).where(Accompaniment.id.in_(accompaniment_ids))):
         lines = list(session.exec(select(AccompanimentProcedure)

@@ -20,6 +20,7 @@ _EXPORTS = {
     "SyncMonthStatus": "sync_status",
     "AccompanimentFiche": "fiches", "FicheNote": "fiches",
     "Escalation": "referents", "Referent": "referents",
+    "CallAttempt": "followups",
 }
 
 
@@ -28,10 +29,11 @@ def load_all() -> dict:
     order where foreign keys find their targets. Returns them by name. Cheap once done."""
     # Plain imports, not importlib: PyInstaller and tests/test_import_graph.py must see them.
     from app.models import tables  # noqa: I001
-    from app.models import surveys, sync, security, checklists, sync_status, fiches, referents
+    from app.models import surveys, sync, security, checklists, sync_status, fiches, referents, followups
 
     return dict(tables=tables, surveys=surveys, sync=sync, security=security, checklists=checklists,
-                sync_status=sync_status, fiches=fiches, referents=referents)
+                sync_status=sync_status, fiches=fiches, referents=referents,
+                followups=followups)
 
 
 def __getattr__(name: str):

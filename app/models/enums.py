@@ -131,6 +131,14 @@ class CorrectionReason(StrEnum):
     AUTRE = "autre"
 
 
+class CallOutcome(StrEnum):
+    """What came of a follow-up call (app/core/followups.py)."""
+    JOINT = "joint"
+    MESSAGERIE = "messagerie"
+    INJOIGNABLE = "injoignable"
+    RAPPEL_PREVU = "rappel_prevu"
+
+
 # vocabulary name in vocabularies.csv -> enum class; the catalogue loader checks both agree.
 VOCABULARIES: dict[str, type[StrEnum]] = {
     "structure_kind": StructureKind,
@@ -147,6 +155,7 @@ VOCABULARIES: dict[str, type[StrEnum]] = {
     "social_status": SocialStatus,
     "territory": Territory,
     "correction_reason": CorrectionReason,
+    "call_outcome": CallOutcome,
 }
 
 COUNTED_STATUSES = (CaseStatus.OUVERT, CaseStatus.EN_ATTENTE_PARTENAIRE, CaseStatus.CLOS)

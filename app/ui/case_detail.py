@@ -87,6 +87,8 @@ class CaseDetailDialog(QDialog):
         r.addStretch()
         box, self.follow_error = with_error(row)
         form.addRow(_("Suivi :"), box)
+        self.form = form
+        self.phone_row = None  # « Noter le téléphone », for an identified usager without one (load)
         layout.addLayout(form)
 
         self.history = QTableWidget(0, 3)
@@ -111,6 +113,10 @@ class CaseDetailDialog(QDialog):
         self.partner_button.setAccessibleName(_("Transmettre au partenaire… (transmissions et réponses)"))
         buttons.addButton(self.partner_button, QDialogButtonBox.ActionRole)
         self.partner_button.clicked.connect(self.partner)
+        self.call_button = QPushButton(_("Noter un &appel…"))
+        self.call_button.setAccessibleName(_("Noter un appel de relance : son résultat et la suite"))
+        buttons.addButton(self.call_button, QDialogButtonBox.ActionRole)
+        self.call_button.clicked.connect(self.log_call)
         close = buttons.addButton(_("Fermer"), QDialogButtonBox.RejectRole)
         close.setAccessibleName(_("Fermer"))
         buttons.accepted.connect(self.save)
@@ -125,8 +131,10 @@ class CaseDetailDialog(QDialog):
 
     def load(self) -> None:
         from app.core.counter import case_detail
+        from app.core.followups import calls_of, describe_call, format_phone
 
         detail = self.desk.query(case_detail, self.accompaniment_id)
+        calls = self.desk.query(calls_of, self.accompaniment_id)
         view, names = detail.view, detail.agent_names
         acc, lines, events = view.accompaniment, view.lines, view.history
         self.usager_id = acc.usager_id
@@ -136,18 +144,25 @@ class CaseDetailDialog(QDialog):
             f" — {cat.partners[l.partner_code].short_label if l.partner_code in cat.partners else l.partner_code}"
             for l in lines)
         self.summary.setText(
-            f"<b>{format_datetime(acc.occurred_at)}</b> — {view.usager_name}<br>{demarches}<br>"
+            f"<b>{format_datetime(acc.occurred_at)}</b> — {view.usager_name}"
+            + (f" — ☎ <b>{format_phone(view.usager.phone)}</b>" if view.usager is not None and not view.usager.anonymous
+               and view.usager.phone else "")
+            + f"<br>{demarches}<br>"
             f"{label('response_type', acc.response_type)} · {label('canal', acc.canal)} · {acc.duration_min} min"
             + (f" · {label('mandate', acc.mandate)}" if acc.mandate != "aucun" else "")
             + (f"<br><i>{acc.note}</i>" if acc.note else ""))
+        self._offer_phone(view.usager)
         select_data(self.status_combo, acc.status)
         self.follow_check.setChecked(acc.follow_up_on is not None)
         self.follow_date.setEnabled(acc.follow_up_on is not None)
         d = acc.follow_up_on
         self.follow_date.setDate(d or date.today() + timedelta(days=7))
-        self.history.setRowCount(len(events))
-        for i, e in enumerate(events):
-            for j, text in enumerate((format_datetime(e.at), names.get(e.agent_id, ""), describe_event(e.kind, e.detail))):
+        # Changes and call attempts, in time order (both stamped in UTC).
+        rows = sorted([(e.at, e.agent_id, describe_event(e.kind, e.detail)) for e in events]
+                      + [(c.at, c.agent_id, describe_call(c)) for c in calls], key=lambda r: r[0])
+        self.history.setRowCount(len(rows))
+        for i, (at, agent_id, what) in enumerate(rows):
+            for j, text in enumerate((format_datetime(at), names.get(agent_id, ""), what)):
                 self.history.setItem(i, j, QTableWidgetItem(text))
 
     def save(self) -> None:
@@ -207,6 +222,28 @@ class CaseDetailDialog(QDialog):
         self.partner_dialog.finished.connect(lambda _r: self.load())
         self.partner_dialog.open()
         return self.partner_dialog
+
+    def _offer_phone(self, usager) -> None:
+        from app.ui.call_dialog import PhoneRow
+
+        wanted = usager is not None and not usager.anonymous and not usager.phone
+        if wanted and self.phone_row is None:
+            self.phone_row = PhoneRow(self.desk, usager.id, self.load, self)
+            label = QLabel(_("&Téléphone :"))
+            label.setBuddy(self.phone_row.edit)  # Alt+T
+            self.form.insertRow(0, label, self.phone_row)
+        elif not wanted and self.phone_row is not None:
+            taken = self.form.takeRow(self.phone_row)  # not removeRow: we may be in the row's own slot
+            for item in (taken.labelItem, taken.fieldItem):
+                item.widget().hide()
+                item.widget().deleteLater()
+            self.phone_row = None
+
+    def log_call(self) -> None:
+        from app.ui.call_dialog import CallDialog
+
+        if CallDialog(self.desk, self.accompaniment_id, parent=self).exec():
+            self.load()
 
     def edit(self) -> None:
         from app.ui.accompaniment_form import AccompanimentForm

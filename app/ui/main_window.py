@@ -31,7 +31,7 @@ FEATURES_DELAY_MS = 50  # after today's work is on screen: paint it first, then 
 SEARCH_DELAY_MS = 120  # debounce: one query per pause in typing, not per keystroke
 # Tables whose changes the lists and the Today panel show (cases, their lines, usagers' names,
 # the moments de vie progress column).
-LIST_TABLES = ("accompaniment", "accompaniment_procedure", "usager", "case_moment", "case_step")
+LIST_TABLES = ("accompaniment", "accompaniment_procedure", "usager", "case_moment", "case_step", "call_attempt")
 
 
 class MainWindow(QMainWindow):
@@ -223,9 +223,9 @@ class MainWindow(QMainWindow):
     def install_features(self) -> None:
         # Imported here, not at module level: they pull in the ORM, reportlab's callers, the sync…
         # which the first paint must not wait for (bench/bench_ui.py measures it).
-        from app.ui import (about, agents_dialog, backup_dialog, checklist_panel, fiches_pane, first_run, journal_view,
-                            lock, look, referents_dialog, report_dialog, search_view, settings_dialog, survey_launch,
-                            sync_status)
+        from app.ui import (about, agents_dialog, backup_dialog, checklist_panel, fiches_pane, first_run, followups_panel,
+                            journal_view, lock, look, referents_dialog, report_dialog, search_view, settings_dialog,
+                            survey_launch, sync_status)
 
         features = (
             first_run, search_view,  # title, empty list's next step; ↓ into results, count, « Par usager »
@@ -241,6 +241,7 @@ class MainWindow(QMainWindow):
             sync_status,  # status-bar sync indicator, Outils › Synchroniser (F9), sync dialogs
             fiches_pane,  # Outils › Fiches (F2), Supervision › Fiches : mettre à jour la base
             referents_dialog,  # Outils › Annuaire des référents, Supervision › Délais des partenaires
+            followups_panel,  # « À relancer » as a work list, « Noter un appel », « Feuille de route »
             look,  # toolbar icons, once the actions above exist
         )
         for feature in features:
@@ -252,7 +253,8 @@ class MainWindow(QMainWindow):
     def _followup_filter(self):
         from app.core.cases import CaseFilter
 
-        return CaseFilter(follow_up_due_by=date.today(), structure_id=self.actor.structure_id)
+        mine = self.actor.agent_id if getattr(self, "followups_mine", False) else None  # followups_panel.py
+        return CaseFilter(follow_up_due_by=date.today(), structure_id=self.actor.structure_id, agent_id=mine)
 
     def _show_status(self) -> None:
         from app.core.counter import status_bar_text

@@ -102,6 +102,7 @@ def seed(store):
     from app.core import structures
     from app.core.accompaniments import AccompanimentInput, ProcedureLine, open_accompaniment
     from app.core.context import Actor
+    from app.core.usagers import UsagerInput
     from app.models.enums import Role
 
     with store.write() as session:
@@ -110,7 +111,8 @@ def seed(store):
         actor = Actor(admin.id, site.id, Role.ADMINISTRATEUR, admin.display_name)
         first = open_accompaniment(session, actor, AccompanimentInput(
             procedures=[ProcedureLine("CAF", "CAF-RSA")], canal="guichet", note="Pièces à apporter",
-            follow_up_on=date.today(), status="ouvert"))
+            follow_up_on=date.today(), status="ouvert",  # a follow-up needs someone to call (reachability.py)
+            new_usager=UsagerInput(first_name="Zoé", last_name="Martin", phone="06 12 34 56 78")))
         open_accompaniment(session, actor, AccompanimentInput(procedures=[ProcedureLine("ANTS")], canal="telephone"))
     return actor, first.id
 

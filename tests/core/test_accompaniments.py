@@ -35,7 +35,7 @@ def test_logging_a_simple_information_request_closes_it(store, actor):
 
 def test_a_follow_up_date_keeps_the_case_open(store, actor, frozen_clock):
     with store.write() as s:
-        a = acc.open_accompaniment(s, actor, simple(follow_up_on=frozen_clock.today() + timedelta(days=7)))
+        a = acc.open_accompaniment(s, actor, simple(follow_up_on=frozen_clock.today() + timedelta(days=7), new_usager=UsagerInput(first_name="Zoé", last_name="Martin", phone="06 12 34 56 78")))
     assert a.status == "ouvert"
 
 
@@ -92,7 +92,7 @@ def test_new_identified_usager_is_created_with_the_accompaniment(store, actor):
 
 def test_updates_and_status_changes_are_kept_in_history(store, actor, frozen_clock):
     with store.write() as s:
-        a = acc.open_accompaniment(s, actor, simple(follow_up_on=frozen_clock.today()))
+        a = acc.open_accompaniment(s, actor, simple(follow_up_on=frozen_clock.today(), new_usager=UsagerInput(first_name="Zoé", last_name="Martin", phone="06 12 34 56 78")))
     with store.write() as s:
         acc.change_status(s, actor, a.id, "en_attente_partenaire")
     with store.write() as s:

@@ -23,9 +23,11 @@ def sample(store, actor, frozen_clock):
     log(store, actor, "ANTS", "ANTS-CG-CHANGEMENT-TITULAIRE", occurred_at=frozen_clock.earlier_today(5),
         new_usager=UsagerInput(first_name="Hélène", last_name="Lefèvre"))
     log(store, actor, "CAF", "CAF-LOGEMENT", occurred_at=frozen_clock.earlier_today(3), note="Dossier APL étudiant")
+    # follow-ups need someone to call (app/core/reachability.py)
     log(store, actor, "FT", "FT-INSCRIPTION", occurred_at=now - timedelta(days=2),
-        follow_up_on=today - timedelta(days=1))
-    log(store, actor, "DGFIP", "DGFIP-PAS", occurred_at=now - timedelta(days=1), follow_up_on=today + timedelta(days=3))
+        follow_up_on=today - timedelta(days=1), new_usager=UsagerInput(last_name="Yamamoto", phone="0612345678"))
+    log(store, actor, "DGFIP", "DGFIP-PAS", occurred_at=now - timedelta(days=1), follow_up_on=today + timedelta(days=3),
+        new_usager=UsagerInput(last_name="Yilmaz", phone="0698765432"))
 
 
 @pytest.mark.parametrize("query, expected", [

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
-from app.core import auth, cases, checklists, journal, rights, structures, usagers
+from app.core import auth, cases, checklists, followups, journal, rights, structures, usagers
 from app.core.accompaniments import AccompanimentInput, ProcedureLine
 from app.core.cases import CaseFilter
 from app.core.context import Actor
@@ -50,7 +50,8 @@ def world(store, site):
     """A case with an identified usager at the fixed site, and one at the bus."""
     site_desk, bus_desk = desk_for(store, site["agent"]), desk_for(store, site["bus_agent"])
     fixed = site_desk.open_accompaniment(visit(follow_up_on=date(2026, 10, 30), status="ouvert",
-                                               new_usager=usagers.UsagerInput(first_name="Hélène", last_name="Fixe")),
+                                               new_usager=usagers.UsagerInput(first_name="Hélène", last_name="Fixe",
+                                                                              phone="06 11 22 33 44")),
                                          now=NOW).value
     bus = bus_desk.open_accompaniment(visit(canal="itinerant_bus", bus_stop_id=site["stops"][0].id,
                                             new_usager=usagers.UsagerInput(first_name="Bastien", last_name="Route")),
@@ -136,6 +137,10 @@ def _bus_agent_attempts(w):
         "moments": lambda: bus.query(checklists.moments_for_case, case),
         "start_moment": lambda: bus.op(checklists.start_moment, case, next(iter(checklists.bundled_catalogue().moments)),
                                        date(2026, 10, 1), today=date(2026, 10, 14)),
+        "log_call": lambda: bus.op(followups.log_call, case, followups.CallInput("joint")),
+        "calls_of": lambda: bus.query(followups.calls_of, case),
+        "case_phone": lambda: bus.query(followups.case_phone, case),
+        "set_usager_phone": lambda: bus.op(followups.set_usager_phone, usager, "0611111111"),
     }
 
 

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from app.core import accompaniments as acc
 from app.core.accompaniments import AccompanimentInput, ProcedureLine
+from app.core.usagers import UsagerInput
 from app.models.tables import Accompaniment
 from app.ui.accompaniment_form import AccompanimentForm
 from app.ui.case_detail import CaseDetailDialog
@@ -116,7 +117,8 @@ def _log(store, actor, **kw):
 
 def test_find_by_search_change_status_and_see_it_in_follow_ups(qtbot, window, store, actor, frozen_clock):
     _log(store, actor)
-    target = _log(store, actor, note="attestation employeur manquante", follow_up_on=frozen_clock.today())
+    target = _log(store, actor, note="attestation employeur manquante", follow_up_on=frozen_clock.today(),
+                  new_usager=UsagerInput(first_name="Zoé", last_name="Martin", phone="06 12 34 56 78"))
     refresh(qtbot, window)
     assert window.tabs.tabText(1).endswith("(1)")
 
@@ -171,7 +173,7 @@ def test_overdue_follow_up_is_said_in_words_not_only_colour(qtbot, window, store
     with store.write() as s:
         acc.open_accompaniment(s, actor, AccompanimentInput(
             [ProcedureLine("CAF", "CAF-RSA")], occurred_at=frozen_clock.now() - timedelta(days=5),
-            follow_up_on=frozen_clock.today() - timedelta(days=2)))
+            follow_up_on=frozen_clock.today() - timedelta(days=2), new_usager=UsagerInput(first_name="Zoé", last_name="Martin", phone="06 12 34 56 78")))
     refresh(qtbot, window)
     text = window.followup_model.index(0, 5).data()
     assert "en retard" in text and "⚠" in text

@@ -34,7 +34,7 @@ def alt(qtbot, widget, key):
 def test_directory_keyboard_only(qtbot, window, store, actor, frozen_clock):
     add_referent(store, actor, partner_code="DGFIP", channel="portail", contact="Administration+",
                  name="Cellule partenaires", verified_on=date(2025, 12, 1))
-    qtbot.keyClick(window, Qt.Key_R, Qt.ControlModifier | Qt.ShiftModifier)
+    qtbot.keyClick(window, Qt.Key_D, Qt.ControlModifier | Qt.ShiftModifier)
     qtbot.waitUntil(lambda: getattr(window, "referents_dialog", None) is not None)
     dialog = window.referents_dialog
     qtbot.waitExposed(dialog)

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from app.core.accompaniments import AccompanimentInput, ProcedureLine, open_accompaniment
 from app.core.surveys import SurveyInput, indicators
+from app.core.usagers import UsagerInput
 from app.models.surveys import SurveyResponse
 from app.ui import survey_launch
 from app.ui.accompaniment_form import COUNTER
@@ -31,7 +32,8 @@ def open_case(store, actor, clock) -> int:
         acc = open_accompaniment(s, actor, AccompanimentInput(
             procedures=[ProcedureLine("CAF")], canal="guichet", thematique="social_sante",
             occurred_at=clock.earlier_today(20).replace(second=0, microsecond=0),
-            follow_up_on=clock.today() + timedelta(days=7)))
+            follow_up_on=clock.today() + timedelta(days=7),
+            new_usager=UsagerInput(first_name="Zoé", last_name="Martin", phone="06 12 34 56 78")))
         return acc.id
 
 
