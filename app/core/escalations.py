@@ -27,14 +27,14 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
-from app.core import accompaniments, journal
+from app.core import accompaniments, journal, reachability
 from app.core.context import Actor
 from app.core.referents import channel_label
 from app.i18n import _
 from app.models.enums import CaseStatus
 from app.models.errors import NotFound, ValidationError
 from app.models.referents import Escalation, EscalationOutcome, EscalationReason, Referent, ReferentChannel
-from app.models.tables import AccompanimentEvent, Partner
+from app.models.tables import Accompaniment, AccompanimentEvent, Partner
 from app.models.validators import validate_text
 
 DEFAULT_WAIT_DAYS = 15  # the answer expected by, unless the agent says otherwise
@@ -182,8 +182,11 @@ def record_answer(session: Session, actor: Actor, escalation_id: int, outcome: s
         accompaniments.change_status(session, actor, esc.accompaniment_id, CaseStatus.EN_ATTENTE_PARTENAIRE,
                                      min(e.expected_by for e in still_open))
     else:
-        accompaniments.change_status(session, actor, esc.accompaniment_id, CaseStatus.OUVERT,
-                                     max(answered_on, today))
+        # back to the agent: call the usager with the answer — if anyone can (app/core/reachability.py);
+        # an anonymous usager hears it on their next visit, the answer is in the case history
+        acc = session.get(Accompaniment, esc.accompaniment_id)
+        follow = max(answered_on, today) if reachability.phone_of(session, acc.usager_id) else None
+        accompaniments.change_status(session, actor, esc.accompaniment_id, CaseStatus.OUVERT, follow)
     _event(session, actor, esc.accompaniment_id, {"réponse": [esc.partner_code, outcome]})
     journal.record(session, actor, "escalation_answered", f"escalation:{esc.uuid}", outcome)
     return esc

@@ -5,7 +5,8 @@ or an identified one without a phone number, cannot be called: the core refuses 
 date with a message next to that field (issue 15). The rule applies when a follow-up is *set*
 on an open case — a new case, a new or moved date, another usager, a closed case reopened —
 never when an older case is merely closed or annotated, so cases planned before the rule can
-still be worked and closed.
+still be worked and closed. A case « en attente du partenaire » is exempt: its date is when to
+chase the *partner* (app/core/escalations.py), nobody calls the usager for it.
 
 Kept apart from app/core/followups.py so that app/core/accompaniments.py can apply it without an
 import cycle (followups builds on accompaniments).
@@ -41,8 +42,8 @@ def phone_of(session: Session, usager_id: int | None, new_usager=None) -> str | 
 def require_reachable(session: Session, follow_up_on: date | None, status: str | None,
                       usager_id: int | None, new_usager=None) -> None:
     """Raises ValidationError(field="follow_up_on") when a follow-up is planned for nobody to call."""
-    if follow_up_on is None or status not in OPEN:
-        return
+    if follow_up_on is None or status != CaseStatus.OUVERT.value:
+        return  # closed, or waiting on the partner: the date is not a call to the usager
     if phone_of(session, usager_id, new_usager):
         return
     identified = (new_usager is not None and new_usager.is_identified and usager_id is None) or (

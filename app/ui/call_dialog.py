@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QEvent, Qt
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget)
 
@@ -190,7 +190,9 @@ class PhoneRow(QWidget):
         self.button.setAccessibleName(_("Noter le téléphone de l'usager"))
         self.button.setAutoDefault(False)
         self.button.clicked.connect(self.save)
-        self.edit.returnPressed.connect(self.save)
+        # Entrée notes the phone and stops there: left to the dialog, it would also press the case
+        # dialog's default button (« Enregistrer » the status), a second write nobody asked for
+        self.edit.installEventFilter(self)
         row = QWidget()
         h = QHBoxLayout(row)
         h.setContentsMargins(0, 0, 0, 0)
@@ -200,6 +202,12 @@ class PhoneRow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(box)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.edit and event.type() == QEvent.KeyPress and event.key() in (Qt.Key_Return, Qt.Key_Enter):
+            self.save()
+            return True
+        return False
 
     def save(self) -> None:
         from app.core.followups import set_usager_phone

@@ -268,7 +268,7 @@ def show_referents(window) -> ReferentsDialog:
 
 def install(window) -> None:
     action = QAction(_("Annuaire des &référents…"), window)
-    action.setShortcut(QKeySequence("Ctrl+Shift+D")  # D: directory; Ctrl+Shift+R is « Mes relances »)
+    action.setShortcut(QKeySequence("Ctrl+Shift+D"))  # D: directory; Ctrl+Shift+R is « Mes relances »
     action.setToolTip(_("Qui contacter chez chaque partenaire, par quel canal"))
     action.triggered.connect(lambda: show_referents(window))
     window.addAction(action)

@@ -116,7 +116,7 @@ def test_survey_is_offered_only_after_a_face_to_face_visit_that_just_ended(store
 
 
 def test_an_open_case_or_a_site_that_turned_it_off_gets_no_offer(store, actor, site):
-    open_id = _visit(store, actor, occurred_at=NOW, follow_up_on=NOW.date() + timedelta(days=3))
+    open_id = _visit(store, actor, occurred_at=NOW, status="ouvert")  # an open case, nothing to survey yet
     closed_id = _visit(store, actor, occurred_at=NOW)
     with store.read() as s:
         assert not survey_offer_due(s, actor, open_id, now=NOW)

@@ -40,7 +40,8 @@ def test_lifecycle_waits_then_answer_reopens_for_follow_up(store, site, frozen_c
     assert (view.status, view.follow_up_on) == ("en_attente_partenaire", today + timedelta(days=15))
     desk.op(esc.record_answer, first.id, "resolu")
     view = desk.case(case).accompaniment
-    assert (view.status, view.follow_up_on) == ("ouvert", today)
+    # back to the agent; the usager is anonymous, so no call-back date (app/core/reachability.py)
+    assert (view.status, view.follow_up_on) == ("ouvert", None)
     rows = desk.query(esc.case_escalations, case)
     assert [(r.partner, r.referent, r.outcome) for r in rows] == [
         ("CAF", "Référente partenariats", "resolu"), ("Assurance Maladie", "", "piece_demandee")]

@@ -146,9 +146,10 @@ def test_the_form_refuses_a_follow_up_for_an_anonymous_usager_next_to_the_field(
     form.follow_check.setFocus()
     qtbot.keyClick(form.follow_check, Qt.Key_Space)
     qtbot.keyClick(form.follow_check, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not form.saving, timeout=10000)  # the save runs on the write pool
     error = form.errors["follow_up_on"]
     assert error.isVisible() and "anonyme" in error.text()
-    assert QApplication.focusWidget() is form.follow_date
+    qtbot.waitUntil(lambda: form.focusWidget() is form.follow_date)
     with store.read() as s:
         assert s.exec(select(Accompaniment)).all() == []
 
@@ -167,6 +168,7 @@ def test_a_phone_noted_in_the_case_dialog_makes_the_follow_up_possible(qtbot, wi
     select_status.setCurrentIndex(select_status.findData("ouvert"))
     dialog.follow_check.setChecked(True)
     dialog.save()
+    qtbot.waitUntil(lambda: not dialog.saving, timeout=10000)  # the status change runs on the write pool
     assert "aucun téléphone" in dialog.follow_error.text()
     row = dialog.phone_row
     qtbot.keyClick(dialog, Qt.Key_T, Qt.AltModifier)  # the « Téléphone » field
@@ -175,7 +177,7 @@ def test_a_phone_noted_in_the_case_dialog_makes_the_follow_up_possible(qtbot, wi
     assert "tapez-le" in row.error.text()
     qtbot.keyClicks(row.edit, "12")
     qtbot.keyClick(row.edit, Qt.Key_Return)
-    assert "invalide" in row.error.text()
+    qtbot.waitUntil(lambda: "invalide" in row.error.text())
     row.edit.clear()
     qtbot.keyClicks(row.edit, "06 12 34 56 78")
     qtbot.keyClick(row.edit, Qt.Key_Return)
@@ -184,5 +186,6 @@ def test_a_phone_noted_in_the_case_dialog_makes_the_follow_up_possible(qtbot, wi
     dialog.follow_check.setChecked(True)
     select_status.setCurrentIndex(select_status.findData("ouvert"))
     dialog.save()
+    qtbot.waitUntil(lambda: not dialog.saving, timeout=10000)  # the status change runs on the write pool
     with store.read() as s:
         assert s.get(Accompaniment, case_id).follow_up_on is not None
