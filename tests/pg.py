@@ -1,0 +1,116 @@
+"""PostgreSQL for the test suite: one throwaway cluster per session, one fresh database per test.
+
+- `pg_cluster` (session): Debian's binaries (scripts/bootstrap.sh installs `postgresql`), a temp
+  folder, a free port on 127.0.0.1, run as the `postgres` system user when the tests run as root.
+  Skips, saying why, only when the binaries or psycopg are truly absent.
+- `pg_site` (session): a template database prepared as `guichet site init` does (owner and app
+  roles, schema at head, privileges, reference catalogue loaded).
+- `pg_url`: a new database cloned from the template (CREATE DATABASE … TEMPLATE: ~0.1 s), as
+  the application role, the role the desks use.
+- `store` below is the parametrised store fixture: a test module or conftest that imports it runs
+  every test on a SQLite file *and* on a PostgreSQL site store.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+
+import pytest
+
+from tests import pgcluster
+
+TEMPLATE = "guichet_modele"
+OWNER, APP = "guichet_owner", "guichet_app"
+_counter = itertools.count(1)
+
+
+def _skip_reason() -> str | None:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return "psycopg n'est pas installé (pip install 'psycopg[binary]')"
+    if pgcluster.find_bin_dir() is None:
+        return "binaires PostgreSQL absents (apt-get install postgresql ; scripts/bootstrap.sh le fait)"
+    if os.geteuid() == 0:
+        import pwd
+
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return "utilisateur système « postgres » absent (créé par le paquet Debian postgresql)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    cluster = pgcluster.Cluster(pgcluster.find_bin_dir())
+    cluster.init()
+    cluster.start()
+    yield cluster
+    cluster.stop("immediate")
+    cluster.remove()
+
+
+@pytest.fixture(scope="session")
+def pg_site(pg_cluster, tmp_path_factory):
+    """The template database, prepared like a real site (app/store/site_admin.py)."""
+    from app.core.bootstrap import open_app_store
+    from app.store import site_admin
+
+    roles = site_admin.SiteRoles.for_database(TEMPLATE, owner=OWNER, app=APP)
+    site_admin.prepare(pg_cluster.url(), roles)
+    store = open_app_store(site_admin.app_url(pg_cluster.url(), roles),
+                           anchor=tmp_path_factory.mktemp("pg-anchor") / "modele.site")
+    store.close()
+    return roles
+
+
+def new_database(cluster, name: str | None = None) -> str:
+    """A fresh site database cloned from the template; returns its name."""
+    import psycopg
+
+    name = name or f"t{os.getpid()}_{next(_counter)}"
+    with psycopg.connect(cluster.url().replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE} OWNER {OWNER}')
+    return name
+
+
+@pytest.fixture
+def pg_url(pg_cluster, pg_site):
+    """URL of a fresh site database, as the application role."""
+    return pg_cluster.url(new_database(pg_cluster), user=APP)
+
+
+@pytest.fixture
+def pg_admin_url(pg_cluster):
+    return pg_cluster.url()
+
+
+def open_site(url, tmp_path):
+    from app.core.bootstrap import open_app_store
+
+    return open_app_store(url, anchor=tmp_path / "site-anchor" / "site.site")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def store(request, tmp_path):
+    """The store fixture on both back ends (import it into a test module or conftest)."""
+    from app.core.bootstrap import open_app_store
+
+    if request.param == "sqlite":
+        s = open_app_store(tmp_path / "guichet.db")
+    else:
+        s = open_site(request.getfixturevalue("pg_url"), tmp_path)
+    yield s
+    if "app.ui.workers" in sys.modules:
+        sys.modules["app.ui.workers"].drain()
+    s.close()
+
+
+def backend(store) -> str:
+    return "postgresql" if store.engine.dialect.name == "postgresql" else "sqlite"
