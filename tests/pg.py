@@ -114,3 +114,58 @@ def store(request, tmp_path):
 
 def backend(store) -> str:
     return "postgresql" if store.engine.dialect.name == "postgresql" else "sqlite"
+
+
+# --- raw SQL beside the app, for the journal's tests -----------------------------------------------
+
+class RawConnection:
+    """A DB-API connection straight to the store (sqlite3 on a file, psycopg on a site database),
+    autocommitting, with `?` placeholders on both."""
+
+    def __init__(self, conn, postgresql: bool):
+        self.conn, self.postgresql = conn, postgresql
+
+    def execute(self, sql: str, params=()):
+        if self.postgresql:
+            return self.conn.execute(sql.replace("?", "%s"), params)
+        return self.conn.execute(sql, params)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def raw_connection(store, role: str = "app") -> RawConnection:
+    """role: "app" (the desks' role on a site store), "owner" (migrations), "superuser" (the server's
+    administrator, with triggers switched off: what only a DBA can do). SQLite: the file itself."""
+    if backend(store) == "sqlite":
+        from app.store.engine import raw_connect
+
+        conn = raw_connect(store.path)
+        conn.isolation_level = None
+        return RawConnection(conn, False)
+    import psycopg
+
+    url = store.engine.url.set(drivername="postgresql")
+    if role != "app":
+        url = url.set(username="postgres")
+    conn = psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
+    if role == "owner":
+        conn.execute(f"SET ROLE {OWNER}")
+    elif role == "superuser":
+        conn.execute("SET session_replication_role = replica")  # no triggers: a DBA's power
+    return RawConnection(conn, True)
+
+
+def refused_errors(store) -> tuple:
+    """What a refused statement raises on that back end (trigger or missing privilege)."""
+    if backend(store) == "sqlite":
+        import sqlite3
+
+        return (sqlite3.IntegrityError,)
+    import psycopg
+
+    return (psycopg.Error,)
+
+
+def sqlstate(exc) -> str:
+    return getattr(exc, "sqlstate", None) or ""
