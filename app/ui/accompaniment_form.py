@@ -207,6 +207,12 @@ class AccompanimentForm(QDialog):
         self.general_error.setWordWrap(True)
         self.general_error.hide()
         outer.addWidget(self.general_error)
+        # Another desk changed the case meanwhile (app/core/concurrency.py): reload it, keep the dialog.
+        self.reload_button = QPushButton(_("Recharger"))
+        self.reload_button.setAccessibleName(_("Recharger le dossier modifié sur un autre poste"))
+        self.reload_button.clicked.connect(self._reload)
+        self.reload_button.hide()
+        outer.addWidget(self.reload_button)
 
         buttons = QDialogButtonBox()
         buttons.setAccessibleName(_("Boutons de la fenêtre"))
@@ -247,7 +253,16 @@ class AccompanimentForm(QDialog):
         select_data(self.status_combo, CaseStatus.CLOS.value)
         self._update_stop_visibility()
 
+    def _reload(self) -> None:
+        existing = self.desk.query(form_setup, self.accompaniment_id).existing
+        self.selected.clear()
+        self.selected_list.clear()
+        self._load(existing)
+        self.general_error.hide()
+        self.reload_button.hide()
+
     def _load(self, data: AccompanimentInput) -> None:
+        self.version = data.version if self.accompaniment_id else None
         m = matcher()
         for line in data.procedures:
             choice = (m.get(line.procedure_code) if line.procedure_code else
@@ -338,12 +353,14 @@ class AccompanimentForm(QDialog):
             thematique=(self.selected[0].thematique or None) if self.selected else None,
             autonomy=self.autonomy_combo.currentData(), finalisation=self.finalisation_combo.currentData(),
             mandate=self.mandate_combo.currentData(), follow_up_on=follow, status=self.status_combo.currentData(),
-            note=self.note_edit.text(), usager_id=self.usager_id, new_usager=new_usager)
+            note=self.note_edit.text(), usager_id=self.usager_id, new_usager=new_usager,
+            version=getattr(self, "version", None) if self.accompaniment_id else None)
 
     def save(self) -> None:
         for label in self.errors.values():
             label.clear_error()
         self.general_error.hide()
+        self.reload_button.hide()
         if self.completer.popup().isVisible():
             return  # Enter while choosing a suggestion picks it, it does not save
         try:
@@ -356,6 +373,7 @@ class AccompanimentForm(QDialog):
         except DomainError as exc:
             self.general_error.setText("⚠ " + exc.message)
             self.general_error.show()
+            self.reload_button.setVisible(getattr(exc, "action", None) == "Recharger")
             return
         self.saved.emit(self.saved_id)
         self.accept()
