@@ -10,14 +10,12 @@ normalisation: both back ends answer the same query with the same rows.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from sqlalchemy import text
 
 from app.store import dialects
 
-ACCOMPANIMENT_FTS = "accompaniment_fts"
-USAGER_FTS = "usager_fts"
+from app.store.search_text import ACCOMPANIMENT_FTS, USAGER_FTS, normalise  # noqa: F401 (re-exported)
 
 # Schema of the index as the foundation migration (0001) created it; frozen, like any migration.
 DDL = [
@@ -75,12 +73,6 @@ def rebuild_without_prefix_indexes(execute, bind=None) -> None:
         execute(f"ALTER TABLE {table}_old RENAME TO {table}")
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def normalise(value: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", value)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.casefold()
 
 
 def _match_expression(query: str) -> str | None:

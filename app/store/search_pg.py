@@ -19,7 +19,7 @@ import re
 
 from sqlalchemy import text
 
-from app.store.search_index import ACCOMPANIMENT_FTS, USAGER_FTS, normalise
+from app.store.search_text import ACCOMPANIMENT_FTS, USAGER_FTS, normalise
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
