@@ -72,3 +72,15 @@ def purge_journal_to_anchor(session, cutoff_id: int) -> None:
         journal_pg.purge_to_anchor(session)
     else:
         session.execute(text("DELETE FROM journal WHERE id <= :c"), {"c": cutoff_id})
+
+
+def journal_import_guard(bind) -> tuple[list[str], list[str]]:
+    """(create, drop) making `journal_import` append-only: triggers on both back ends."""
+    if is_postgresql(bind):
+        from app.store import journal_pg
+
+        return journal_pg.import_guard_ddl()
+    create = [f"""CREATE TRIGGER journal_import_no_{op.lower()} BEFORE {op} ON journal_import
+                  BEGIN SELECT RAISE(ABORT, 'imported journal is append-only'); END""" for op in ("UPDATE", "DELETE")]
+    drop = [f"DROP TRIGGER IF EXISTS journal_import_no_{op}" for op in ("update", "delete")]
+    return create, drop

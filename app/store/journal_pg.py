@@ -85,6 +85,18 @@ def guard_ddl() -> tuple[list[str], list[str]]:
     return create, drop
 
 
+_IMPORT_TRIGGERS = [("journal_import_no_update", "BEFORE UPDATE OR DELETE", "ROW"),
+                    ("journal_import_no_truncate", "BEFORE TRUNCATE", "STATEMENT")]
+
+
+def import_guard_ddl() -> tuple[list[str], list[str]]:
+    """(create, drop) of the triggers keeping `journal_import` (imported desks' journals) append-only."""
+    create = [_FUNCTIONS["guichet_journal_refuse"]]
+    create += [f"CREATE TRIGGER {name} {when} ON journal_import FOR EACH {each} "
+               "EXECUTE FUNCTION guichet_journal_refuse()" for name, when, each in _IMPORT_TRIGGERS]
+    return create, [f"DROP TRIGGER IF EXISTS {name} ON journal_import" for name, *_ in _IMPORT_TRIGGERS]
+
+
 def purge_to_anchor(session) -> int:
     """Delete the rows at or below the anchor (the caller moved it in the same transaction)."""
     from sqlalchemy import text
@@ -100,8 +112,8 @@ def grant_statements(app_role: str) -> list[str]:
         f"GRANT USAGE ON SCHEMA public TO {role}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
         f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}",
-        f"REVOKE ALL ON journal, journal_anchor, alembic_version FROM {role}",
-        f"GRANT SELECT, INSERT ON journal TO {role}",
+        f"REVOKE ALL ON journal, journal_anchor, journal_import, alembic_version FROM {role}",
+        f"GRANT SELECT, INSERT ON journal, journal_import TO {role}",
         f"GRANT SELECT, UPDATE ON journal_anchor TO {role}",
         f"GRANT SELECT ON alembic_version TO {role}",
         f"REVOKE TRUNCATE ON ALL TABLES IN SCHEMA public FROM {role}",
