@@ -73,7 +73,11 @@ def create_roles_and_database(admin_url: str, roles: SiteRoles, app_password: st
             if roles.app not in existing:
                 conn.exec_driver_sql(f"CREATE ROLE {_q(roles.app)} LOGIN")
             if app_password:
-                conn.exec_driver_sql(f"ALTER ROLE {_q(roles.app)} PASSWORD %(p)s", {"p": app_password})
+                from psycopg import sql  # a utility statement takes no bound parameter: quoted client-side
+
+                raw = conn.connection.driver_connection
+                raw.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(roles.app),
+                                                                        sql.Literal(app_password)))
             me = conn.exec_driver_sql("SELECT current_user").scalar()
             conn.exec_driver_sql(f"GRANT {_q(roles.owner)} TO {_q(me)}")  # may SET ROLE to it
             found = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %(d)s",

@@ -1,0 +1,124 @@
+"""`guichet site init` and `guichet site import`: a site store on a PostgreSQL server.
+
+    guichet site init --admin postgresql://postgres@serveur/postgres --base guichet_site \
+        --structure-matricule 123456 --structure-nom "France services de …" --admin-login admin
+    guichet site init … --depuis guichet.db      (an existing desk's store becomes the site's)
+    guichet site import --depuis guichet.db --db postgresql://guichet_site_app@serveur/guichet_site
+
+Passwords are never options (they would stay in the shell history): the first administrator's
+comes from $GUICHET_ADMIN_PASSWORD or is asked twice; the desks' role's from
+$GUICHET_SITE_APP_PASSWORD, else one is generated and shown once. See docs/site-store.md.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from app.i18n import _
+
+
+def register(subparsers) -> None:
+    site = subparsers.add_parser("site", help="base de site partagée sur un serveur PostgreSQL")
+    sub = site.add_subparsers(dest="site_command", metavar="action", required=True)
+    init = sub.add_parser("init", help="préparer la base du site (rôles, schéma, premier administrateur)")
+    init.add_argument("--admin", required=True, metavar="URL",
+                      help="connexion d'administration PostgreSQL (postgresql://postgres@serveur/postgres)")
+    init.add_argument("--base", required=True, help="nom de la base du site (minuscules, chiffres, _)")
+    init.add_argument("--role-app", default=None, help="rôle de connexion des postes (par défaut <base>_app)")
+    init.add_argument("--structure-matricule", default=None, help="matricule de la structure (sans --depuis)")
+    init.add_argument("--structure-nom", default=None, help="nom de la structure (sans --depuis)")
+    init.add_argument("--admin-login", default="admin", help="identifiant du premier administrateur")
+    init.add_argument("--admin-nom", default="Administrateur", help="nom affiché du premier administrateur")
+    init.add_argument("--depuis", "--from", dest="source", type=Path, default=None,
+                      help="importer ce fichier de données au lieu de créer une structure et un administrateur")
+    init.set_defaults(func=_run_init)
+    imp = sub.add_parser("import", help="importer le fichier de données d'un poste dans la base du site")
+    imp.add_argument("--depuis", "--from", dest="source", type=Path, required=True, help="fichier guichet.db")
+    imp.add_argument("--db", required=True, metavar="URL", help="adresse de la base du site (postgresql://…)")
+    imp.set_defaults(func=_run_import)
+
+
+def _run_init(args) -> int:
+    from app.store import site_admin
+
+    roles = site_admin.SiteRoles.for_database(args.base, app=args.role_app)
+    app_password = os.environ.get("GUICHET_SITE_APP_PASSWORD")
+    generated = app_password is None
+    if generated:
+        import secrets
+
+        app_password = secrets.token_urlsafe(24)
+    if args.source is None and not (args.structure_matricule and args.structure_nom):
+        print(_("guichet : --structure-matricule et --structure-nom sont nécessaires (ou --depuis FICHIER)."),
+              file=sys.stderr)
+        return 2
+    site_admin.prepare(args.admin, roles, app_password)
+    url = site_admin.app_url(args.admin, roles)
+    print(_("Base « {base} » prête : schéma à jour, rôle des postes « {role} » (sans droit de modifier le "
+            "journal).").format(base=roles.database, role=roles.app))
+    store = _open(site_admin.app_url(args.admin, roles, app_password))
+    try:
+        if args.source is not None:
+            _report_import(store, args.source)
+        else:
+            _first_administrator(store, args)
+    finally:
+        store.close()
+    if generated:
+        print(_("Mot de passe du rôle {role} (affiché une seule fois, à mettre dans ~/.pgpass de chaque poste) : "
+                "{password}").format(role=roles.app, password=app_password))
+    print(_("Sur chaque poste : guichet --db \"{url}\"").format(url=url))
+    return 0
+
+
+def _run_import(args) -> int:
+    store = _open(args.db)
+    try:
+        _report_import(store, args.source)
+    finally:
+        store.close()
+    return 0
+
+
+def _open(url: str):
+    from app.core.bootstrap import open_app_store
+
+    return open_app_store(url)
+
+
+def _report_import(store, source: Path) -> None:
+    from app.core import site_import
+
+    report = site_import.import_store(store, source)
+    if report.already_done:
+        print(_("{path} est déjà importé dans cette base (rien n'a été refait).").format(path=source))
+        return
+    print(_("Importé : {visits} accompagnements, {usagers} usagers, {agents} agents, {entries} entrées de journal "
+            "(chaîne {chain}).").format(visits=report.counts.get("accompaniment", 0),
+                                       usagers=report.counts.get("usager", 0), agents=report.counts.get("agent", 0),
+                                       entries=report.journal_rows,
+                                       chain=_("vérifiée") if report.journal_ok else _("ROMPUE")))
+
+
+def _first_administrator(store, args) -> None:
+    from app.core import auth, structures
+    from app.models.enums import Role
+
+    password = os.environ.get("GUICHET_ADMIN_PASSWORD")
+    if password is None:
+        import getpass
+
+        password = getpass.getpass(_("Mot de passe du premier administrateur : "))
+        if getpass.getpass(_("Encore une fois : ")) != password:
+            raise SystemExit(_("guichet : les deux mots de passe diffèrent."))
+    with store.write() as session:
+        if structures.structures(session):
+            print(_("La base a déjà une structure : aucun administrateur n'est créé."))
+            return
+        structure = structures.create_structure(session, args.structure_matricule, args.structure_nom)
+        admin = structures.create_agent(session, structure.id, args.admin_login, args.admin_nom, Role.ADMINISTRATEUR)
+        auth.set_password(session, admin.id, password)
+    print(_("Premier administrateur « {login} » créé pour {name}.").format(login=args.admin_login,
+                                                                          name=args.structure_nom))
