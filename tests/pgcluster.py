@@ -44,6 +44,7 @@ class Cluster:
         self.port = free_port()
         self.superuser = "postgres"
         self._as_user = os.geteuid() == 0
+        self.extra_options = ""  # more `-c name=value` server settings (TLS test)
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         cmd = [str(self.bin_dir / args[0]), *args[1:]]
@@ -59,7 +60,7 @@ class Cluster:
 
     def start(self) -> None:
         options = (f"-k {self.root} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60")
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60 " + self.extra_options)
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options,
                   "-w", "-t", "30", "start")
 

@@ -155,9 +155,26 @@ def open_site_store(url: str, *, migrate: bool = True, anchor: Path | None = Non
         raise
     except OperationalError as exc:
         engine.dispose()
-        detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else ""
-        raise StoreError(UNREACHABLE + " ({url}) : {detail}", url=redact(url), detail=detail) from None
+        raise connection_error(exc, url) from None
     return SiteStore(url, engine, anchor)
+
+
+def connection_error(exc: BaseException, url: str) -> StoreError:
+    """What a desk shows when it cannot open the site store, in French."""
+    detail = str(getattr(exc, "orig", exc)).strip()
+    low = detail.lower()
+    if "certificate verify failed" in low or "certificate" in low and "match" in low:
+        return StoreError("Le certificat du serveur du site n'est pas reconnu ({url}) : connexion refusée, rien n'a "
+                          "été envoyé. Vérifiez que ce poste a le certificat de l'autorité du site (sslrootcert) et "
+                          "que l'adresse du serveur est celle du certificat.", url=redact(url))
+    if "password authentication failed" in low or "no password supplied" in low:
+        return StoreError("Le serveur du site a refusé le mot de passe du poste ({url}) : vérifiez ~/.pgpass.",
+                          url=redact(url))
+    if "does not exist" in low and "database" in low:
+        return StoreError("La base du site n'existe pas sur ce serveur ({url}) : lancez « guichet site init ».",
+                          url=redact(url))
+    first = detail.splitlines()[0] if detail else ""
+    return StoreError(UNREACHABLE + " ({url}) : {detail}", url=redact(url), detail=first)
 
 
 def _may_migrate(engine: Engine) -> bool:
