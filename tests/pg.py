@@ -80,10 +80,38 @@ def new_database(cluster, name: str | None = None) -> str:
     return name
 
 
+WORK = "guichet_essai"
+
+
+@pytest.fixture(scope="session")
+def pg_work(pg_cluster, pg_site):
+    """One working database for the whole session, emptied back to the template's contents before
+    each test (TRUNCATE with triggers off, as the superuser): 30 ms where CREATE DATABASE … TEMPLATE
+    takes 0.3 s. The template's rows (catalogue, settings) are kept in a schema the app role cannot see."""
+    import psycopg
+
+    new_database(pg_cluster, WORK)
+    conn = psycopg.connect(pg_cluster.url(WORK).replace("+psycopg", ""), autocommit=True)
+    tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                                         "AND tablename <> 'alembic_version'")]
+    kept = [t for t in tables if conn.execute(f'SELECT EXISTS (SELECT 1 FROM public."{t}")').fetchone()[0]]
+    conn.execute("CREATE SCHEMA gabarit")
+    for table in kept:
+        conn.execute(f'CREATE TABLE gabarit."{table}" AS SELECT * FROM public."{table}"')
+    reset = ("SET session_replication_role = replica; "
+             f"TRUNCATE {', '.join(f'public.{chr(34)}{t}{chr(34)}' for t in tables)} RESTART IDENTITY; "
+             + "".join(f'INSERT INTO public."{t}" SELECT * FROM gabarit."{t}"; ' for t in kept)
+             + "RESET session_replication_role")
+    yield conn, reset
+    conn.close()
+
+
 @pytest.fixture
-def pg_url(pg_cluster, pg_site):
-    """URL of a fresh site database, as the application role."""
-    return pg_cluster.url(new_database(pg_cluster), user=APP)
+def pg_url(pg_cluster, pg_work):
+    """URL of a site database holding only what `guichet site init` puts there, as the application role."""
+    conn, reset = pg_work
+    conn.execute(reset)
+    return pg_cluster.url(WORK, user=APP)
 
 
 @pytest.fixture
