@@ -249,6 +249,7 @@ ACTION_LABELS = {
     "journal_purged": "Journal purgé", "settings_changed": "Réglage modifié",
     "journal_rekeyed": "Journal signé avec la clé du fichier", "journal_pinned": "Repère du journal créé",
     "journal_alert": "Alerte d'intégrité du journal", "backup_restored": "Sauvegarde restaurée",
+    "site_imported": "Base d'un poste importée",
 }
 
 

@@ -101,16 +101,26 @@ class SiteStore(Store):
 
     @contextmanager
     def write(self) -> Iterator:
-        try:
-            with super().write() as session:
+        """A transaction, as Store.write; errors mapped for a server: unreachable → one French message
+        (nothing was written: PostgreSQL never commits half a transaction); serialization failures
+        and deadlocks go up as they are, for Desk.op to run the operation again."""
+        from sqlmodel import Session
+
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            for hook in self.write_hooks:
+                hook(session)
+            try:
                 yield session
-        except StoreError:
-            raise
-        except OperationalError as exc:
-            if is_connection_error(exc):
-                raise StoreError(UNREACHABLE + " : l'enregistrement n'a pas été fait (rien n'a été écrit). "
-                                 "Il sera possible dès le retour du serveur.") from exc
-            raise
+                session.commit()
+            except DBAPIError as exc:
+                _safe_rollback(session)
+                if is_connection_error(exc):
+                    raise StoreError(UNREACHABLE + " : l'enregistrement n'a pas été fait (rien n'a été écrit). "
+                                     "Réessayez dès le retour du serveur ; ce que vous avez saisi est conservé.") from exc
+                raise
+            except BaseException:
+                _safe_rollback(session)
+                raise
 
     def quick_check(self) -> str:
         with self.engine.connect() as conn:
@@ -122,6 +132,13 @@ class SiteStore(Store):
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _safe_rollback(session) -> None:
+    try:
+        session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone: nothing to roll back on this side
+        pass
 
 
 def is_connection_error(exc: BaseException) -> bool:

@@ -63,6 +63,7 @@ def test_site_import_of_the_demo_store_keeps_every_count_id_and_the_journal(pg_c
     source = open_app_store(demo_source)
     before = _counts(source)
     with source.read() as session:
+        settings = session.execute(text("SELECT key, value FROM setting ORDER BY key")).all()
         ids = session.execute(text("SELECT id, uuid FROM accompaniment ORDER BY id")).all()
         source_journal = session.execute(text("SELECT id, at, agent_id, action, object_ref, detail, prev_hash, hash "
                                               "FROM journal ORDER BY id")).all()
@@ -77,6 +78,8 @@ def test_site_import_of_the_demo_store_keeps_every_count_id_and_the_journal(pg_c
         assert _counts(site) == before
         with site.read() as session:
             assert session.execute(text("SELECT id, uuid FROM accompaniment ORDER BY id")).all() == ids
+            # the desk's settings (its national device id among them) become the site's
+            assert session.execute(text("SELECT key, value FROM setting ORDER BY key")).all() == settings
             assert journal.verify_chain(session).ok
             [entry] = session.execute(text("SELECT object_ref, detail FROM journal WHERE action = 'site_imported'")).all()
             assert entry[0].startswith("import:") and "4 entrées du journal de demo.db" in entry[1]
