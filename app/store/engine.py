@@ -85,6 +85,11 @@ class Store:
         self.write_hooks: list = []
 
     @property
+    def location(self) -> str:
+        """Where the data is, for people: the file's path (a site store shows its server's address)."""
+        return str(self.path)
+
+    @property
     def encrypted(self) -> bool:
         return self._key is not None
 

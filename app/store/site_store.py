@@ -99,6 +99,10 @@ class SiteStore(Store):
     def __repr__(self) -> str:
         return f"SiteStore({self.url})"
 
+    @property
+    def location(self) -> str:
+        return self.url
+
     @contextmanager
     def write(self) -> Iterator:
         """A transaction, as Store.write; errors mapped for a server: unreachable → one French message

@@ -51,6 +51,16 @@ def close_store_after_workers(store) -> None:
     store.close()
 
 
+def _site_address(db: str | None) -> str | None:
+    """`--db postgresql://…` (or $GUICHET_DB set to one): the site store's address, else None."""
+    import os
+
+    from app.store.site_store import is_site_url
+
+    value = db or os.environ.get("GUICHET_DB")
+    return value if is_site_url(value) else None
+
+
 class Startup:
     """Drives the steps after the first paint; each long step runs in a worker."""
 
@@ -68,6 +78,8 @@ class Startup:
             if self.reset_demo or not self.path.exists():
                 self._build_demo()
                 return
+        elif _site_address(self.db):  # a site store on a PostgreSQL server (docs/site-store.md)
+            self.path = _site_address(self.db)
         else:
             self.path = resolve_store_path(self.db)
             if not self.path.exists() and not self.non_interactive:
@@ -212,7 +224,8 @@ class Startup:
         from app.models.errors import StoreError
 
         # An unreadable store (damaged, wrong or lost key) gets the recovery dialog first.
-        if isinstance(exc, StoreError) and not self.demo and not self.non_interactive and self.path.exists():
+        if (isinstance(exc, StoreError) and not self.demo and not self.non_interactive
+                and isinstance(self.path, Path) and self.path.exists()):
             if self._recover():
                 return
             self.app.exit(2)
