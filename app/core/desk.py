@@ -140,6 +140,12 @@ class Desk:
                 listener(ch, source)
         return OpResult(value, ch)
 
+    def announce(self, changes: Changes, source: object = None) -> None:
+        """Tell the listeners about changes made elsewhere (another desk of a site store)."""
+        if changes:
+            for listener in list(self._listeners):
+                listener(changes, source)
+
     def listen(self, listener: Listener) -> Callable[[], None]:
         """Be told `(changes, source)` after each committed write; returns the unsubscribe function."""
         self._listeners.append(listener)

@@ -163,7 +163,13 @@ class Startup:
             self.app.quit()
             return
         shot = config.SCREENSHOT.get()
-        self.window.attach(Desk(store, grant), defer_features=shot is None)
+        desk = Desk(store, grant)
+        self.window.attach(desk, defer_features=shot is None)
+        if getattr(store, "kind", "file") == "site":  # other desks' work live, server watch
+            from app.ui import site_live
+
+            self.live = site_live.start(self.window, desk)
+            self.app.aboutToQuit.connect(self.live.stop)
         if self.exit_after_paint or shot is not None:
             # lists and figures load off the UI thread: measure / grab once they are on screen
             self._when_loaded(self._after_attach)
