@@ -4,6 +4,8 @@
         --structure-matricule 123456 --structure-nom "France services de …" --admin-login admin
     guichet site init … --depuis guichet.db      (an existing desk's store becomes the site's)
     guichet site import --depuis guichet.db --db postgresql://guichet_site_app@serveur/guichet_site
+    guichet site sauvegarde --db postgresql://… --dossier /srv/sauvegardes
+    guichet site essai-restauration --admin postgresql://postgres@… --fichier /srv/sauvegardes/….dump
 
 Passwords are never options (they would stay in the shell history): the first administrator's
 comes from $GUICHET_ADMIN_PASSWORD or is asked twice; the desks' role's from
@@ -38,6 +40,14 @@ def register(subparsers) -> None:
     imp.add_argument("--depuis", "--from", dest="source", type=Path, required=True, help="fichier guichet.db")
     imp.add_argument("--db", required=True, metavar="URL", help="adresse de la base du site (postgresql://…)")
     imp.set_defaults(func=_run_import)
+    dump = sub.add_parser("sauvegarde", help="sauvegarder la base du site (pg_dump), avec le manifeste des comptes")
+    dump.add_argument("--db", required=True, metavar="URL", help="adresse de la base du site (postgresql://…)")
+    dump.add_argument("--dossier", required=True, type=Path, help="dossier des sauvegardes (disque chiffré)")
+    dump.set_defaults(func=_run_dump)
+    drill = sub.add_parser("essai-restauration", help="restaurer une sauvegarde dans une base d'essai et la vérifier")
+    drill.add_argument("--admin", required=True, metavar="URL", help="connexion d'administration PostgreSQL")
+    drill.add_argument("--fichier", required=True, type=Path, help="fichier .dump fait par « guichet site sauvegarde »")
+    drill.set_defaults(func=_run_drill)
 
 
 def _run_init(args) -> int:
@@ -80,6 +90,29 @@ def _run_import(args) -> int:
     finally:
         store.close()
     return 0
+
+
+def _run_dump(args) -> int:
+    from app.store import site_backup
+
+    info = site_backup.dump(args.db, args.dossier)
+    print(_("Sauvegarde faite : {path} ({visits} accompagnements, {entries} entrées de journal).").format(
+        path=info.path, visits=info.counts.get("accompaniment", 0), entries=info.counts.get("journal", 0)))
+    return 0
+
+
+def _run_drill(args) -> int:
+    from app.store import site_backup
+
+    report = site_backup.restore_drill(args.admin, args.fichier)
+    if report.ok:
+        print(_("Essai de restauration réussi : {n} tables, comptes identiques au manifeste, journal "
+                "vérifié.").format(n=len(report.counts)))
+        return 0
+    print(_("Essai de restauration ÉCHOUÉ :"), file=sys.stderr)
+    for problem in report.problems:
+        print("  - " + problem, file=sys.stderr)
+    return 1
 
 
 def _open(url: str):
