@@ -102,9 +102,10 @@ def _run_dump(args) -> int:
 
 
 def _run_drill(args) -> int:
+    from app.core import journal
     from app.store import site_backup
 
-    report = site_backup.restore_drill(args.admin, args.fichier)
+    report = site_backup.restore_drill(args.admin, args.fichier, journal.verify_chain)
     if report.ok:
         print(_("Essai de restauration réussi : {n} tables, comptes identiques au manifeste, journal "
                 "vérifié.").format(n=len(report.counts)))
