@@ -52,11 +52,16 @@ class Cluster:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         return subprocess.run(cmd, check=check, capture_output=True, text=True, cwd="/")
 
-    def init(self) -> None:
+    def init(self, host_auth: str = "trust") -> None:
+        """`host_auth`: how TCP connections log in ("scram-sha-256": with a password); the Unix
+        socket in `root` always trusts (the administrator's way in, `socket_url`)."""
         if self._as_user:
             shutil.chown(self.root, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.data), "-U", self.superuser, "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8", "--no-sync")
+        self._run("initdb", "-D", str(self.data), "-U", self.superuser, "--auth-local=trust",
+                  f"--auth-host={host_auth}", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+
+    def socket_url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://{self.superuser}@/{database}?host={self.root}&port={self.port}"
 
     def start(self) -> None:
         options = (f"-k {self.root} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off "

@@ -40,6 +40,9 @@ def register(subparsers) -> None:
     imp.add_argument("--depuis", "--from", dest="source", type=Path, required=True, help="fichier guichet.db")
     imp.add_argument("--db", required=True, metavar="URL", help="adresse de la base du site (postgresql://…)")
     imp.set_defaults(func=_run_import)
+    key = sub.add_parser("mot-de-passe", help="garder le mot de passe de la base du site dans le trousseau du poste")
+    key.add_argument("--db", required=True, metavar="URL", help="adresse de la base du site (postgresql://…)")
+    key.set_defaults(func=_run_password)
     dump = sub.add_parser("sauvegarde", help="sauvegarder la base du site (pg_dump), avec le manifeste des comptes")
     dump.add_argument("--db", required=True, metavar="URL", help="adresse de la base du site (postgresql://…)")
     dump.add_argument("--dossier", required=True, type=Path, help="dossier des sauvegardes (disque chiffré)")
@@ -89,6 +92,22 @@ def _run_import(args) -> int:
         _report_import(store, args.source)
     finally:
         store.close()
+    return 0
+
+
+def _run_password(args) -> int:
+    """The desk's database password into the OS keyring (asked, or $GUICHET_SITE_APP_PASSWORD), then a
+    connection proves it works."""
+    from app.store import secrets, site_store
+
+    password = os.environ.get("GUICHET_SITE_APP_PASSWORD")
+    if password is None:
+        import getpass
+
+        password = getpass.getpass(_("Mot de passe de la base du site : "))
+    secrets.set_secret(site_store.keyring_entry(args.db), password)
+    _open(args.db).close()
+    print(_("Mot de passe gardé dans le trousseau de ce poste ; la connexion à la base du site fonctionne."))
     return 0
 
 

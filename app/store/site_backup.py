@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.models.errors import StoreError
-from app.store.site_store import normalise_url, redact
+from app.store.site_store import keyring_password, normalise_url, redact
 
 SCRATCH_SUFFIX = "_essai_restauration"
 
@@ -47,8 +47,9 @@ def _libpq(url: str, database: str | None = None) -> tuple[str, dict]:
     if database:
         u = u.set(database=database)
     env = dict(os.environ)
-    if u.password:
-        env["PGPASSWORD"] = str(u.password)
+    password = u.password or keyring_password(url)
+    if password:
+        env["PGPASSWORD"] = str(password)
     return u.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
 
 
@@ -70,7 +71,9 @@ def dump(url: str, folder: Path, now: datetime | None = None) -> DumpInfo:
     database = make_url(normalise_url(url)).database
     target = folder / f"guichet-site-{database}-{(now or datetime.now()):%Y%m%d-%H%M%S}.dump"
     dsn, env = _libpq(url)
-    engine = create_engine(normalise_url(url), isolation_level="REPEATABLE READ")
+    password = keyring_password(url)
+    engine = create_engine(normalise_url(url), isolation_level="REPEATABLE READ",
+                           connect_args={"password": password} if password else {})
     try:
         with engine.connect() as conn:  # the snapshot stays open while pg_dump reads it
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar()

@@ -42,9 +42,10 @@ class SiteListener(threading.Thread):
         super().__init__(name="guichet-site-listener", daemon=True)
         from sqlalchemy.engine import make_url
 
-        from app.store.site_store import normalise_url
+        from app.store.site_store import keyring_password, normalise_url
 
         self.dsn = make_url(normalise_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.password = keyring_password(url)  # None: in the address, ~/.pgpass or PGPASSWORD
         self.on_change, self.on_status = on_change, on_status or (lambda up: None)
         self.interval, self.timeout = interval, timeout
         self.origin = ORIGIN  # notifications from this origin are this desk's own
@@ -67,7 +68,8 @@ class SiteListener(threading.Thread):
             try:
                 # tcp_user_timeout/keepalives: a server that vanishes without closing the connection
                 # (cable, power) is noticed within seconds, not after the system's TCP timeout.
-                with psycopg.connect(self.dsn, autocommit=True, connect_timeout=max(1, int(self.timeout + 0.5)),
+                extra = {"password": self.password} if self.password else {}
+                with psycopg.connect(self.dsn, autocommit=True, connect_timeout=max(1, int(self.timeout + 0.5)), **extra,
                                      tcp_user_timeout=int(self.timeout * 2000), keepalives_idle=1,
                                      keepalives_interval=1, keepalives_count=2) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")

@@ -69,11 +69,33 @@ def anchor_path(url: str) -> Path:
 ANCHOR_INFO = "guichet_anchor_path"  # Connection.info: the desk-local file standing for the site store
 
 
+def keyring_entry(url: str) -> str:
+    """Name of the OS keyring entry holding the desks' database password for this site."""
+    u = make_url(normalise_url(url))
+    return f"site-db:{u.username}@{u.host or 'local'}:{u.port or 5432}/{u.database}"
+
+
+def keyring_password(url: str) -> str | None:
+    """The database password from the OS keyring, when the address carries none and the keyring is
+    secure (else libpq's own ways apply: ~/.pgpass, PGPASSWORD)."""
+    if make_url(normalise_url(url)).password is not None:
+        return None
+    from app.store import secrets
+
+    try:
+        return secrets.get_secret(keyring_entry(url)) if secrets.is_secure_backend() else None
+    except Exception:  # noqa: BLE001 - a locked keyring: libpq's ways remain
+        return None
+
+
 def make_site_engine(url: str, anchor: Path | None = None, connect_timeout: int = 3) -> Engine:
     anchor = str(anchor or anchor_path(url))
+    args = {"connect_timeout": connect_timeout, "application_name": "guichet"}
+    password = keyring_password(url)
+    if password:
+        args["password"] = password
     engine = create_engine(normalise_url(url), pool_pre_ping=True, pool_size=3, max_overflow=5,
-                           isolation_level="READ COMMITTED",
-                           connect_args={"connect_timeout": connect_timeout, "application_name": "guichet"})
+                           isolation_level="READ COMMITTED", connect_args=args)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, record):
