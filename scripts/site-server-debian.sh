@@ -11,7 +11,8 @@
 #   install  apt-get install postgresql
 #   tls      a site CA and a server certificate for SERVER_NAME in CERT_DIR (kept if present)
 #   config   listen on the LAN, TLS only, scram-sha-256 from LAN (conf.d file + pg_hba lines), restart
-#   init     guichet site init (roles, schema, privileges, first administrator) as the postgres user
+#   init     guichet site init (roles, schema, privileges, first administrator) as the postgres user;
+#            the administrator's password is asked, or piped from ADMIN_PASSWORD if set
 # tests/core/test_site_script.py runs "tls init" against the test cluster (ADMIN_URL, CERT_DIR given).
 set -euo pipefail
 
@@ -76,7 +77,11 @@ step_init() {
     args+=(--structure-matricule "${STRUCTURE_MATRICULE:?STRUCTURE_MATRICULE manquant}" \
            --structure-nom "${STRUCTURE_NOM:?STRUCTURE_NOM manquant}" --admin-login "${ADMIN_LOGIN:-admin}")
   fi
-  $GUICHET "${args[@]}"
+  if [ -n "${ADMIN_PASSWORD:-}" ] && [ -z "${FROM_FILE:-}" ]; then
+    printf '%s\n' "$ADMIN_PASSWORD" | $GUICHET "${args[@]}"  # never on the command line
+  else
+    $GUICHET "${args[@]}"  # asks the first administrator's password on the terminal
+  fi
   echo "Sur chaque poste : guichet --db \"postgresql://${BASE}_app@$SERVER_NAME/$BASE?sslmode=verify-full&sslrootcert=<chemin>/site-ca.crt\""
 }
 

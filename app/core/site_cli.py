@@ -7,14 +7,14 @@
     guichet site sauvegarde --db postgresql://… --dossier /srv/sauvegardes
     guichet site essai-restauration --admin postgresql://postgres@… --fichier /srv/sauvegardes/….dump
 
-Passwords are never options (they would stay in the shell history): the first administrator's
-comes from $GUICHET_ADMIN_PASSWORD or is asked twice; the desks' role's from
-$GUICHET_SITE_APP_PASSWORD, else one is generated and shown once. See docs/site-store.md.
+Passwords are never options nor environment variables (they would stay in the shell history or
+the process table): asked on the terminal, or read as one line from standard input when it is not
+a terminal (scripts: `printf '%s\n' "$MDP" | guichet site …`). The desks' role gets a generated
+password, shown once, when `site init` creates it. See docs/site-store.md.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -56,32 +56,35 @@ def register(subparsers) -> None:
 def _run_init(args) -> int:
     from app.store import site_admin
 
-    roles = site_admin.SiteRoles.for_database(args.base, app=args.role_app)
-    app_password = os.environ.get("GUICHET_SITE_APP_PASSWORD")
-    generated = app_password is None
-    if generated:
-        import secrets
+    import secrets
 
-        app_password = secrets.token_urlsafe(24)
+    roles = site_admin.SiteRoles.for_database(args.base, app=args.role_app)
+    app_password = secrets.token_urlsafe(24)
     if args.source is None and not (args.structure_matricule and args.structure_nom):
         print(_("guichet : --structure-matricule et --structure-nom sont nécessaires (ou --depuis FICHIER)."),
               file=sys.stderr)
         return 2
-    site_admin.prepare(args.admin, roles, app_password)
+    admin_password = None if args.source is not None else _read_password(
+        _("Mot de passe du premier administrateur : "), confirm=True)
+    created = site_admin.prepare(args.admin, roles, app_password)
     url = site_admin.app_url(args.admin, roles)
     print(_("Base « {base} » prête : schéma à jour, rôle des postes « {role} » (sans droit de modifier le "
             "journal).").format(base=roles.database, role=roles.app))
-    store = _open(site_admin.app_url(args.admin, roles, app_password))
+    # the administrator's own connection acting as the desks' role (SET ROLE): what it writes is
+    # written as a desk would, and no login of that role is needed on the server itself
+    store = _open(site_admin.admin_url_for(args.admin, roles), roles.app)
     try:
         if args.source is not None:
             _report_import(store, args.source)
         else:
-            _first_administrator(store, args)
+            _first_administrator(store, args, admin_password)
     finally:
         store.close()
-    if generated:
-        print(_("Mot de passe du rôle {role} (affiché une seule fois, à mettre dans ~/.pgpass de chaque poste) : "
+    if created:
+        print(_("Mot de passe du rôle {role} (affiché une seule fois ; sur chaque poste : guichet site mot-de-passe) : "
                 "{password}").format(role=roles.app, password=app_password))
+    else:
+        print(_("Le rôle {role} existait : son mot de passe n'a pas changé.").format(role=roles.app))
     print(_("Sur chaque poste : guichet --db \"{url}\"").format(url=url))
     return 0
 
@@ -96,15 +99,11 @@ def _run_import(args) -> int:
 
 
 def _run_password(args) -> int:
-    """The desk's database password into the OS keyring (asked, or $GUICHET_SITE_APP_PASSWORD), then a
+    """The desk's database password into the OS keyring (asked, or one line of standard input), then a
     connection proves it works."""
     from app.store import secrets, site_store
 
-    password = os.environ.get("GUICHET_SITE_APP_PASSWORD")
-    if password is None:
-        import getpass
-
-        password = getpass.getpass(_("Mot de passe de la base du site : "))
+    password = _read_password(_("Mot de passe de la base du site : "))
     secrets.set_secret(site_store.keyring_entry(args.db), password)
     _open(args.db).close()
     print(_("Mot de passe gardé dans le trousseau de ce poste ; la connexion à la base du site fonctionne."))
@@ -135,10 +134,25 @@ def _run_drill(args) -> int:
     return 1
 
 
-def _open(url: str):
+def _open(url: str, role: str | None = None):
     from app.core.bootstrap import open_app_store
 
-    return open_app_store(url)
+    return open_app_store(url, site_role=role)
+
+
+def _read_password(prompt: str, confirm: bool = False) -> str:
+    """From the terminal (twice with `confirm`), or one line of standard input in a script."""
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline().rstrip("\n")
+        if not line:
+            raise SystemExit(_("guichet : mot de passe attendu sur l'entrée standard."))
+        return line
+    import getpass
+
+    password = getpass.getpass(prompt)
+    if confirm and getpass.getpass(_("Encore une fois : ")) != password:
+        raise SystemExit(_("guichet : les deux mots de passe diffèrent."))
+    return password
 
 
 def _report_import(store, source: Path) -> None:
@@ -155,17 +169,10 @@ def _report_import(store, source: Path) -> None:
                                        chain=_("vérifiée") if report.journal_ok else _("ROMPUE")))
 
 
-def _first_administrator(store, args) -> None:
+def _first_administrator(store, args, password: str) -> None:
     from app.core import auth, structures
     from app.models.enums import Role
 
-    password = os.environ.get("GUICHET_ADMIN_PASSWORD")
-    if password is None:
-        import getpass
-
-        password = getpass.getpass(_("Mot de passe du premier administrateur : "))
-        if getpass.getpass(_("Encore une fois : ")) != password:
-            raise SystemExit(_("guichet : les deux mots de passe diffèrent."))
     with store.write() as session:
         if structures.structures(session):
             print(_("La base a déjà une structure : aucun administrateur n'est créé."))

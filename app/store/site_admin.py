@@ -63,16 +63,18 @@ def owner_engine(admin_url: str, roles: SiteRoles) -> Engine:
     return engine
 
 
-def create_roles_and_database(admin_url: str, roles: SiteRoles, app_password: str | None = None) -> None:
+def create_roles_and_database(admin_url: str, roles: SiteRoles, app_password: str | None = None) -> bool:
+    """True when the app role was created now (and given `app_password`)."""
     engine = _admin_engine(admin_url)
     try:
         with engine.connect() as conn:
             existing = {r[0] for r in conn.exec_driver_sql("SELECT rolname FROM pg_roles")}
             if roles.owner not in existing:
                 conn.exec_driver_sql(f"CREATE ROLE {_q(roles.owner)} NOLOGIN")
-            if roles.app not in existing:
+            created = roles.app not in existing
+            if created:
                 conn.exec_driver_sql(f"CREATE ROLE {_q(roles.app)} LOGIN")
-            if app_password:
+            if app_password and created:  # run again, init never changes the desks' password
                 from psycopg import sql  # a utility statement takes no bound parameter: quoted client-side
 
                 raw = conn.connection.driver_connection
@@ -96,6 +98,7 @@ def create_roles_and_database(admin_url: str, roles: SiteRoles, app_password: st
             conn.exec_driver_sql("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     finally:
         engine.dispose()
+    return created
 
 
 def migrate_and_grant(admin_url: str, roles: SiteRoles) -> None:
@@ -112,13 +115,20 @@ def migrate_and_grant(admin_url: str, roles: SiteRoles) -> None:
         engine.dispose()
 
 
+def admin_url_for(admin_url: str, roles: SiteRoles) -> str:
+    """The administrator's connection, to the site database."""
+    return make_url(normalise_url(admin_url)).set(database=roles.database).render_as_string(hide_password=False)
+
+
 def app_url(admin_url: str, roles: SiteRoles, password: str | None = None) -> str:
     """The URL a desk connects with (no password in it unless given: libpq's ~/.pgpass or the keyring)."""
     url = make_url(normalise_url(admin_url)).set(database=roles.database, username=roles.app, password=password)
     return url.render_as_string(hide_password=False)
 
 
-def prepare(admin_url: str, roles: SiteRoles, app_password: str | None = None) -> None:
-    """Roles, database, schema, privileges: everything but the first administrator."""
-    create_roles_and_database(admin_url, roles, app_password)
+def prepare(admin_url: str, roles: SiteRoles, app_password: str | None = None) -> bool:
+    """Roles, database, schema, privileges: everything but the first administrator. True when the
+    app role was created now (with `app_password`); an existing one keeps its password."""
+    created = create_roles_and_database(admin_url, roles, app_password)
     migrate_and_grant(admin_url, roles)
+    return created

@@ -17,9 +17,12 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -41,16 +44,27 @@ def tool(name: str) -> str:
     raise StoreError("{name} est introuvable : installez le paquet postgresql-client.", name=name)
 
 
-def _libpq(url: str, database: str | None = None) -> tuple[str, dict]:
-    """A libpq connection string without the password, and the environment carrying it."""
+@contextmanager
+def _libpq(url: str, database: str | None = None) -> Iterator[str]:
+    """A libpq connection string for pg_dump/pg_restore. The password never goes on their command
+    line (where `ps` shows it): it is put in a private passfile named by the `passfile` parameter,
+    removed afterwards."""
     u = make_url(normalise_url(url))
     if database:
         u = u.set(database=database)
-    env = dict(os.environ)
     password = u.password or keyring_password(url)
-    if password:
-        env["PGPASSWORD"] = str(password)
-    return u.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
+    u = u.set(drivername="postgresql", password=None)
+    if not password:
+        yield u.render_as_string(hide_password=False)
+        return
+    escaped = str(password).replace("\\", "\\\\").replace(":", "\\:")
+    fd, name = tempfile.mkstemp(prefix="guichet-pgpass-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:  # mkstemp: mode 0600, as libpq requires
+            handle.write(f"*:*:*:*:{escaped}\n")
+        yield u.update_query_dict({"passfile": name}).render_as_string(hide_password=False)
+    finally:
+        os.unlink(name)
 
 
 def _counts(conn) -> dict[str, int]:
@@ -70,7 +84,6 @@ def dump(url: str, folder: Path, now: datetime | None = None) -> DumpInfo:
     folder.mkdir(parents=True, exist_ok=True)
     database = make_url(normalise_url(url)).database
     target = folder / f"guichet-site-{database}-{(now or datetime.now()):%Y%m%d-%H%M%S}.dump"
-    dsn, env = _libpq(url)
     password = keyring_password(url)
     engine = create_engine(normalise_url(url), isolation_level="REPEATABLE READ",
                            connect_args={"password": password} if password else {})
@@ -79,8 +92,9 @@ def dump(url: str, folder: Path, now: datetime | None = None) -> DumpInfo:
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar()
             counts = _counts(conn)
             # the site's data lives in schema public (anything else on the server is not Guichet's)
-            done = subprocess.run([tool("pg_dump"), "-Fc", "--schema=public", f"--snapshot={snapshot}",
-                                   "-f", str(target), dsn], env=env, capture_output=True, text=True)
+            with _libpq(url) as dsn:
+                done = subprocess.run([tool("pg_dump"), "-Fc", "--schema=public", f"--snapshot={snapshot}",
+                                       "-f", str(target), dsn], capture_output=True, text=True)
             conn.rollback()
     finally:
         engine.dispose()
@@ -114,15 +128,15 @@ def restore_drill(admin_url: str, dump_path: Path, verify_journal=None) -> Drill
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}"')
             conn.exec_driver_sql(f'CREATE DATABASE "{scratch}" TEMPLATE template0')
-        dsn, env = _libpq(admin_url, scratch)
         empty = create_engine(make_url(normalise_url(admin_url)).set(database=scratch), isolation_level="AUTOCOMMIT")
         try:
             with empty.connect() as conn:
                 conn.exec_driver_sql("DROP SCHEMA public CASCADE")  # the dump creates it, with its owner's rights
         finally:
             empty.dispose()
-        done = subprocess.run([tool("pg_restore"), "--no-owner", "--no-privileges", "-d", dsn, str(dump_path)],
-                              env=env, capture_output=True, text=True)
+        with _libpq(admin_url, scratch) as dsn:
+            done = subprocess.run([tool("pg_restore"), "--no-owner", "--no-privileges", "-d", dsn, str(dump_path)],
+                                  capture_output=True, text=True)
         problems = [f"pg_restore : {done.stderr.strip()[:300]}"] if done.returncode != 0 else []
         restored = create_engine(make_url(normalise_url(admin_url)).set(database=scratch))
         try:

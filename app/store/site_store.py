@@ -88,7 +88,9 @@ def keyring_password(url: str) -> str | None:
         return None
 
 
-def make_site_engine(url: str, anchor: Path | None = None, connect_timeout: int = 3) -> Engine:
+def make_site_engine(url: str, anchor: Path | None = None, connect_timeout: int = 3, role: str | None = None) -> Engine:
+    """`role`: act as that role after connecting (`SET ROLE`): the administrator's own connection
+    working as the desks' role (`guichet site init` on a server whose local logins are by peer)."""
     anchor = str(anchor or anchor_path(url))
     args = {"connect_timeout": connect_timeout, "application_name": "guichet"}
     password = keyring_password(url)
@@ -101,6 +103,10 @@ def make_site_engine(url: str, anchor: Path | None = None, connect_timeout: int 
     def _on_connect(dbapi_conn, record):
         record.info[JOURNAL_KEY_INFO] = crypto.PLAIN_JOURNAL_KEY
         record.info[ANCHOR_INFO] = anchor
+        if role:
+            with dbapi_conn.cursor() as cur:
+                cur.execute(f'SET ROLE "{role}"')
+            dbapi_conn.commit()
 
     return engine
 
@@ -141,8 +147,9 @@ class SiteStore(Store):
             except DBAPIError as exc:
                 _safe_rollback(session)
                 if is_connection_error(exc):
-                    raise StoreError(UNREACHABLE + " : l'enregistrement n'a pas été fait (rien n'a été écrit). "
-                                     "Réessayez dès le retour du serveur ; ce que vous avez saisi est conservé.") from exc
+                    raise StoreError("Serveur du site injoignable : l'enregistrement n'a pas été fait (rien n'a été "
+                                     "écrit). Réessayez dès le retour du serveur ; ce que vous avez saisi est "
+                                     "conservé.") from exc
                 raise
             except BaseException:
                 _safe_rollback(session)
@@ -177,14 +184,15 @@ def is_connection_error(exc: BaseException) -> bool:
         not state and type(orig).__name__ == "OperationalError")
 
 
-def open_site_store(url: str, *, migrate: bool = True, anchor: Path | None = None) -> SiteStore:
+def open_site_store(url: str, *, migrate: bool = True, anchor: Path | None = None,
+                    role: str | None = None) -> SiteStore:
     """Connect to a site database; migrate it if this role may (the owner role), otherwise require it
     to be at the latest revision already. `anchor`: the desk-local pin file (default: user data
     folder). Raises StoreError in French."""
     from app.store import migrate as migrations
 
     anchor = Path(anchor) if anchor else anchor_path(url)
-    engine = make_site_engine(url, anchor)
+    engine = make_site_engine(url, anchor, role=role)
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
@@ -211,13 +219,14 @@ def connection_error(exc: BaseException, url: str) -> StoreError:
                           "été envoyé. Vérifiez que ce poste a le certificat de l'autorité du site (sslrootcert) et "
                           "que l'adresse du serveur est celle du certificat.", url=redact(url))
     if "password authentication failed" in low or "no password supplied" in low:
-        return StoreError("Le serveur du site a refusé le mot de passe du poste ({url}) : vérifiez ~/.pgpass.",
+        return StoreError("Le serveur du site a refusé le mot de passe du poste ({url}) : enregistrez-le avec "
+                          "« guichet site mot-de-passe » (ou dans ~/.pgpass).",
                           url=redact(url))
     if "does not exist" in low and "database" in low:
         return StoreError("La base du site n'existe pas sur ce serveur ({url}) : lancez « guichet site init ».",
                           url=redact(url))
     first = detail.splitlines()[0] if detail else ""
-    return StoreError(UNREACHABLE + " ({url}) : {detail}", url=redact(url), detail=first)
+    return StoreError("Serveur du site injoignable ({url}) : {detail}", url=redact(url), detail=first)
 
 
 def _may_migrate(engine: Engine) -> bool:

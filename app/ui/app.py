@@ -52,12 +52,10 @@ def close_store_after_workers(store) -> None:
 
 
 def _site_address(db: str | None) -> str | None:
-    """`--db postgresql://…` (or $GUICHET_DB set to one): the site store's address, else None."""
-    import os
-
+    """`--db postgresql://…` (or $GUICHET_SITE): the site store's address, else None."""
     from app.store.site_store import is_site_url
 
-    value = db or os.environ.get("GUICHET_DB")
+    value = db if db else config.SITE_DB.get()
     return value if is_site_url(value) else None
 
 

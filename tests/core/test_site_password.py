@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from app.cli import main
@@ -35,7 +37,7 @@ def test_the_password_goes_to_the_keyring_and_every_connection_uses_it(password_
     with pytest.raises(StoreError) as refused:
         open_site(url, tmp_path)
     assert "a refusé le mot de passe du poste" in str(refused.value)
-    monkeypatch.setenv("GUICHET_SITE_APP_PASSWORD", "Mot-de-passe-du-site-7")
+    monkeypatch.setattr("sys.stdin", io.StringIO("Mot-de-passe-du-site-7\n"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert main(["site", "mot-de-passe", "--db", url]) == 0
     assert "gardé dans le trousseau" in capsys.readouterr().out

@@ -41,7 +41,7 @@ def certs(tmp_path_factory):
 
 def test_the_script_prepares_the_site_database(pg_cluster, tmp_path, certs):
     done = _script({"ADMIN_URL": pg_cluster.url(), "BASE": "site_script", "STRUCTURE_MATRICULE": "100001",
-                    "STRUCTURE_NOM": "France services de Testville", "GUICHET_ADMIN_PASSWORD": "Correct-cheval-9-batterie",
+                    "STRUCTURE_NOM": "France services de Testville", "ADMIN_PASSWORD": "Correct-cheval-9-batterie",
                     "SERVER_NAME": "localhost", "CERT_DIR": str(certs / "site")}, "tls init")
     assert done.returncode == 0, done.stderr
     assert "Premier administrateur « admin » créé" in done.stdout and "sslmode=verify-full" in done.stdout

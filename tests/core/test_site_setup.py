@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import hmac
 from datetime import date
 
@@ -37,14 +38,13 @@ def _counts(store):
 
 
 def test_site_init_prepares_roles_schema_and_a_first_administrator(pg_cluster, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("GUICHET_ADMIN_PASSWORD", "Correct-cheval-9-batterie")
-    monkeypatch.setenv("GUICHET_SITE_APP_PASSWORD", "mot-de-passe-des-postes")
+    monkeypatch.setattr("sys.stdin", io.StringIO("Correct-cheval-9-batterie\n"))  # a script pipes it
     args = ["site", "init", "--admin", pg_cluster.url(), "--base", "site_init", "--structure-matricule", "100001",
             "--structure-nom", "France services de Testville", "--admin-login", "chef"]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "rôle des postes « site_init_app »" in out and 'guichet --db "postgresql+psycopg://site_init_app@' in out
-    assert "mot-de-passe-des-postes" not in out  # given, so not shown
+    assert "Mot de passe du rôle site_init_app (affiché une seule fois" in out
     store = open_site(pg_cluster.url("site_init", user="site_init_app"), tmp_path)
     try:
         with store.read() as session:
@@ -55,8 +55,10 @@ def test_site_init_prepares_roles_schema_and_a_first_administrator(pg_cluster, t
         assert auth.login(store, agent_id, "Correct-cheval-9-batterie").role == "administrateur"
     finally:
         store.close()
-    assert main(args) == 0  # again: idempotent, no second structure
-    assert "aucun administrateur n'est créé" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("Correct-cheval-9-batterie\n"))
+    assert main(args) == 0  # again: idempotent, no second structure, the desks' password kept
+    out = capsys.readouterr().out
+    assert "aucun administrateur n'est créé" in out and "son mot de passe n'a pas changé" in out
 
 
 def test_site_import_of_the_demo_store_keeps_every_count_id_and_the_journal(pg_cluster, demo_source, tmp_path, capsys):
