@@ -205,6 +205,11 @@ SITE_DB = EnvVar("GUICHET_SITE", str, None, "Base du site",
                      "takes precedence over GUICHET_DB")
 SYNC_REGISTRY = EnvVar("GUICHET_SYNC_REGISTRY", Path, None, "Registre de l'appareil d'envoi",
                       doc="this machine's sync registry file (machine id, device per store) instead of the user-data folder")
+KEY_PROTECTION = EnvVar("GUICHET_STORE_PROTECTION", str, "auto", "Protection de la clé des données",
+                        choices=("auto", "keyring", "passphrase"),
+                        doc="auto: OS keyring where a secure one exists, else a site passphrase is offered; "
+                            "keyring: never a passphrase; passphrase: a site passphrase even where a keyring "
+                            "exists (one Windows session shared by all agents)")
 
 # Windows folders the store must not live in (app.store.engine.check_location). Set by the OS,
 # not by users, so they are not settings; they are read here all the same, like every variable.

@@ -42,6 +42,15 @@ def _weighted(rng, mapping):
     return rng.choices(list(mapping), weights=list(mapping.values()))[0]
 
 
+def _profile(rng) -> dict:
+    if rng.random() >= 0.4:
+        return {}
+    return dict(age_band=_weighted(rng, {"18_24": 6, "25_39": 16, "40_59": 20, "60_69": 22, "70_plus": 36}),
+                gender=_weighted(rng, {"feminin": 56, "masculin": 44}),
+                territory=_weighted(rng, {"qpv": 18, "zrr": 30, "hors_qpv_zrr": 52}),
+                commune_insee=f"{23001 + rng.randrange(40):05d}" if rng.random() < 0.8 else None)
+
+
 def make_store(path: Path, *, n_structures: int, per_month: int, other_months: int, seed: int = 7):
     """A store with `per_month` accompaniments in MONTH and `other_months` in each of the 12
     months before it (for the trend and the comparisons). Returns (store, supervisor actor)."""
@@ -63,8 +72,12 @@ def make_store(path: Path, *, n_structures: int, per_month: int, other_months: i
             procedures.setdefault(partner, []).append((code, them))
         # usagers: about a third of the visits are by identified (returning) people
         n_usagers = max(50, per_month // 4)
+        # two in five with a profile (age band, sex, QPV/ZRR, commune), drawn apart so that every
+        # other draw of the store stays what it was before profiles existed
+        profiles = random.Random(seed + 1)
         s.execute(insert(Usager), [dict(uuid=f"{rng.getrandbits(128):032x}", structure_id=sites[i % len(sites)][0],
-                                        anonymous=False, first_name="Fictif", last_name=f"Usager{i}")
+                                        anonymous=False, first_name="Fictif", last_name=f"Usager{i}",
+                                        **_profile(profiles))
                                    for i in range(n_usagers)])
         usager_ids = list(s.exec(select(Usager.id)))
     actor = Actor(sup.id, sites[0][0], Role.SUPERVISEUR, "Claire Superviseure")

@@ -175,6 +175,23 @@ def no_keyring():
 
 
 @pytest.fixture
+def passphrase_mode(no_keyring, monkeypatch):
+    """No-keyring mode as on this Linux (fail backend), with Argon2id lowered for speed only (same
+    code path; production parameters are app.store.vault.KDF_PARAMETERS). The vault opened by a
+    test is closed afterwards, like a process that ends, and the passphrase throttle is reset."""
+    from app.core import passphrase
+    from app.store import secrets, vault
+
+    monkeypatch.setattr(vault, "KDF_PARAMETERS", {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
+    monkeypatch.delenv("GUICHET_STORE_PROTECTION", raising=False)
+    secrets.close_vault()
+    passphrase.reset_throttle()
+    yield
+    secrets.close_vault()
+    passphrase.reset_throttle()
+
+
+@pytest.fixture
 def desk(store, actor):
     """A Desk for the `actor` fixture's agent (see tests/desks.py)."""
     from tests.desks import desk_for

@@ -183,7 +183,7 @@ def scan_month(session: Session, structure_ids: list[int] | None, start: date, e
                 func.substr(cast(A.follow_up_on, String), 1, 10), A.agent_id, A.duration_min, A.mandate)
          .where(counted(structure_ids, start, end)))
     connection = session.connection()
-    rows = {r[0]: tuple(r) for r in connection.execute(q)}
+    rows = {r[0]: r for r in _plain_rows(connection, q)}
     if not rows:
         return MonthScan([], [])
     # The démarches by id range, kept when their visit is one of the month's: a month's ids are
@@ -192,8 +192,18 @@ def scan_month(session: Session, structure_ids: list[int] | None, start: date, e
     q_lines = select(P.accompaniment_id, P.partner_code, P.procedure_code).where(
         P.accompaniment_id.between(min(rows), max(rows)))
     lines = []
-    for acc_id, partner, code in connection.execute(q_lines):
+    for acc_id, partner, code in _plain_rows(connection, q_lines):
         row = rows.get(acc_id)
         if row is not None:
             lines.append((acc_id, partner, code, row[1], row[6], row[5], row[4]))
     return MonthScan(list(rows.values()), lines)
+
+
+def _plain_rows(connection, query) -> list[tuple]:
+    """The DB-API's own tuples: every column here is text or an integer, which SQLAlchemy would
+    hand over unchanged, so its Row objects are skipped (a tenth of a second on 100,000 rows)."""
+    result = connection.execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()

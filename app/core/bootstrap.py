@@ -45,16 +45,20 @@ def open_app_store(path: Path | str, read_only: bool = False, encrypted: bool | 
     return store
 
 
-def create_app_store(path: Path, encrypted: bool = True) -> tuple[Store, str | None]:
-    """Set-up wizard: create a new store, encrypted by default (key into the OS keyring).
+def create_app_store(path: Path, encrypted: bool = True, passphrase: str | None = None) -> tuple[Store, str | None]:
+    """Set-up wizard: create a new store, encrypted by default (key into the OS keyring, or, given
+    a site `passphrase` where no secure keyring exists, wrapped by it in `<store>.coffre`).
     Returns the store and the recovery code to show once and print for the supervisor (None when
-    not encrypted). Raises StoreError (file exists, no secure keyring: nothing is created)."""
-    from app.store import crypto
+    not encrypted). Raises StoreError, ValidationError (weak passphrase): nothing is created then."""
+    from app.store import crypto, secrets, vault
 
-    code = crypto.provision_store_key(path) if encrypted else None
+    code = crypto.provision_store_key(path, passphrase) if encrypted else None
     try:
         return open_app_store(path, encrypted=encrypted), code
     except BaseException:
         if code is not None and crypto.file_kind(path) == "missing":
             crypto.keyfile_path(path).unlink(missing_ok=True)  # no orphan key file for a store never made
+            if passphrase is not None:
+                vault.vault_path(path).unlink(missing_ok=True)
+                secrets.close_vault()
         raise

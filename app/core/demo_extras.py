@@ -1,5 +1,5 @@
-"""The demo store's satisfaction answers and moments de vie in progress, so that the first report
-and the first cases a newcomer opens are not « pas de données ».
+"""The demo store's satisfaction answers, moments de vie in progress and usagers' residence (QPV,
+ZRR), so that the first report and the first cases a newcomer opens are not « pas de données ».
 
 Written through the real services (surveys.record_batch, checklists.start_moment and
 set_step_status), with a random stream of their own: the accompaniments of a given seed do not
@@ -11,10 +11,11 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from app.core import activity, checklists, surveys
-from app.models.tables import Accompaniment, AccompanimentProcedure
+from app.models.tables import Accompaniment, AccompanimentProcedure, Usager
 
 SURVEY_RATE = 0.10  # about one visit in ten gets an answer (screen after the visit, or paper)
 MOMENTS = ("deces", "demenagement", "parent", "identite", "retraite", "emploi", "renovation", "handicap")
@@ -29,7 +30,24 @@ def add_surveys_and_moments(store, seed: int, today: date, actors: dict[int, obj
     counts = {"survey_answers": 0, "moments": 0}
     counts["survey_answers"] = _surveys(store, rng, today, actors, surveys)
     counts["moments"] = _moments(store, rng, today, actors, checklists)
+    counts["residences"] = _residences(store, random.Random(seed * 7919 + 2))
     return counts
+
+
+# The demo's Cher communes are mostly rural revitalisation zones; Saint-Amand-Montrond has a QPV.
+RESIDENCE = (("zrr", 55), ("hors_qpv_zrr", 30), ("qpv", 5), ("non_communique", 10))
+
+
+def _residences(store, rng: random.Random) -> int:
+    """Usagers whose profile the agent recorded (an age band) also get their residence flag."""
+    with store.write() as s:
+        ids = list(s.exec(select(Usager.id).where(Usager.age_band != "non_communique").order_by(Usager.id)))
+        codes, weights = zip(*RESIDENCE)
+        drawn = [(i, rng.choices(codes, weights=weights)[0]) for i in ids]
+        table = Usager.__table__  # a Core executemany: one statement for every usager
+        s.connection().execute(table.update().where(table.c.id == bindparam("uid")).values(territory=bindparam("t")),
+                               [{"uid": i, "t": t} for i, t in drawn if t != "non_communique"])
+    return sum(1 for _i, t in drawn if t != "non_communique")
 
 
 def _surveys(store, rng: random.Random, today: date, actors, surveys) -> int:

@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import DateTime, bindparam, text
 from sqlmodel import Session, select
 
+from app.core.cells import cell_text
 from app.core.context import Actor
 from app.models.month import add_months
 from app.models.security import GENESIS_HASH, JournalAnchor, JournalEntry  # noqa: F401 (re-export)
@@ -281,10 +282,5 @@ def entries(session: Session, actor: Actor, f: JournalFilter | None = None) -> l
     return list(session.exec(query.order_by(JournalEntry.id.desc()).limit(f.limit)))
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
-
-
-def csv_safe(value) -> str:
-    """OWASP ASVS 1.2.10: a cell that a spreadsheet would run as a formula gets a leading quote."""
-    value = "" if value is None else str(value)
-    return "'" + value if value.startswith(_FORMULA_START) else value
+# OWASP ASVS 1.2.10: the journal export's cells follow the one spreadsheet rule (app/core/cells.py).
+csv_safe = cell_text

@@ -6,7 +6,8 @@ is also kept where a copy of the store file does not carry it:
 
 1. a file beside the store, `<store>.repere-journal`, rewritten after each commit that journaled;
 2. the OS keyring, for an encrypted store on a machine with a secure keyring
-   (entry "journal-head:<store id>"): out of reach of whoever holds only the files;
+   (entry "journal-head:<store id>"): out of reach of whoever holds only the files; in
+   no-keyring mode the same entry, sealed in the passphrase vault (app/store/vault.py);
 3. each backup's manifest (app/store/backups.py): the head when the backup was made.
 
 Each pin carries a MAC with the chain key, so it cannot be written without opening the store.
@@ -88,17 +89,27 @@ def decode_pin(key: bytes, raw: str | dict | None, source: str) -> Pin | None:
 
 
 def _keyring_entry(store_path: Path, key: bytes) -> str | None:
-    """Keyring entry name for an encrypted store whose key file names it; None for a plain store
-    or where no secure keyring exists (the file pin and the manifests remain)."""
+    """Secret entry name for an encrypted store whose key file names it; None for a plain store
+    or where no secret backend exists (the file pin and the manifests remain). The entry is in
+    the OS keyring, or in no-keyring mode sealed in the store's passphrase vault (the secrets
+    adapter decides), where it is out of reach of whoever holds the files without the passphrase."""
     if key == crypto.PLAIN_JOURNAL_KEY:
         return None
     found = crypto.find_keyfile(store_path)
-    if found is None or not _secrets().is_secure_backend():
+    if found is None or not _secrets().available():
         return None
     try:
-        return _KEYRING_PREFIX + crypto.KeyFile.load(found).store_id
+        store_id = crypto.KeyFile.load(found).store_id
     except (OSError, crypto.StoreKeyError):
         return None
+    unlocked = _secrets().active_vault()
+    if unlocked is not None and unlocked.store_id != store_id:
+        return None  # another store's vault is open: never mix their pins
+    return _KEYRING_PREFIX + store_id
+
+
+def _secret_source() -> str:
+    return "coffre de la phrase de passe" if _secrets().mode() == "passphrase" else "trousseau"
 
 
 def read_pins(store_path, key: bytes) -> list[Pin]:
@@ -111,7 +122,7 @@ def read_pins(store_path, key: bytes) -> list[Pin]:
     entry = _keyring_entry(store_path, key)
     if entry:
         try:
-            pins.append(decode_pin(key, _secrets().get_secret(entry), "trousseau"))
+            pins.append(decode_pin(key, _secrets().get_secret(entry), _secret_source()))
         except Exception as exc:  # noqa: BLE001 - a locked keyring must not stop the check
             log.warning("journal pin: keyring unreadable: %s", exc)
     return [p for p in pins if p is not None]
@@ -128,7 +139,8 @@ def write_pin(store_path, key: bytes, entry_id: int, digest: str, force: bool = 
         tmp.write_text(value, "utf-8")
         os.replace(tmp, target)
     entry = _keyring_entry(store_path, key)
-    if entry and (force or "trousseau" not in current or current["trousseau"].id < entry_id):
+    secret = current.get(_secret_source()) if entry else None
+    if entry and (force or secret is None or secret.id < entry_id):
         _secrets().set_secret(entry, value)
 
 

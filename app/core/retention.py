@@ -1,6 +1,7 @@
 """Retention: personal data is kept 24 months after the last contact (CNIL, social sector), then
 anonymised. Counts survive: accompaniments stay (linked to the now anonymous usager, stripped
-of free text), the usager row stays with its age band, gender and social status and loses its identity.
+of free text), the usager row stays and loses its identity and its profile (age band, sex,
+residence, situation: app.core.usagers.PROFILE_FIELDS), which the report then counts « non renseigné ».
 
 The period is a store setting (`retention_months`, default 24). `due()` lets a supervisor see
 what a run would do before `run_retention()` does it; the run also purges journal entries
@@ -50,7 +51,10 @@ def _cutoff(session: Session, today: date | None, months: int | None) -> date:
 
 
 def _stale_usagers(cutoff: date):
-    identified = or_(Usager.anonymous == False, *[getattr(Usager, f).is_not(None) for f in IDENTITY_FIELDS])  # noqa: E712
+    from app.core.usagers import PROFILE_FIELDS
+
+    identified = or_(Usager.anonymous == False, *[getattr(Usager, f).is_not(None) for f in IDENTITY_FIELDS],  # noqa: E712
+                     *[getattr(Usager, f) != empty for f, empty in PROFILE_FIELDS.items()])
     stale = or_(Usager.last_contact_on < cutoff,
                 and_(Usager.last_contact_on.is_(None), Usager.created_at < datetime.combine(cutoff, time())))
     # The visits themselves have the last word over the cached column (see module docstring).
@@ -90,6 +94,7 @@ def anonymise_inactive(session: Session, actor: Actor | None, today: date | None
     if actor is not None:
         actor.require("purge")
     from app.core import usagers_contact
+    from app.core.usagers import PROFILE_FIELDS
 
     cutoff = cutoff or _cutoff(session, today, months)
     usagers_contact.refresh_all(session)
@@ -97,6 +102,8 @@ def anonymise_inactive(session: Session, actor: Actor | None, today: date | None
     for usager in usagers:
         for field in IDENTITY_FIELDS:
             setattr(usager, field, None)
+        for field, empty in PROFILE_FIELDS.items():
+            setattr(usager, field, empty)
         usager.anonymous = True
         usager.updated_at = utcnow()
         session.add(usager)

@@ -164,15 +164,16 @@ def _strip(session: Session, accompaniment_ids: list[int], usager_id) -> None:
 
 
 def _erase_accompaniments(session: Session, usager_id: int) -> int:
-    """Accompaniments move to a fresh anonymous stand-in (new uuid, no identity, only the
-    categories already counted in monthly figures), so past counts of distinct usagers and
-    of age bands do not change while nothing links back to the person."""
+    """Accompaniments move to a fresh anonymous stand-in (new uuid, no identity, no profile), so
+    past counts of distinct usagers do not change while nothing links back to the person. Age
+    band, sex and residence go too: with the dates and the structure they could single the person
+    out again, so past monthly profiles count them « non renseigné » from then on (never sent
+    nationally)."""
     ids = list(session.exec(select(Accompaniment.id).where(Accompaniment.usager_id == usager_id)))
     if not ids:
         return 0
     old = session.get(Usager, usager_id)
-    stand_in = Usager(structure_id=old.structure_id, anonymous=True, age_band=old.age_band,
-                      gender=old.gender, social_status=old.social_status, last_contact_on=old.last_contact_on)
+    stand_in = Usager(structure_id=old.structure_id, anonymous=True, last_contact_on=old.last_contact_on)
     session.add(stand_in)
     session.flush()
     strip_accompaniments(session, ids, usager_id=stand_in.id)

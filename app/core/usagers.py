@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from app.core import journal
 from app.core.context import Actor
-from app.models.enums import AgeBand, Gender, SocialStatus
+from app.models.enums import AgeBand, Gender, SocialStatus, Territory
 from app.models.errors import NotFound, ValidationError
 from app.models.tables import Usager, utcnow
 from app.models.validators import validate_commune_insee, validate_int, validate_person_name, validate_phone
@@ -30,6 +30,7 @@ class UsagerInput:
     gender: str = Gender.NON_COMMUNIQUE
     social_status: str = SocialStatus.NON_COMMUNIQUE
     commune_insee: str = ""
+    territory: str = Territory.NON_COMMUNIQUE
 
     @property
     def is_identified(self) -> bool:
@@ -58,16 +59,37 @@ def _validate(data: UsagerInput) -> dict:
         year = validate_int(year, "birth_year", "Année de naissance", minimum=1900, maximum=date.today().year)
     else:
         year = None
-    for value, enum, field in ((data.age_band, AgeBand, "age_band"), (data.gender, Gender, "gender"),
-                               (data.social_status, SocialStatus, "social_status")):
-        if value not in {e.value for e in enum}:
-            raise ValidationError("Valeur inconnue.", field=field)
+    for value, enum, field, message in PROFILE_CHOICES:
+        if getattr(data, value) not in {e.value for e in enum}:
+            raise ValidationError(message, field=field)
+    if year is not None and data.age_band != AgeBand.NON_COMMUNIQUE and age_band_for(year, date.today()) != data.age_band:
+        raise ValidationError("La tranche d'âge ne correspond pas à l'année de naissance.", field="age_band")
     insee = (data.commune_insee or "").strip().upper() or None
     insee = validate_commune_insee(insee) if insee else None
     return dict(first_name=first, last_name=last, phone=normalise_phone(data.phone), email=email,
                 birth_year=year, age_band=str(data.age_band), gender=str(data.gender),
-                social_status=str(data.social_status), commune_insee=insee,
+                social_status=str(data.social_status), commune_insee=insee, territory=str(data.territory),
                 anonymous=not (first or last))
+
+
+# Profile fields: chosen from a list, « non communiqué » unless the agent recorded the usager's answer.
+PROFILE_CHOICES = (("age_band", AgeBand, "age_band", "Tranche d'âge inconnue : choisissez-la dans la liste."),
+                   ("gender", Gender, "gender", "Sexe inconnu : choisissez « Féminin », « Masculin » ou « Non communiqué »."),
+                   ("territory", Territory, "territory",
+                    "Lieu de résidence inconnu : choisissez QPV, ZRR, « Ni QPV ni ZRR » ou « Non communiqué »."),
+                   ("social_status", SocialStatus, "social_status", "Situation inconnue."))
+# The personal categories erasure and retention clear with the identity (app/core/rights.py, retention.py).
+PROFILE_FIELDS = {"age_band": AgeBand.NON_COMMUNIQUE.value, "gender": Gender.NON_COMMUNIQUE.value,
+                  "territory": Territory.NON_COMMUNIQUE.value, "social_status": SocialStatus.NON_COMMUNIQUE.value}
+_BANDS = ((18, AgeBand.MOINS_18), (25, AgeBand.A18_24), (40, AgeBand.A25_39), (60, AgeBand.A40_59),
+          (70, AgeBand.A60_69), (None, AgeBand.A70_PLUS))
+
+
+def age_band_for(birth_year: int, on: date) -> str:
+    """The age band of someone born in `birth_year`, by the age they reach in `on`'s year (a
+    birth year has no day: the report of a month needs no more precision than the band)."""
+    age = on.year - int(birth_year)
+    return next(band for limit, band in _BANDS if limit is None or age < limit).value
 
 
 def display_name(usager: Usager | None) -> str:

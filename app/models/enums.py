@@ -101,6 +101,15 @@ class Gender(StrEnum):
     NON_COMMUNIQUE = "non_communique"
 
 
+class Territory(StrEnum):
+    """Where the usager lives, as funders count it: a quartier prioritaire de la politique de la
+    ville or a zone de revitalisation rurale. A flag, not an address (minimisation)."""
+    QPV = "qpv"
+    ZRR = "zrr"
+    HORS = "hors_qpv_zrr"
+    NON_COMMUNIQUE = "non_communique"
+
+
 class SocialStatus(StrEnum):
     SCOLARISE_ETUDIANT = "scolarise_etudiant"
     SANS_EMPLOI = "sans_emploi"
@@ -136,6 +145,7 @@ VOCABULARIES: dict[str, type[StrEnum]] = {
     "age_band": AgeBand,
     "gender": Gender,
     "social_status": SocialStatus,
+    "territory": Territory,
     "correction_reason": CorrectionReason,
 }
 

@@ -102,6 +102,7 @@ class Usager(SQLModel, table=True):
     gender: str = Field(default="non_communique", max_length=20)
     social_status: str = Field(default="non_communique", max_length=20)
     commune_insee: Optional[str] = Field(default=None, max_length=5)
+    territory: str = Field(default="non_communique", max_length=20)  # Territory (0016_usager_profile)
     last_contact_on: Optional[date] = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)

@@ -49,14 +49,14 @@ def _desk(store, args):
 
 
 def run(args) -> int:
-    from app.core.bootstrap import open_app_store
+    from app.core.passphrase import open_cli_store
     from app.reports.export import parse_formats, produce
     from app.models.month import Month
     from app.store.paths import resolve_store_path
 
     month = Month.parse(args.mois).first_day
     formats = parse_formats(args.format)
-    store = open_app_store(resolve_store_path(args.db))
+    store = open_cli_store(resolve_store_path(args.db))  # asks the site passphrase where needed
     try:
         desk = _desk(store, args)
 

@@ -1,6 +1,6 @@
 """The CSV annex, for tools that do not read XLSX. French Excel habits: `;` separator, UTF-8
 with a BOM (so Excel detects the encoding), decimal comma. Every text cell goes through
-app.reports.cells.neutralise, the same rule as the XLSX (never a formula); numbers are written
+app.core.cells.neutralise, the same rule as the XLSX (never a formula); numbers are written
 by us and never escaped.
 
 Two files: `<base>-tableaux.csv` (every table in long form: Tableau;Libellé;…) and, for
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable
 
 from app.i18n import _
-from app.reports.cells import neutralise
+from app.core.cells import neutralise
 from app.reports.monthly import MonthlyReport, Progress
 from app.reports.tables import csv_header, raw_sheet, sheets, typed_rows
 

@@ -21,7 +21,7 @@ from app.models.checklists import CaseMoment
 from app.models.errors import ValidationError
 from app.models.month import Month
 from app.models.tables import Accompaniment, BusStop, Partner, Procedure, Structure
-from app.reports import indicators
+from app.reports import indicators, usager_profile
 from app.reports.indicators import AgentFigures, Profile
 from app.reports.network import CubeLine, StructureFigures, SyncInfo, cube_lines, per_structure, sync_infos
 
@@ -113,6 +113,7 @@ class MonthlyReport:
     profile: Profile | None = None
     compare: dict = field(default_factory=dict)  # breakdown → code → (M-1, N-1); see indicators.py
     by_agent: list[AgentFigures] | None = None  # supervisors only: None for other readers
+    usager_profile: list[usager_profile.ProfileTable] = field(default_factory=list)  # age, sex, residence
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -307,6 +308,7 @@ def build_report(session: Session, actor: Actor, month: date | Month, *, matricu
     report.by_mandate = _lines(scan.count_by("mandate"), total, "mandate")
     report.profile = indicators.profile(session, scan, ids, start)
     report.compare = indicators.comparisons(scan, before, last_year)
+    report.usager_profile = usager_profile.profile_tables(session, scan, before, last_year, month)
     # figures per agent are about the agents' work: for supervisors, never in the aggregates anyone may print
     report.by_agent = indicators.per_agent(session, scan) if actor.can("export_raw_report") else None
     report.per_structure = per_structure(session, structures, scan, (Month.of(month) - 1).bounds(),

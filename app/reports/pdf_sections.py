@@ -185,12 +185,34 @@ def _profile(b) -> list:
                      total=[_("Moyenne ; médiane"), f"{minutes(p.duration_mean)} ; {minutes(p.duration_median)}"])]
     out = [b.h1(_("Usagers, durée et mandats")), b.side_by_side(left, right), Spacer(1, 3 * mm),
            b.side_by_side(b.breakdown(_("Mandat"), r.by_mandate, half), [])]
+    out += _usager_profile(b, half)
     if r.by_agent:
         rows = [[esc(a.name), esc(a.structure), a.accompaniments, a.usagers, minutes(a.duration_mean), a.follow_ups_open]
                 for a in r.by_agent]
         out += [CondPageBreak(50 * mm), b.p(f"<b>{_('Par agent (pour la supervision, jamais transmis)')}</b>", "h2"),
                 b.table([_("Agent"), _("Structure"), _("Accomp."), _("Usagers"), _("Durée moy."), _("Relances")], rows,
                         [40 * mm, b.width - 134 * mm, 20 * mm, 20 * mm, 26 * mm, 28 * mm], numeric=(2, 3, 4, 5))]
+    return out
+
+
+def _usager_profile(b, half: float) -> list:
+    """Age band, sex, residence, commune: each table adds up to the month's usagers, « non
+    renseigné » and the anonymous visits on lines of their own (app/reports/usager_profile.py)."""
+    tables = b.r.usager_profile
+    if not tables:
+        return []
+    prev, ly = _("M-1"), _("N-1")
+
+    def block(t):
+        rows = [[esc(line.label), line.count, format_percent(line.share), line.previous, line.last_year] for line in t.lines]
+        return [b.p(f"<b>{esc(t.title)}</b>", "h2"),
+                b.table([_("Valeur"), _("Usagers"), _("Part"), prev, ly], rows,
+                        [half - 52 * mm, 14 * mm, 14 * mm, 12 * mm, 12 * mm], style="tiny")]  # 7 pt: « 1 163 » on one line
+    out = [CondPageBreak(70 * mm), b.p(f"<b>{_('Profil des usagers (renseigné seulement avec leur accord)')}</b>", "h2"),
+           b.p(_("Chaque tableau compte les usagers du mois ; M-1 et N-1 : {p} et {l}.").format(
+               p=format_month(b.r.previous.month), l=format_month(b.r.last_year.month)), "small")]
+    for left, right in zip(tables[::2], tables[1::2]):
+        out.append(b.side_by_side(block(left), block(right)))
     return out
 
 
@@ -259,6 +281,12 @@ def _definitions(b) -> list:
                                                   "ne peut pas être reconnu : il n’est ni l’un ni l’autre.")),
         (_("Durée ; mandat"), _("Durée saisie par l’agent pour chaque accompagnement (moyenne et médiane en minutes) ; "
                                 "mandat donné par l’usager quand la démarche a été faite pour lui.")),
+        (_("Profil des usagers"), _("Tranche d’âge, sexe, résidence en quartier prioritaire (QPV) ou en zone de "
+                                    "revitalisation rurale (ZRR) et commune, enregistrés seulement si l’agent l’a choisi avec "
+                                    "l’accord de l’usager. Chaque usager du mois compte une fois ; « non renseigné » compte "
+                                    "les usagers identifiés sans cette information, « visites anonymes » les accompagnements "
+                                    "anonymes (un usager chacun, sans profil) : chaque tableau totalise les usagers du mois. "
+                                    "Sans tranche d’âge enregistrée, l’année de naissance donne l’âge atteint dans l’année.")),
         (_("M-1, N-1"), _("Le même compte pour le mois précédent et pour le même mois de l’année précédente, selon les "
                           "mêmes règles.")),
         (_("Par agent"), _("Accompagnements et usagers de chaque agent (mêmes règles que par structure), pour les "

@@ -123,6 +123,9 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
                       for d in r.satisfaction.dimensions], [30, 12, 12, 12, 14]))
     out.append(Sheet(_("Évolution 12 mois"), [_("Mois"), _("Accompagnements"), _("Usagers")], ["month", "int", "int"],
                      [(p.month, p.accompaniments, p.usagers) for p in r.trend], [16, 16, 12]))
+    # the PDF's weekday chart as a table: every chart's data is in the annex (the PDF is not tagged)
+    out.append(Sheet(_("Jours de la semaine"), [_("Jour de la semaine"), _("Accompagnements")], ["text", "int"],
+                     [(_weekday(date(2026, 11, 2 + i)), n) for i, n in enumerate(r.by_weekday)], [18, 16]))
     out.append(Sheet(_("Jours"), [_("Date"), _("Jour"), _("Accompagnements")], ["date", "text", "int"],
                      [(d, _weekday(d), n) for d, n in r.by_day], [12, 12, 16]))
     return out
@@ -141,6 +144,12 @@ def profile_sheets(report: MonthlyReport) -> list[Sheet]:
                 (_("Durée médiane (min)"), p.duration_median, "decimal")]
         rows += [(_("Accompagnements de {band}").format(band=band), n, "int") for band, n in p.by_duration]
         out.append(Sheet(_("Profil et durée"), [_("Indicateur"), _("Valeur")], ["text", "mixed"], rows, [52, 14]))
+    if report.usager_profile:  # every dimension in one sheet: each adds up to the month's usagers
+        out.append(Sheet(_("Profil des usagers"), [_("Dimension"), _("Valeur"), _("Code"), _("Usagers"),
+                                                   _("Part des usagers"), *_compared(report)],
+                         ["text", "text", "text", "int", "ratio", "int", "int"],
+                         [(table.title, line.label, line.code, line.count, line.share, line.previous, line.last_year)
+                          for table in report.usager_profile for line in table.lines], [30, 34, 16, 10, 12, 16, 16]))
     if report.by_agent is not None:
         out.append(Sheet(_("Agents"), [_("Agent"), _("Structure"), _("Accompagnements"), _("Usagers"),
                                        _("Durée moyenne (min)"), _("Relances ouvertes")],

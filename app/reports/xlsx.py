@@ -5,7 +5,7 @@ Written with XlsxWriter in constant-memory mode: each row goes to disk as it is 
 department month (100,000 detail rows) needs no more memory than a site's. Measured on the
 benchmark's detail sheet it writes twice as fast as openpyxl's write-only mode (≈ 90 µs against
 ≈ 175 µs of CPU per 17-cell row), which is what brings that export under 15 s.
-Every text cell goes through app.reports.cells.neutralise, and XlsxWriter is told never to turn a
+Every text cell goes through app.core.cells.neutralise, and XlsxWriter is told never to turn a
 string into a formula, a number or a link.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 from app.i18n import _, format_month, format_number
-from app.reports.cells import neutralise
+from app.core.cells import neutralise
 from app.reports.monthly import MonthlyReport, Progress
 from app.reports.tables import raw_sheet, sheets, typed_rows
 

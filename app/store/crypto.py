@@ -9,6 +9,9 @@ Design (docs/readme/store-security.md has the user-facing version):
   (AES-256-GCM) by a key derived with scrypt from a printable recovery code shown once to the
   supervisor. Without the code the file reveals nothing; with it, a lost keyring entry (new Windows
   profile, reinstalled PC) can be re-provisioned. A copy goes into the backups folder.
+- No-keyring mode (app/store/vault.py): where no secure keyring exists, the key is wrapped by a
+  site passphrase (Argon2id + AES-256-GCM) in `<store>.coffre` instead of the keyring; the
+  recovery code still works and sets a new passphrase.
 - Opening a file with its key (`dbapi_connect`, `verify_key`) lives here too, below the engine,
   so that recovery can check a key without importing the engine that imports this module.
 """
@@ -27,8 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from app import config
 from app.models.errors import StoreError, ValidationError
-from app.store import secrets
+from app.store import secrets, vault
 from app.store.paths import backup_dir
 
 KEY_BYTES = 32
@@ -43,7 +47,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class StoreKeyError(StoreError):
-    """The store key cannot be obtained. `reason`: no_keyring | missing_entry | no_keyfile | wrong_key."""
+    """The store key cannot be obtained. `reason`: no_keyring | missing_entry | no_keyfile | wrong_key
+    | passphrase_needed (no-keyring mode: the site passphrase must be typed first)."""
 
     def __init__(self, message: str, reason: str, **params: object):
         super().__init__(message, **params)
@@ -266,28 +271,80 @@ def _keyring_call(fn, *args):
             "no_keyring", cause=exc) from None
 
 
-def provision_store_key(db_path: Path) -> str:
-    """Set-up: new random key into the keyring, key file beside the (future) store.
-    Returns the recovery code, to be shown once and printed for the supervisor."""
+def provision_store_key(db_path: Path, passphrase: str | None = None) -> str:
+    """Set-up: new random key, key file beside the (future) store. The key goes to the OS keyring,
+    or, given a site `passphrase` (no-keyring mode), into `<store>.coffre` wrapped by it (the vault
+    is then open for this process). Returns the recovery code, to be shown once and printed."""
     db_path = Path(db_path)
-    if file_kind(db_path) != "missing" or keyfile_path(db_path).exists():
+    if file_kind(db_path) != "missing" or keyfile_path(db_path).exists() or vault.vault_path(db_path).exists():
         raise StoreError("Un fichier de données existe déjà ici : {db_path}. Choisissez un autre dossier.",
                          db_path=db_path)
-    if not secrets.is_secure_backend():  # probe before anything is written
+    if passphrase is not None:
+        vault.check_passphrase(passphrase)
+        if config.KEY_PROTECTION.get() == "keyring":
+            raise StoreKeyError("La protection par phrase de passe est désactivée sur ce poste "
+                                "(GUICHET_STORE_PROTECTION=keyring).", "no_keyring")
+    elif not secrets.is_secure_backend():  # probe before anything is written
         # The cause is an error, not text, so that it is translated along with the message.
         raise StoreKeyError("Impossible de chiffrer le fichier de données. {cause}", "no_keyring",
                             cause=secrets.SecretStoreUnavailable(secrets.UNAVAILABLE_MESSAGE))
     key, code, store_id = _random.token_bytes(KEY_BYTES), new_recovery_code(), uuid.uuid4().hex
     keyfile = _wrap(key, code, store_id)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    _keyring_call(secrets.set_secret, keyfile.keyring_entry, key.hex())
+    if passphrase is not None:
+        secrets.open_vault(vault.rewrap(vault.vault_path(db_path), key, passphrase, store_id))
+    else:
+        _keyring_call(secrets.set_secret, keyfile.keyring_entry, key.hex())
     write_keyfile(keyfile_path(db_path), keyfile)
     return code
 
 
+def uses_passphrase(db_path: Path) -> bool:
+    """True when this store's key is (or, recovered here, would be) protected by a site passphrase:
+    its `.coffre` file exists, or no secure keyring is available and the setting allows it."""
+    if vault.vault_path(db_path).exists():
+        return True
+    return config.KEY_PROTECTION.get() != "keyring" and (
+        config.KEY_PROTECTION.get() == "passphrase" or not secrets.is_secure_backend())
+
+
+def needs_passphrase(db_path: Path) -> bool:
+    """True when the store's vault exists and is not unlocked in this process yet."""
+    db_path = Path(db_path)
+    if not vault.vault_path(db_path).exists() or find_keyfile(db_path) is None:
+        return False
+    unlocked = secrets.active_vault()
+    try:
+        return unlocked is None or unlocked.store_id != _load_keyfile(db_path).store_id
+    except StoreKeyError:
+        return True
+
+
+def unlock_store(db_path: Path, passphrase: str) -> None:
+    """Open the store's vault with the site passphrase for this process. Reads only (a wrong
+    passphrase writes nothing). Raises ValidationError (wrong passphrase), VaultError, StoreKeyError."""
+    db_path = Path(db_path)
+    keyfile = _load_keyfile(db_path)
+    secrets.open_vault(vault.unlock(vault.vault_path(db_path), passphrase, keyfile.store_id))
+
+
 def load_store_key(db_path: Path) -> bytes:
-    """The key of an encrypted store, from the keyring. Raises StoreKeyError with a French message."""
+    """The key of an encrypted store, from the keyring or the unlocked passphrase vault.
+    Raises StoreKeyError with a French message (reason passphrase_needed: ask the site passphrase)."""
     keyfile = _load_keyfile(Path(db_path))
+    unlocked = secrets.active_vault()
+    if unlocked is not None and unlocked.store_id == keyfile.store_id:
+        return unlocked.key
+    if vault.vault_path(db_path).exists():
+        raise StoreKeyError("Ce fichier de données est protégé par la phrase de passe du site : saisissez-la.",
+                            "passphrase_needed")
+    if not secrets.is_secure_backend() and config.KEY_PROTECTION.get() != "keyring":
+        # No keyring here, and no passphrase file (deleted, or the store came from another PC).
+        raise StoreKeyError(
+            "Aucun trousseau sécurisé sur cet ordinateur, et le fichier de phrase de passe « {name} » est "
+            "absent. Un superviseur peut rétablir l'accès avec le code de récupération imprimé lors de "
+            "l'installation, puis choisir une phrase de passe du site.", "missing_entry",
+            name=vault.vault_path(db_path).name)
     value = _keyring_call(secrets.get_secret, keyfile.keyring_entry)
     if not value:
         raise StoreKeyError(
@@ -304,15 +361,21 @@ def load_store_key(db_path: Path) -> bytes:
     return key
 
 
-def recover_store_key(db_path: Path, code: str) -> bytes:
+def recover_store_key(db_path: Path, code: str, new_passphrase: str | None = None) -> bytes:
     """Recovery: unwrap the key with the supervisor's code, check it opens the store, put it back
-    in the keyring. Raises ValidationError (bad code), StoreKeyError (keyring unavailable)."""
+    in the keyring, or (no-keyring mode) wrap it under `new_passphrase`, keeping the vault's
+    sealed token and pin. Raises ValidationError (bad code, weak passphrase), StoreKeyError."""
     db_path = Path(db_path)
+    if new_passphrase is not None:
+        vault.check_passphrase(new_passphrase)  # before the slow KDF, and before anything is written
     keyfile = _load_keyfile(db_path)
     key = keyfile.unwrap(code)
     if file_kind(db_path) == "encrypted":
         verify_key(db_path, key)
-    _keyring_call(secrets.set_secret, keyfile.keyring_entry, key.hex())
+    if new_passphrase is not None:
+        secrets.open_vault(vault.rewrap(vault.vault_path(db_path), key, new_passphrase, keyfile.store_id))
+    else:
+        _keyring_call(secrets.set_secret, keyfile.keyring_entry, key.hex())
     if not keyfile_path(db_path).exists():  # it came from the backups folder: put it back
         write_keyfile(keyfile_path(db_path), keyfile)
     return key

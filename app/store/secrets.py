@@ -1,8 +1,14 @@
-"""Secrets in the OS keyring (service token, store key). Never in plain text, never a fallback.
+"""Secrets (service token, store key, journal pin): in the OS keyring, or in the site-passphrase
+vault. Never in plain text, never a silent fallback.
 
-On a machine without a secure backend (keyring's `fail` or `null` backends, or the plaintext
-backends of keyrings.alt), every call raises SecretStoreUnavailable with a French explanation.
-Tests select a backend explicitly with PYTHON_KEYRING_BACKEND or `use_backend()`.
+Two backends behind the same calls (`set_secret`, `get_secret`, `delete_secret`, `status`):
+- the OS keyring, when it is secure;
+- in no-keyring mode, the passphrase vault of the open store (app/store/vault.py), once it was
+  unlocked with the site passphrase or the recovery code (`open_vault`). While a vault is open,
+  every secret goes to it, even where a keyring exists: the store decided its mode at set-up.
+Neither: every call raises SecretStoreUnavailable with a French explanation.
+`is_secure_backend()` answers for the OS keyring alone; `available()` for either backend.
+Tests select a keyring backend explicitly with PYTHON_KEYRING_BACKEND or `use_backend()`.
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ _INSECURE = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt.fil
 
 class SecretStoreUnavailable(DomainError):
     pass
+
+
+# The passphrase vault unlocked in this process (app.store.vault.UnlockedVault), or None.
+_vault = None
 
 
 UNAVAILABLE_MESSAGE = (
@@ -44,8 +54,38 @@ def is_secure_backend() -> bool:
     return getattr(backend, "priority", 1) > 0
 
 
+def open_vault(unlocked) -> None:
+    """No-keyring mode: from now on secrets go to this unlocked vault (one store per process)."""
+    global _vault
+    _vault = unlocked
+
+
+def close_vault() -> None:
+    """Forget the unlocked vault (and the key it holds): tests, or a store closed for good."""
+    global _vault
+    _vault = None
+
+
+def active_vault():
+    return _vault
+
+
+def mode() -> str:
+    """'passphrase' (a vault is open), 'keyring' (secure OS keyring) or 'none'."""
+    if _vault is not None:
+        return "passphrase"
+    return "keyring" if is_secure_backend() else "none"
+
+
+def available() -> bool:
+    return mode() != "none"
+
+
 def status() -> tuple[bool, str]:
     """(secure?, message for the user)."""
+    if _vault is not None:
+        return True, "Secrets protégés par la phrase de passe du site (fichier « {name} »).".format(
+            name=_vault.path.name)
     if is_secure_backend():
         return True, f"Trousseau sécurisé disponible ({backend_name()})."
     return False, UNAVAILABLE_MESSAGE
@@ -56,7 +96,21 @@ def _require() -> None:
         raise SecretStoreUnavailable(UNAVAILABLE_MESSAGE)
 
 
+def _vault_call(fn, *args):
+    from app.store.vault import VaultError
+
+    try:
+        return fn(*args)
+    except VaultError as exc:
+        raise SecretStoreUnavailable(exc.msgid, **exc.params) from None  # same words, this error class
+    except OSError as exc:
+        raise SecretStoreUnavailable("Le fichier de phrase de passe n'a pas pu être lu ou écrit : {error}",
+                                     error=exc.strerror or exc) from None
+
+
 def set_secret(name: str, value: str) -> None:
+    if _vault is not None:
+        return _vault_call(_vault.set, name, value)
     _require()
     try:
         _keyring().set_password(SERVICE, name, value)
@@ -65,6 +119,8 @@ def set_secret(name: str, value: str) -> None:
 
 
 def get_secret(name: str) -> str | None:
+    if _vault is not None:
+        return _vault_call(_vault.get, name)
     _require()
     try:
         return _keyring().get_password(SERVICE, name)
@@ -73,6 +129,8 @@ def get_secret(name: str) -> str | None:
 
 
 def delete_secret(name: str) -> None:
+    if _vault is not None:
+        return _vault_call(_vault.delete, name)
     _require()
     try:
         _keyring().delete_password(SERVICE, name)

@@ -83,7 +83,8 @@ def clock_guard(session: Session, structure_id: int, server_now: datetime | None
         elif state.accepted_hash is not None:
             hold_month(session, structure_id, state.month, state.hash,
                        _("Modifié alors que l'horloge de l'ordinateur était fausse : vérifiez les dates des "
-                         "accompagnements de ce mois, puis libérez-le (guichet sync --liberer %s).")
+                         "accompagnements de ce mois, puis libérez-le (Outils › Envoi national : aperçu › « Libérer le "
+                         "mois retenu… », ou guichet sync --liberer %s).")
                        % month_key(state.month))
             held.append(month_key(state.month))
     session.flush()

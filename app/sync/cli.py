@@ -79,10 +79,10 @@ def _cli_desk(store, structure_id: int):
 
 
 def run_sync(args) -> int:
-    from app.core.bootstrap import open_app_store
+    from app.core.passphrase import open_cli_store
     from app.store.paths import resolve_store_path
 
-    store = open_app_store(resolve_store_path(args.db))
+    store = open_cli_store(resolve_store_path(args.db))  # asks the site passphrase where needed
     try:
         structure_id = _cli_desk(store, 0).query(lambda session, _actor: _structure_id(session, args.structure))
         desk = _cli_desk(store, structure_id)
@@ -121,7 +121,10 @@ def _save_token() -> int:
     else:
         token = sys.stdin.readline()
     save_token(token)
-    print(_("Jeton enregistré dans le trousseau du système."))
+    if secrets.mode() == "passphrase":
+        print(_("Jeton enregistré, chiffré sous la phrase de passe du site."))
+    else:
+        print(_("Jeton enregistré dans le trousseau du système."))
     return 0
 
 

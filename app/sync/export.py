@@ -17,6 +17,7 @@ import hashlib
 from datetime import datetime, timezone
 from pathlib import Path
 
+from app.core.cells import cell_text, restore
 from app.sync.snapshot import canonical_json
 from app.sync.transport import ACCEPTED, EXPORTED, Answer
 
@@ -63,18 +64,23 @@ class FileExportTransport:
         _write(target.with_suffix(".json"), lambda handle: handle.write(canonical_json(snap)), binary=True)
 
         def csv_body(handle):
-            out = csv.writer(handle, delimiter=";", lineterminator="\n")
+            # Every string is a national code (app/sync/codes.py), so no cell should start a formula;
+            # each still goes through the one spreadsheet rule (app/core/cells.py), like every export.
+            writer = csv.writer(handle, delimiter=";", lineterminator="\n")
+
+            def write(row):
+                writer.writerow([cell_text(v) for v in row])
+
             for key, value in _header(snap):
-                out.writerow([f"# {key}", value])
-            out.writerow(["# sha256", envelope["hash"]])
-            out.writerow(["# device", device])
-            out.writerow(["# exported_at", datetime.now(timezone.utc).isoformat(timespec="seconds")])
-            out.writerow(COLUMNS)
-            out.writerow([snap["structure"], device, snap["month"], "*", "*", "*", "*", snap["totals"]["accompaniments"]])
-            # Every string is a national code (app/sync/codes.py), so no cell can start a formula.
+                write([f"# {key}", value])
+            write(["# sha256", envelope["hash"]])
+            write(["# device", device])
+            write(["# exported_at", datetime.now(timezone.utc).isoformat(timespec="seconds")])
+            write(COLUMNS)
+            write([snap["structure"], device, snap["month"], "*", "*", "*", "*", snap["totals"]["accompaniments"]])
             for row in snap["cube"]:
-                out.writerow([snap["structure"], device, snap["month"], row["partner"], row["response_type"],
-                              row["canal"], row["bus_stop"], row["count"]])
+                write([snap["structure"], device, snap["month"], row["partner"], row["response_type"],
+                       row["canal"], row["bus_stop"], row["count"]])
 
         _write(target, csv_body)
         return Answer(EXPORTED, None, str(target))
@@ -106,6 +112,7 @@ def read_csv(path: Path) -> tuple[str, dict]:
     digest = ""
     with Path(path).open(newline="", encoding="utf-8") as handle:
         for row in csv.reader(handle, delimiter=";"):
+            row = [restore(cell) for cell in row]  # the inverse of cell_text: the exact text again
             if row and row[0].startswith("# "):
                 if row[0] == "# sha256":
                     digest = row[1]

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, format_date, format_number
+from app.ui.a11y import data_label
 from app.resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ class AboutDialog(QDialog):
         buttons.addButton(self.data_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         self.status = QLabel()
-        self.status.setAccessibleName(_("Message"))
+        data_label(self.status, _("Message"))
 
         column = QVBoxLayout(self)
         column.addLayout(head)

@@ -7,7 +7,7 @@ one Alt+digit away; Enter saves from any field; Esc cancels.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
@@ -22,6 +22,8 @@ from app.i18n import _
 from app.models.catalogue import catalogue
 from app.models.enums import Canal, CaseStatus, StructureKind
 from app.models.errors import DomainError, ValidationError
+from app.ui.a11y import refocus
+from app.ui.usager_profile_fields import UsagerProfileFields
 from app.ui.usager_typeahead import UsagerTypeahead
 from app.ui.widgets import select_data, vocabulary_combo, with_error
 
@@ -89,7 +91,7 @@ class AccompanimentForm(QDialog):
         form.addRow(lab, box)
 
         self.selected_list = QListWidget()
-        self.selected_list.setAccessibleName(_("Démarches retenues (Suppr pour retirer)"))
+        self.selected_list.setAccessibleName(_("Retenue(s) : démarches retenues (Suppr pour retirer)"))
         self.selected_list.setMaximumHeight(52)
         self.selected_list.installEventFilter(self)
         form.addRow(_("Retenue(s) :"), self.selected_list)
@@ -121,15 +123,14 @@ class AccompanimentForm(QDialog):
         self.stop_combo.setAccessibleName(_("Arrêt du bus"))
         for stop in self.stops:
             self.stop_combo.addItem(stop.name, stop.id)
-        canal_row = QWidget()
-        row = QHBoxLayout(canal_row)
+        row = QHBoxLayout()  # a layout, not a widget: the « Canal » caption stays a sibling (labelled-by)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.canal_combo, 1)
         self.stop_label = QLabel(_("A&rrêt :"))
         self.stop_label.setBuddy(self.stop_combo)
         row.addWidget(self.stop_label)
         row.addWidget(self.stop_combo, 1)
-        box, self.errors["bus_stop"] = with_error(canal_row)
+        box, self.errors["bus_stop"] = with_error(row)
         self.errors["canal"] = self.errors["bus_stop"]
         form.addRow(self._buddy(_("&Canal :"), self.canal_combo), box)
         self.canal_combo.currentIndexChanged.connect(self._update_stop_visibility)
@@ -160,7 +161,7 @@ class AccompanimentForm(QDialog):
         self.new_usager_box = QGroupBox(_("Nouvel usager identifié (seulement si un suivi l'exige)"))
         self.new_usager_box.setCheckable(True)
         self.new_usager_box.setChecked(False)
-        self.new_usager_box.setAccessibleName(_("Identifier un nouvel usager"))
+        self.new_usager_box.setAccessibleDescription(_("Identifier un nouvel usager"))  # name: its title
         nu = QFormLayout(self.new_usager_box)
         self.first_name_edit, self.last_name_edit, self.phone_edit = QLineEdit(), QLineEdit(), QLineEdit()
         for widget, name, key in ((self.first_name_edit, _("Prénom"), "first_name"),
@@ -170,12 +171,17 @@ class AccompanimentForm(QDialog):
             widget.setEnabled(False)
             box, self.errors[key] = with_error(widget)
             nu.addRow(name + " :", box)
+        self.profile_fields = UsagerProfileFields()  # age band, sex, QPV/ZRR, commune: opt-in
+        self.profile_fields.setEnabled(False)
+        nu.addRow(self.profile_fields)
+        self.errors.update(self.profile_fields.errors)
         self.new_usager_box.toggled.connect(lambda on: [w.setEnabled(on) for w in
-                                                        (self.first_name_edit, self.last_name_edit, self.phone_edit)])
+                                                        (self.first_name_edit, self.last_name_edit, self.phone_edit,
+                                                         self.profile_fields)])
         form.addRow(self.new_usager_box)
 
         self.follow_check = QCheckBox(_("À re&lancer le"))
-        self.follow_check.setAccessibleName(_("Prévoir une relance"))
+        self.follow_check.setAccessibleDescription(_("Prévoir une relance"))  # name: « À relancer le »
         self.follow_date = QDateEdit(QDate.currentDate().addDays(7))
         self.follow_date.setCalendarPopup(True)
         self.follow_date.setDisplayFormat("dd/MM/yyyy")
@@ -230,7 +236,7 @@ class AccompanimentForm(QDialog):
         order = [self.demarche_edit, self.selected_list, self.response_combo, self.canal_combo, self.stop_combo,
                  self.duration_spin, self.autonomy_combo, self.finalisation_combo, self.mandate_combo,
                  self.usager_edit, self.new_usager_box, self.first_name_edit, self.last_name_edit,
-                 self.phone_edit, self.follow_check, self.follow_date, self.status_combo, self.note_edit,
+                 self.phone_edit, *self.profile_fields.focus_order(), self.follow_check, self.follow_date, self.status_combo, self.note_edit,
                  self.save_button, cancel]
         for a, b in zip(order, order[1:]):
             QWidget.setTabOrder(a, b)
@@ -310,6 +316,7 @@ class AccompanimentForm(QDialog):
             self.selected_list.addItem(item)
         self.demarche_edit.clear()
         self.errors["procedure"].clear_error(self.demarche_edit)
+        QTimer.singleShot(0, self, lambda: refocus(self.demarche_edit))  # after the popup has closed
 
     def eventFilter(self, obj, event):
         if obj is self.selected_list and event.type() == QEvent.KeyPress and event.key() in (Qt.Key_Delete, Qt.Key_Backspace):
@@ -341,7 +348,7 @@ class AccompanimentForm(QDialog):
         new_usager = None
         if self.new_usager_box.isChecked():
             new_usager = UsagerInput(first_name=self.first_name_edit.text(), last_name=self.last_name_edit.text(),
-                                     phone=self.phone_edit.text())
+                                     phone=self.phone_edit.text(), **self.profile_fields.values())
         if self.usager_edit.text().strip() and self.usager_id is None and new_usager is None:
             raise ValidationError(_("Choisissez l'usager dans la liste, ou videz le champ pour un usager anonyme."),
                                   field="usager")
@@ -383,7 +390,7 @@ class AccompanimentForm(QDialog):
                    "duration": self.duration_spin, "mandate": self.mandate_combo, "usager": self.usager_edit,
                    "first_name": self.first_name_edit, "last_name": self.last_name_edit, "phone": self.phone_edit,
                    "follow_up_on": self.follow_date, "status": self.status_combo, "note": self.note_edit,
-                   "thematique": self.demarche_edit}
+                   "thematique": self.demarche_edit, **self.profile_fields.widgets}
         widget = targets.get(exc.field)
         label = self.errors.get(exc.field) or (self.errors["procedure"] if exc.field == "thematique" else None)
         if label is not None and widget is not None:

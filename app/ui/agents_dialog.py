@@ -26,6 +26,7 @@ class AgentsDialog(QDialog):
         layout = QVBoxLayout(self)
 
         self.table = QTableWidget(0, 4)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside
         self.table.setAccessibleName(_("Liste des agents"))
         self.table.setHorizontalHeaderLabels([_("Nom"), _("Identifiant"), _("Rôle"), _("Actif")])
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
@@ -65,7 +66,7 @@ class AgentsDialog(QDialog):
         self.fields = {"name": self.name_edit, "login": self.login_edit, "role": self.role_combo,
                        "password": self.password_edit}
         row = QHBoxLayout()
-        self.new_button = QPushButton(_("&Nouvel agent"))
+        self.new_button = QPushButton(_("No&uvel agent"))
         self.save_button = QPushButton(_("&Enregistrer"))
         for b in (self.new_button, self.save_button):
             b.setAccessibleName(b.text().replace("&", ""))
@@ -91,7 +92,7 @@ class AgentsDialog(QDialog):
         self.settings_error = QLabel()
         self.settings_error.setWordWrap(True)
         sform.addRow(self.settings_error)
-        self.settings_button = QPushButton(_("Enregistrer les &réglages"))
+        self.settings_button = QPushButton(_("Enregistrer les ré&glages"))
         self.settings_button.setAccessibleName(_("Enregistrer les réglages"))
         sform.addRow(self.settings_button)
         settings.setEnabled(actor.can("configure_security"))

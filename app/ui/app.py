@@ -88,18 +88,27 @@ class Startup:
     def _create(self) -> None:
         """A new production store is encrypted from its first byte; its key goes to the OS
         keyring and the recovery code is shown once. No keyring: a clear message, no file."""
+        from app.core import passphrase
         from app.core.bootstrap import create_app_store
         from app.models.errors import DomainError
 
+        phrase = None
+        if passphrase.uses_passphrase(self.path):  # no secure keyring: offer a site passphrase
+            from app.ui.passphrase import choose_passphrase
+
+            phrase = choose_passphrase(self.window)
+            if phrase is None:
+                self.app.quit()
+                return
         try:
-            store, code = create_app_store(self.path, encrypted=True)
+            store, code = create_app_store(self.path, encrypted=True, passphrase=phrase)
         except DomainError as exc:
             self._fail(exc)
             return
         if code:
             from app.ui.recovery import RecoveryCodeDialog
 
-            RecoveryCodeDialog(code, self.window).exec()
+            RecoveryCodeDialog(code, self.window, passphrase=phrase is not None).exec()
         self._opened(store)
 
     def _recover(self) -> bool:
@@ -138,6 +147,15 @@ class Startup:
         run_op(self.window, work, on_done=done, on_error=self._fail)
 
     def _open(self) -> None:
+        from app.core import passphrase
+
+        if not self.non_interactive and passphrase.needs_passphrase(self.path):
+            from app.ui.passphrase import ask_passphrase  # start of day, before the login
+
+            if not ask_passphrase(self.window, self.path):
+                self.app.quit()
+                return
+
         def work(report):
             from app.core.bootstrap import open_app_store
 
@@ -289,6 +307,9 @@ def run(db: str | None = None, lang: str | None = None, demo: bool = False, rese
     app.setWindowIcon(QIcon(str(resource_path("icons", "guichet-256.png"))))  # title bar, taskbar
     app.setDesktopFileName("guichet")  # Wayland: ties windows to packaging/guichet.desktop
     i18n.install(lang or prefs.get(config.LANGUAGE))
+    from app.ui.a11y import install_qt_translations
+
+    install_qt_translations(app, i18n.current_language())  # Qt's own buttons and dialogs in French
     font = app.font()
     if font.pointSizeF() < 10.5:
         font.setPointSizeF(10.5)  # legibility at the counter

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDialog, QHBoxLa
 
 from app import config
 from app.i18n import _, format_datetime, format_number
+from app.ui.a11y import data_label
 from app.ui.widgets import FieldError
 from app.ui.workers import run_op
 
@@ -54,6 +55,7 @@ class BackupDialog(QDialog):
         self.table_label = QLabel(_("&Sauvegardes disponibles (la plus récente en premier) :"))
         layout.addWidget(self.table_label)
         self.table = QTableWidget(0, 3, self)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside
         self.table.setHorizontalHeaderLabels([_("Date"), _("Taille"), _("Fichier")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
@@ -66,7 +68,7 @@ class BackupDialog(QDialog):
         layout.addWidget(self.table)
         self.status = QLabel("")
         self.status.setWordWrap(True)
-        self.status.setAccessibleName(_("État"))
+        data_label(self.status, _("État"))
         layout.addWidget(self.status)
         self.error = FieldError(self)
         layout.addWidget(self.error)

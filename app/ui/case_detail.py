@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QDateEdit, QDialog, QDialogButtonBox, 
                                QHeaderView, QAbstractItemView)
 
 from app.i18n import _, format_datetime, label
+from app.ui.a11y import data_label
 from app.models.catalogue import catalogue
 from app.models.errors import DomainError, ValidationError
 from app.ui.widgets import select_data, vocabulary_combo, with_error
@@ -57,7 +58,7 @@ class CaseDetailDialog(QDialog):
         layout = QVBoxLayout(self)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.summary.setAccessibleName(_("Résumé de l'accompagnement"))
+        data_label(self.summary, _("Résumé de l'accompagnement"))
         layout.addWidget(self.summary)
 
         form = QFormLayout()
@@ -67,7 +68,7 @@ class CaseDetailDialog(QDialog):
         status_label.setBuddy(self.status_combo)
         form.addRow(status_label, box)
         self.follow_check = QCheckBox(_("À re&lancer le"))
-        self.follow_check.setAccessibleName(_("Prévoir une relance"))
+        self.follow_check.setAccessibleDescription(_("Prévoir une relance"))  # name: « À relancer le »
         self.follow_date = QDateEdit()
         self.follow_date.setCalendarPopup(True)
         self.follow_date.setDisplayFormat("dd/MM/yyyy")
@@ -84,6 +85,7 @@ class CaseDetailDialog(QDialog):
         layout.addLayout(form)
 
         self.history = QTableWidget(0, 3)
+        self.history.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside
         self.history.setHorizontalHeaderLabels([_("Quand"), _("Qui"), _("Quoi")])
         self.history.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
         self.history.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -97,7 +99,7 @@ class CaseDetailDialog(QDialog):
         self.save_button.setAccessibleName(_("Enregistrer le statut et la relance"))
         self.save_button.setDefault(True)
         self.edit_button = QPushButton(_("&Modifier tout…"))
-        self.edit_button.setAccessibleName(_("Modifier tous les champs de l'accompagnement"))
+        self.edit_button.setAccessibleName(_("Modifier tout : tous les champs de l'accompagnement"))
         buttons.addButton(self.edit_button, QDialogButtonBox.ActionRole)
         close = buttons.addButton(_("Fermer"), QDialogButtonBox.RejectRole)
         close.setAccessibleName(_("Fermer"))
@@ -148,8 +150,10 @@ class CaseDetailDialog(QDialog):
             self.desk.change_status(self.accompaniment_id, self.status_combo.currentData(), follow,
                                     source=COUNTER)
         except ValidationError as exc:
-            target = self.follow_error if exc.field == "follow_up_on" else self.status_error
-            target.show_error(exc.message)
+            target, field = ((self.follow_error, self.follow_date) if exc.field == "follow_up_on"
+                             else (self.status_error, self.status_combo))
+            target.show_error(exc.message, field)
+            field.setFocus()
             return
         except DomainError as exc:
             self.status_error.show_error(exc.message)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QLabel, Q
                                QVBoxLayout)
 
 from app.i18n import _, format_date, format_datetime
+from app.ui.a11y import data_label
 
 MAX_IMPORT_BYTES = 2_000_000
 
@@ -36,7 +37,7 @@ class ChecklistCatalogueDialog(QDialog):
         self.import_button.setEnabled(can_import)
         self.message = QLabel("" if can_import else _("Seul un superviseur peut importer un catalogue."))
         self.message.setWordWrap(True)
-        self.message.setAccessibleName(_("Message"))
+        data_label(self.message, _("Message"))
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.button(QDialogButtonBox.Close).setText(_("Fermer"))
         buttons.button(QDialogButtonBox.Close).setAccessibleName(_("Fermer"))

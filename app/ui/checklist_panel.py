@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDockWidget, QHBoxLayout, QHe
                                QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.i18n import _, format_date
+from app.ui.a11y import DataLabel, data_label
 from app.ui.start_moment_dialog import StartMomentDialog
 
 STEP_ROLE = Qt.UserRole + 1
@@ -53,15 +54,15 @@ class ChecklistPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
         self.tree.currentItemChanged.connect(self._show_step)
-        self.detail = QLabel()
+        self.detail = DataLabel()  # takes no focus while empty
         self.detail.setWordWrap(True)
         self.detail.setTextFormat(Qt.RichText)
         self.detail.setOpenExternalLinks(True)
         self.detail.setTextInteractionFlags(Qt.TextBrowserInteraction)
-        self.detail.setAccessibleName(_("Détail de l'étape"))
+        data_label(self.detail, _("Détail de l'étape"))
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setAccessibleName(_("Message"))
+        data_label(self.message, _("Message"))
         self.buttons: dict[str, QPushButton] = {}
         row1, row2 = QHBoxLayout(), QHBoxLayout()
         for key, text, row in (("log", _("Fait avec l'usager (compter l'accompagnement)"), row1),

@@ -87,6 +87,7 @@ class JournalDialog(QDialog):
         layout.addLayout(filters)
 
         self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside
         self.table.setAccessibleName(_("Entrées du journal"))
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)

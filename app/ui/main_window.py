@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit
                                QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from app.i18n import _, format_number
+from app.ui.a11y import data_label, install_announcer, no_tab_trap
 from app.ui.case_model import CaseTableModel
 from app.ui.today_panel import TodayPanel
 from app.ui.workers import OpsHub, run_op, show_failure
@@ -50,8 +51,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_central()
-        self.status_label = QLabel(_("Ouverture du fichier de données…"))
-        self.status_label.setAccessibleName(_("État"))
+        self.status_label = data_label(QLabel(_("Ouverture du fichier de données…")), _("État"))
         # A long store path must not push the sync indicator and other permanent widgets away.
         self.status_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.statusBar().addWidget(self.status_label, 1)
@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
         self.toolbar.addAction(self.act_followups)
 
     def _table(self, name: str) -> QTableView:
-        view = QTableView()
+        view = no_tab_trap(QTableView())  # Tab leaves the table, arrows move inside
         view.setAccessibleName(name)
         view.setSelectionBehavior(QAbstractItemView.SelectRows)
         view.setSelectionMode(QAbstractItemView.SingleSelection)
@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
         self.followup_model.on_failure = lambda exc: self._load_failed("followups", exc)
         self.case_view.setModel(self.case_model)
         self.followup_view.setModel(self.followup_model)
+        install_announcer(self)  # status messages and search counts spoken, named inner controls
         self.refresh()
         for view in (self.case_view, self.followup_view):
             header = view.horizontalHeader()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, Q
                                QStyle, QVBoxLayout)
 
 from app.i18n import _
+from app.ui.a11y import DataLabel, data_label
 
 
 class OfficialSiteDialog(QDialog):
@@ -34,12 +35,12 @@ class OfficialSiteDialog(QDialog):
         row.addWidget(self.check_button)
         self.icon = QLabel()
         self.icon.setFixedSize(36, 36)
-        self.result = QLabel()
+        self.result = DataLabel()  # takes no focus while empty
         self.result.setWordWrap(True)
         self.result.setTextFormat(Qt.RichText)
         self.result.setOpenExternalLinks(True)
         self.result.setTextInteractionFlags(Qt.TextBrowserInteraction)
-        self.result.setAccessibleName(_("Résultat de la vérification"))
+        data_label(self.result, _("Résultat de la vérification"))
         self.result.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         result_row = QHBoxLayout()
         result_row.addWidget(self.icon, 0, Qt.AlignTop)

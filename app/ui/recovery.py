@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QHBoxLayout, QLabel, QLineEdi
                                QPushButton, QVBoxLayout)
 
 from app.i18n import _, format_datetime
+from app.ui.a11y import data_label
 from app.ui.backup_dialog import format_size
 from app.ui.widgets import FieldError
 
@@ -87,7 +88,7 @@ class RecoveryDialog(QDialog):
             text += "\n" + _("Sauvegardes écartées car endommagées : {n}.").format(n=len(self.diagnosis.rejected))
         self.backup_label = QLabel(text)
         self.backup_label.setWordWrap(True)
-        self.backup_label.setAccessibleName(_("Sauvegarde proposée"))
+        data_label(self.backup_label, _("Sauvegarde proposée"))
         layout.addWidget(self.backup_label)
         if good is not None:
             self.restore_button = self._button(_("&Restaurer cette sauvegarde"), self.restore)
@@ -121,6 +122,24 @@ class RecoveryDialog(QDialog):
         label.setBuddy(self.code_edit)
         layout.addWidget(label)
         layout.addWidget(self.code_edit)
+        self.new_phrase = self.confirm_phrase = None
+        from app.core import passphrase
+
+        if passphrase.uses_passphrase(self.store_path):  # no keyring: the code sets a new site passphrase
+            from app.ui.passphrase import policy_text
+
+            self.new_phrase, self.confirm_phrase = QLineEdit(self), QLineEdit(self)
+            for edit, text in ((self.new_phrase, _("&Nouvelle phrase de passe du site :")),
+                               (self.confirm_phrase, _("C&onfirmation de la phrase de passe :"))):
+                edit.setEchoMode(QLineEdit.Password)
+                edit.setAccessibleName(text.replace("&", "").rstrip(" :"))
+                caption = QLabel(text)
+                caption.setBuddy(edit)
+                layout.addWidget(caption)
+                layout.addWidget(edit)
+            hint = QLabel(policy_text())
+            hint.setWordWrap(True)
+            layout.addWidget(hint)
         self.key_button = self._button(_("&Rétablir la clé"), self.restore_key)
         self.key_button.setDefault(True)
         self.code_edit.returnPressed.connect(self.restore_key)
@@ -130,11 +149,18 @@ class RecoveryDialog(QDialog):
         from app.store.crypto import recover_store_key
 
         try:
-            recover_store_key(self.store_path, self.code_edit.text())
+            if self.new_phrase is not None:
+                from app.core import passphrase
+
+                passphrase.recover(self.store_path, self.code_edit.text(), self.new_phrase.text(),
+                                   self.confirm_phrase.text())
+            else:
+                recover_store_key(self.store_path, self.code_edit.text())
         except DomainError as exc:
-            self._show_error(exc.message, self.code_edit)
-            self.code_edit.setFocus()
-            self.code_edit.selectAll()
+            field = {"passphrase": self.new_phrase, "confirm": self.confirm_phrase}.get(exc.field) or self.code_edit
+            self._show_error(exc.message, field)
+            field.setFocus()
+            field.selectAll()
             return
         self.outcome = "key_restored"
         self.accept()
@@ -156,12 +182,16 @@ def run_recovery(parent, store_path: Path) -> str:
 class RecoveryCodeDialog(QDialog):
     """Set-up: show the recovery code once; OK stays disabled until the supervisor confirms."""
 
-    def __init__(self, code: str, parent=None):
+    def __init__(self, code: str, parent=None, passphrase: bool = False):
         super().__init__(parent)
         self.setWindowTitle(_("Code de récupération"))
         self.setAccessibleName(_("Code de récupération"))
         layout = QVBoxLayout(self)
-        intro = QLabel(_("Le fichier de données est chiffré. Sa clé est gardée dans le trousseau de cet "
+        intro = QLabel(_("Le fichier de données est chiffré. Sa clé est protégée par la phrase de passe du "
+                         "site. Si cette phrase est oubliée, seul ce code permet de rouvrir les données et les "
+                         "sauvegardes, et d'en choisir une nouvelle. Recopiez-le ou imprimez-le et confiez-le au "
+                         "superviseur, sous clé. Il ne sera plus jamais affiché.") if passphrase else
+                       _("Le fichier de données est chiffré. Sa clé est gardée dans le trousseau de cet "
                          "ordinateur. Si ce trousseau est perdu (nouveau profil, réinstallation), seul ce code "
                          "permet de rouvrir les données et les sauvegardes. Recopiez-le ou imprimez-le et "
                          "confiez-le au superviseur, sous clé. Il ne sera plus jamais affiché."))

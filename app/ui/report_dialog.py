@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from app import config
 from app.i18n import _, format_month
+from app.ui.a11y import DataLabel, announce, data_label
 from app.models.errors import DomainError, PermissionDenied, ValidationError
 from app.models.month import Month
 from app.ui import prefs
@@ -76,7 +77,7 @@ class ReportDialog(QDialog):
         row = QHBoxLayout(formats)
         row.setContentsMargins(0, 0, 0, 0)
         self.formats = {}
-        for code, text, on in (("pdf", _("&PDF"), True), ("xlsx", _("&XLSX (tableur)"), True), ("csv", _("&CSV"), False)):
+        for code, text, on in (("pdf", _("PD&F"), True), ("xlsx", _("&XLSX (tableur)"), True), ("csv", _("CS&V"), False)):
             check = QCheckBox(text)
             check.setAccessibleName(_("Format {f}").format(f=code.upper()))
             check.setChecked(on)
@@ -86,8 +87,8 @@ class ReportDialog(QDialog):
         box, self.formats_error = with_error(formats)
         form.addRow(QLabel(_("Formats :")), box)
 
-        self.detail = QCheckBox(_("Ajouter la feuille &détaillée"))
-        self.detail.setAccessibleName(_("Feuille détaillée"))
+        self.detail = QCheckBox(_("Ajouter la feuille dét&aillée"))
+        self.detail.setAccessibleName(_("Ajouter la feuille détaillée"))
         allowed = actor.can("export_raw_report")
         self.detail.setEnabled(allowed)
         explain = _("Une ligne par accompagnement, usagers pseudonymisés (aucun nom).")
@@ -111,8 +112,8 @@ class ReportDialog(QDialog):
         self.folder = QLineEdit(prefs.get(FOLDER_PREF) or
                                 QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation) or str(Path.home()))
         self.folder.setAccessibleName(_("Dossier de destination"))
-        browse = QPushButton(_("&Parcourir…"))
-        browse.setAccessibleName(_("Choisir le dossier de destination"))
+        browse = QPushButton(_("Pa&rcourir…"))
+        browse.setAccessibleName(_("Parcourir : choisir le dossier de destination"))
         browse.clicked.connect(self._browse)
         fr.addWidget(self.folder, 1)
         fr.addWidget(browse)
@@ -130,12 +131,13 @@ class ReportDialog(QDialog):
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.hide()  # shown once a report is under way
-        self.status = QLabel("")
+        self.status = DataLabel("")  # takes no focus while empty: no unnamed focusable object
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)  # the path can be copied
-        self.status.setAccessibleName(_("État du rapport"))
+        data_label(self.status, _("État du rapport"))
 
         self.buttons = QDialogButtonBox()
+        self.buttons.setAccessibleName(_("Boutons de la fenêtre"))
         self.create_button = self.buttons.addButton(_("&Créer le rapport"), QDialogButtonBox.AcceptRole)
         self.create_button.setAccessibleName(_("Créer le rapport"))
         self.create_button.setDefault(True)
@@ -192,6 +194,7 @@ class ReportDialog(QDialog):
         if error is None:
             self.status.setText("⚠ " + message)
             self.create_button.setFocus()
+            announce(self.status, self.status.text(), assertive=True)
             return
         error.show_error(message, widget)
         widget.setFocus()
@@ -241,6 +244,7 @@ class ReportDialog(QDialog):
         names = ", ".join(p.name for p in paths)
         self.status.setText(_("Rapport créé dans {folder} : {names}").format(folder=paths[0].parent, names=names))
         self.create_button.setFocus()
+        announce(self.status, self.status.text())  # done while the agent may be elsewhere: say it
         if self.open_after.isChecked() and paths:
             self.open_file(paths[0])
 

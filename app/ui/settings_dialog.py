@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from PySide6.QtCore import Qt
 
 from app.i18n import _, label
+from app.ui.a11y import data_label
 from app.models.enums import StructureKind
 from app.models.errors import DomainError, ValidationError
 from app.ui.setup_wizard import FieldForm, app_icon, keyring_status
@@ -47,7 +48,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._language_tab(), _("&Langue"))
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setAccessibleName(_("Message"))
+        data_label(self.message, _("Message"))
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton(_("&Enregistrer"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.setAccessibleName(_("Enregistrer les paramètres"))
@@ -72,8 +73,8 @@ class SettingsDialog(QDialog):
         page = QWidget()
         self.structure_form = f = FieldForm()
         self.matricule = f.add("matricule", _("&Matricule France services"), QLineEdit(), _("Matricule France services"))
-        self.name = f.add("name", _("&Nom"), QLineEdit(), _("Nom de la structure"))
-        self.kind = f.add("kind", _("Type"), QLabel(), _("Type de structure"))
+        self.name = f.add("name", _("N&om"), QLineEdit(), _("Nom de la structure"))
+        self.kind = data_label(f.add("kind", _("Type"), QLabel(), _("Type de structure")), _("Type de structure"))
         self.stops = QListWidget()
         self.stops.setFixedHeight(110)
         stop_box = QWidget()
@@ -107,6 +108,7 @@ class SettingsDialog(QDialog):
         page = QWidget()
         column = QVBoxLayout(page)
         self.agents_table = QTableWidget(0, 4)
+        self.agents_table.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside
         self.agents_table.setHorizontalHeaderLabels([_("Nom"), _("Identifiant"), _("Rôle"), _("Mot de passe")])
         self.agents_table.setAccessibleName(_("Agents de la structure"))
         self.agents_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -121,7 +123,7 @@ class SettingsDialog(QDialog):
     def _service_tab(self) -> QWidget:
         page = QWidget()
         self.service_form = f = FieldForm()
-        self.url = f.add("url", _("&Adresse du service"), QLineEdit(), _("Adresse du service national"))
+        self.url = f.add("url", _("Adresse du ser&vice"), QLineEdit(), _("Adresse du service national"))
         self.url.setPlaceholderText("https://")
         self.url.setReadOnly(not self.editable)
         token_box = QWidget()
@@ -130,16 +132,16 @@ class SettingsDialog(QDialog):
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setPlaceholderText(_("Nouveau jeton"))
-        self.save_token_button = QPushButton(_("Enregistrer le &jeton"))
+        self.save_token_button = QPushButton(_("Enregistrer le je&ton"))
         self.save_token_button.setAccessibleName(_("Enregistrer le jeton dans le trousseau"))
         self.save_token_button.clicked.connect(self.save_token)
         row.addWidget(self.token, 1)
         row.addWidget(self.save_token_button)
-        f.add("token", _("&Jeton d'accès"), token_box, _("Jeton d'accès au service national"))
+        f.add("token", _("Jeton d'a&ccès"), token_box, _("Jeton d'accès au service national"))
         self.token.setAccessibleName(_("Jeton d'accès au service national"))
         self.keyring_note = QLabel()
         self.keyring_note.setWordWrap(True)
-        self.keyring_note.setAccessibleName(_("État du trousseau"))
+        data_label(self.keyring_note, _("État du trousseau"))
         f.addRow(self.keyring_note)
         column = QVBoxLayout(page)
         column.addLayout(f)
@@ -152,8 +154,8 @@ class SettingsDialog(QDialog):
 
         page = QWidget()
         column = QVBoxLayout(page)
-        self.french = QRadioButton("&Français")
-        self.english = QRadioButton("E&nglish")
+        self.french = QRadioButton("França&is")
+        self.english = QRadioButton("Englis&h")
         for button in (self.french, self.english):
             button.setAccessibleName(button.text().replace("&", ""))
             column.addWidget(button)

@@ -4,7 +4,8 @@ Pages only collect answers; each page's « Suivant » checks them by running the
 cases in a transaction that is then rolled back (`dry_run`), so the wizard never duplicates a
 validation rule. « Terminer » writes everything in one transaction (`apply_setup`); cancelling
 writes nothing. The token goes to the OS keyring (app.sync.settings.save_token) just before that
-transaction commits, never into the store; without a secure keyring the token cannot be typed.
+transaction commits, never into the store; in no-keyring mode it is sealed in the site passphrase's
+vault instead (app/store/vault.py); with neither, the token cannot be typed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 from app.core import setup
 from app.core.setup import SetupAnswers
 from app.i18n import _
+from app.ui.a11y import data_label
 from app.models.enums import StructureKind
 from app.models.errors import DomainError, ValidationError
 from app.resources import resource_path
@@ -49,6 +51,12 @@ def keyring_status() -> tuple[bool, str]:
         return False, secrets.UNAVAILABLE_MESSAGE
 
 
+def passphrase_mode() -> bool:
+    from app.store import secrets
+
+    return secrets.mode() == "passphrase"
+
+
 # ---------------------------------------------------------------- widgets
 
 def app_icon() -> QIcon:
@@ -74,7 +82,7 @@ class FieldForm(QFormLayout):
         error.setObjectName(f"error_{key}")
         error.setWordWrap(True)
         error.setStyleSheet("color: #ce0500;")
-        error.setAccessibleName(_("Erreur : {field}").format(field=accessible))
+        error.setAccessibleDescription(_("Erreur : {field}").format(field=accessible))  # name: its text
         error.hide()
         box = QVBoxLayout()
         box.setContentsMargins(0, 0, 0, 0)
@@ -85,16 +93,20 @@ class FieldForm(QFormLayout):
         return widget
 
     def clear_errors(self) -> None:
+        from app.ui.a11y import clear_invalid
+
         for key, label in self.errors.items():
             label.clear()
             label.hide()
-            self.fields[key].setAccessibleDescription("")
+            clear_invalid(self.fields[key], label)  # the field's hint comes back
 
     def show_error(self, exc: DomainError, fallback: str) -> None:
+        from app.ui.a11y import mark_invalid
+
         key = exc.field if exc.field in self.errors else fallback
-        self.errors[key].setText("⚠ " + exc.message)
+        self.errors[key].setText("⚠ " + exc.message.replace("&", "&&"))
         self.errors[key].show()
-        self.fields[key].setAccessibleDescription(exc.message)  # read out by screen readers with the field
+        mark_invalid(self.fields[key], self.errors[key], exc.message)  # read out with the field
         self.fields[key].setFocus()
 
 
@@ -207,13 +219,15 @@ class ServicePage(_Page):
         self.keyring_note = QLabel()
         self.keyring_note.setObjectName("keyring_note")
         self.keyring_note.setWordWrap(True)
-        self.keyring_note.setAccessibleName(_("État du trousseau"))
+        data_label(self.keyring_note, _("État du trousseau"))
         f.addRow(self.keyring_note)
         self.secure = False
 
     def initializePage(self) -> None:  # noqa: N802 (Qt)
         self.secure, message = keyring_status()
-        if self.secure:
+        if self.secure and passphrase_mode():
+            self.keyring_note.setText(_("Le jeton sera enregistré chiffré, protégé par la phrase de passe du site."))
+        elif self.secure:
             self.keyring_note.setText(_("Le jeton sera enregistré dans le trousseau sécurisé de cet ordinateur."))
         else:
             self.token.clear()

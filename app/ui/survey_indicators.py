@@ -103,6 +103,7 @@ class SatisfactionChart(QWidget):
 
 def _table(name: str, headers: list[str]) -> QTableWidget:
     t = QTableWidget(0, len(headers))
+    t.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside
     t.setAccessibleName(name)
     t.setHorizontalHeaderLabels(headers)
     t.setEditTriggers(QTableWidget.NoEditTriggers)

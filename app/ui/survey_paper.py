@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderV
                                QTableView, QVBoxLayout)
 
 from app.i18n import _, format_date, label
+from app.ui.a11y import data_label, grid_escape
 from app.models.surveys import DIMENSIONS
 
 COLUMNS = [("answered_on", "Date"), ("canal", "Canal"), ("partner_code", "Partenaire"),
@@ -195,17 +196,18 @@ class PaperEntryDialog(QDialog):
         self.view.setEditTriggers(QAbstractItemView.AnyKeyPressed | QAbstractItemView.EditKeyPressed
                                   | QAbstractItemView.DoubleClicked | QAbstractItemView.SelectedClicked)
         self.view.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.view.setTabKeyNavigation(True)
+        self.view.setTabKeyNavigation(True)  # an entry grid: Tab to the next cell, as on paper…
+        grid_escape(self.view)  # …and Ctrl+Tab leaves it
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(9, QHeaderView.Stretch)
         help_text = QLabel(_("Une ligne par questionnaire. Notes de 1 (pas du tout satisfait) à 5 (très satisfait), "
                              "vide si sans réponse. Aboutie : o ou n. Tab pour passer à la cellule suivante, "
-                             "Ctrl+Entrée pour enregistrer le lot."))
+                             "Ctrl+Tab pour quitter la grille, Ctrl+Entrée pour enregistrer le lot."))
         help_text.setWordWrap(True)
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.message.setAccessibleName(_("Message"))
+        data_label(self.message, _("Message"))
         self.save_button = QPushButton(_("&Enregistrer le lot"))
         self.save_button.setAccessibleName(_("Enregistrer le lot"))
         self.save_button.clicked.connect(self.save)

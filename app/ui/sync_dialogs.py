@@ -8,12 +8,14 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from app.i18n import _, format_datetime, format_month, format_number, label
+from app.ui.a11y import data_label
 from app.models.errors import DomainError, ValidationError
 from app.ui.widgets import FieldError
 
 
 def _table(headers: list[str], name: str) -> QTableWidget:
     table = QTableWidget(0, len(headers))
+    table.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside
     table.setHorizontalHeaderLabels(headers)
     table.setAccessibleName(name)
     table.setEditTriggers(QTableWidget.NoEditTriggers)
@@ -79,14 +81,19 @@ class PreflightDialog(QDialog):
         self.send_button = self.buttons.addButton(_("Envoyer maintenant"), QDialogButtonBox.AcceptRole)
         self.send_button.setAccessibleName(_("Envoyer maintenant"))
         self.close_month_button = self.buttons.addButton(_("Clôturer le mois…"), QDialogButtonBox.ActionRole)
-        self.close_month_button.setAccessibleName(_("Clôturer ou corriger le mois sélectionné"))
+        self.close_month_button.setAccessibleName(_("Clôturer le mois sélectionné (ou le corriger)"))
         self.close_month_button.setVisible(actor.can("sync_close_month"))
+        # a month held under a wrong clock: the supervisor checked its dates (as `sync --liberer`)
+        self.release_button = self.buttons.addButton(_("Libérer le mois retenu…"), QDialogButtonBox.ActionRole)
+        self.release_button.setAccessibleName(_("Libérer le mois retenu sélectionné"))
+        self.release_button.setVisible(actor.can("sync_close_month"))
         close = self.buttons.addButton(QDialogButtonBox.Close)
         close.setText(_("Fermer"))
         close.setAccessibleName(_("Fermer"))
         self.buttons.rejected.connect(self.reject)
         self.send_button.clicked.connect(self._send)
         self.close_month_button.clicked.connect(self._close_month)
+        self.release_button.clicked.connect(self._release)
         layout.addWidget(self.buttons)
         self.months.currentCellChanged.connect(lambda row, *_: self._show_detail(row))
         self.reload()
@@ -108,6 +115,8 @@ class PreflightDialog(QDialog):
         return self.rows[row] if 0 <= row < len(self.rows) else None
 
     def _show_detail(self, row: int) -> None:
+        held = 0 <= row < len(self.rows) and self.rows[row][0].state == "retenu"
+        self.release_button.setEnabled(held)
         if not 0 <= row < len(self.rows):
             self.detail.setRowCount(0)
             return
@@ -125,6 +134,14 @@ class PreflightDialog(QDialog):
             return
         dialog = CloseMonthDialog(self.desk, chosen[0].month, self)
         if dialog.exec():
+            self.reload()
+
+
+    def _release(self, _checked=False, ask=None) -> None:
+        from app.ui.sync_release import release_held_month
+
+        chosen = self.selected()
+        if chosen is not None and release_held_month(self, self.desk, chosen[0].month, ask):
             self.reload()
 
 
@@ -280,7 +297,7 @@ class ServiceDialog(QDialog):
         secure, message = settings.keyring_status()
         self.keyring_label = QLabel(("✓ " if secure else "⚠ ") + message)
         self.keyring_label.setWordWrap(True)
-        self.keyring_label.setAccessibleName(_("Trousseau du système"))
+        data_label(self.keyring_label, _("Trousseau du système"))
         layout.addWidget(self.keyring_label)
         self.token.setEnabled(secure)
         self.url.setEnabled(not token_only)

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QToolButton, QWidget
 
 from app.i18n import _, ngettext
+from app.ui.a11y import data_label
 from app.ui.workers import query_op, run_op
 
 log = logging.getLogger(__name__)
@@ -181,7 +182,7 @@ class SyncStatusWidget(QWidget):
         layout.setContentsMargins(4, 0, 4, 0)
         self.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Preferred)
         self.label = QLabel(_("Envoi national : …"))
-        self.label.setAccessibleName(_("État de l'envoi national"))
+        data_label(self.label, _("État de l'envoi national"))
         self.bar = QProgressBar()
         self.bar.setAccessibleName(_("Progression de l'envoi national"))
         self.bar.setMaximumWidth(140)

@@ -2,43 +2,66 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLayout, QVBoxLayout, QWidget
 
 from app.i18n import _
 
 
 class FieldError(QLabel):
-    """Error text shown under a field: words and an icon, not colour alone (RGAA/EN 301 549)."""
+    """Error text shown under a field: words and an icon, not colour alone (RGAA/EN 301 549).
+
+    While it shows, the field is marked for assistive technology: its description reads
+    « Erreur : … », the error label is one of its labels (AT-SPI « labelled-by » relation: the
+    message is read with the field) and its `invalid` property is true (the style sheet draws
+    it). Qt's AT-SPI bridge has no invalid-entry state to set, hence these three. On clear, the
+    field gets back the description (hint) it had before the error."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("fieldError")
         self.setWordWrap(True)
         self.setStyleSheet("color: #b3261e; font-weight: 600;")
+        self._field: QWidget | None = None
         self.hide()
 
     def show_error(self, message: str, field_widget: QWidget | None = None) -> None:
-        self.setText(f"⚠ {message}")
+        from app.ui.a11y import announce, mark_invalid
+
+        self.setText("⚠ " + message.replace("&", "&&"))  # a buddy label reads & as a mnemonic
         self.show()
         if field_widget is not None:
-            field_widget.setAccessibleDescription(_("Erreur : ") + message)
+            mark_invalid(field_widget, self, message)
+            self._field = field_widget
+        else:  # no field takes the focus to read it out: say it
+            announce(self, _("Erreur : ") + message, assertive=True)
 
     def clear_error(self, field_widget: QWidget | None = None) -> None:
+        from app.ui.a11y import clear_invalid
+
         self.clear()
         self.hide()
-        if field_widget is not None:
-            field_widget.setAccessibleDescription("")
+        for field in {w for w in (field_widget, self._field) if w is not None}:
+            clear_invalid(field, self)
+        self._field = None
 
 
-def with_error(widget: QWidget) -> tuple[QWidget, FieldError]:
-    box = QWidget()
-    layout = QVBoxLayout(box)
+def with_error(widget: QWidget | QLayout) -> tuple[QVBoxLayout, FieldError]:
+    """The field (or a row of fields) with its error line under it, as a layout for
+    QFormLayout.addRow: a layout, not a box widget, so that the field, its caption and its error
+    stay *siblings* — Qt relates only sibling buddy labels to a field (AT-SPI labelled-by), and
+    on Linux a combo box's name is its value: its caption reaches Orca only through that relation."""
+    layout = QVBoxLayout()
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(2)
-    layout.addWidget(widget)
-    error = FieldError(box)
+    if isinstance(widget, QLayout):
+        layout.addLayout(widget)
+    else:
+        layout.addWidget(widget)
+        # a wrapped error line must never squeeze the field (Téléphone fell to 8 px on a full screen)
+        widget.setMinimumHeight(widget.minimumSizeHint().height())
+    error = FieldError()
     layout.addWidget(error)
-    return box, error
+    return layout, error
 
 
 def vocabulary_combo(vocabulary: str, accessible_name: str, optional: bool = False) -> QComboBox:

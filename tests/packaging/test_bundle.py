@@ -54,6 +54,7 @@ def test_bundle_carries_data_migrations_plugins_and_metadata(bundle):
     plugins = internal / "PySide6" / "Qt" / "plugins" / "platforms"
     assert list(plugins.glob("*offscreen*")), "offscreen platform plugin missing"
     assert not (internal / "PySide6" / "QtQml.abi3.so").exists(), "QML should be excluded"
+    assert (internal / "PySide6" / "Qt" / "translations" / "qtbase_fr.qm").is_file(), "Qt's French strings missing"
 
 
 def test_bundle_answers_help_without_a_python(bundle, tmp_path):

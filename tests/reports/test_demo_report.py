@@ -44,3 +44,13 @@ def test_recent_cases_have_moments_de_vie_in_progress(demo_store):
     months = [_report(demo_store, m) for m in (date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1))]
     moments = [line for r in months for line in (r.by_moment or [])]
     assert sum(line.count for line in moments) == 12 and len({line.code for line in moments}) >= 5
+
+
+def test_the_demo_month_has_a_usager_profile_in_every_table(demo_store):
+    r = _report(demo_store, date(2026, 10, 1))
+    for table in r.usager_profile:
+        assert sum(line.count for line in table.lines) == r.current.usagers, table.dimension
+        assert table.recorded > 0, table.dimension  # age band, sex, QPV/ZRR and commune all recorded for some
+    (residence,) = [t for t in r.usager_profile if t.dimension == "territory"]
+    counts = {line.code: line.count for line in residence.lines}
+    assert counts["zrr"] > counts["qpv"] > 0

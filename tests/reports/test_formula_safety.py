@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from app.reports import csv_export, monthly, xlsx
 from app.reports.raw import raw_rows
-from app.reports.cells import DANGEROUS, neutralise, restore
+from app.core.cells import DANGEROUS, neutralise, restore
 from app.models.tables import BusStop, Structure
 from tests.reports.conftest import AS_OF, OCTOBER
 

@@ -33,7 +33,9 @@ def _visit(store, actor, when: datetime, first: str, last: str, note: str = "") 
         acc = open_accompaniment(session, actor, AccompanimentInput(
             procedures=[ProcedureLine("CAF", precision=f"dossier {last}")], thematique="social_sante",
             occurred_at=when, note=note, new_usager=UsagerInput(first_name=first, last_name=last,
-                                                                  phone="0612345678", age_band="40_59")),
+                                                                  phone="0612345678", age_band="40_59",
+                                                                  gender="feminin", territory="qpv",
+                                                                  commune_insee="75056")),
             now=when + timedelta(hours=1))
         return acc.usager_id
 
@@ -60,7 +62,9 @@ def test_usagers_older_than_24_months_are_flagged_then_anonymised_and_counts_kep
     with store.read() as session:
         old, edge, recent = (session.get(Usager, people[k]) for k in ("old", "edge", "recent"))
         assert old.anonymous and old.first_name is None and old.last_name is None and old.phone is None
-        assert old.age_band == "40_59"  # a counted category, not an identity
+        # the profile goes with the identity: with dates and structure it could single the person out
+        assert (old.age_band, old.gender, old.territory, old.commune_insee) == ("non_communique",) * 3 + (None,)
+        assert (edge.age_band, edge.territory) == ("40_59", "qpv")
         assert not edge.anonymous and edge.last_name == "Edgecase"  # exactly 24 months: kept
         assert recent.last_name == "Freshname"
         assert search_usagers(session, sup, "Oldcanary") == []

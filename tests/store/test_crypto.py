@@ -58,13 +58,19 @@ def test_no_secure_keyring_fails_closed_with_french_message(tmp_path, secure_key
     assert not path.exists() and not crypto.keyfile_path(path).exists()  # nothing half-made
 
 
-def test_existing_encrypted_store_refuses_to_open_without_keyring(tmp_path, secure_keyring):
+def test_existing_encrypted_store_refuses_to_open_without_keyring(tmp_path, secure_keyring, monkeypatch):
     import keyring
     from keyring.backends.fail import Keyring as FailKeyring
 
     store, _code = create_app_store(tmp_path / "guichet.db")
     store.close()
     keyring.set_keyring(FailKeyring())
+    # Where a site passphrase is allowed (the default), the recovery code and a passphrase are offered.
+    with pytest.raises(crypto.StoreKeyError) as err:
+        open_app_store(store.path)
+    assert err.value.reason == "missing_entry"
+    assert "code de récupération" in err.value.message and "phrase de passe" in err.value.message
+    monkeypatch.setenv("GUICHET_STORE_PROTECTION", "keyring")  # keyring only: the plain refusal
     with pytest.raises(crypto.StoreKeyError) as err:
         open_app_store(store.path)
     assert err.value.reason == "no_keyring"

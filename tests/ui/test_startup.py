@@ -22,6 +22,7 @@ def test_app_starts_on_an_existing_store_and_paints_the_main_window(store, site,
 
 
 def test_new_store_without_a_secure_keyring_is_refused_plainly_and_not_created(qtbot, tmp_path, no_keyring, monkeypatch):
+    monkeypatch.setenv("GUICHET_STORE_PROTECTION", "keyring")  # passphrase mode: tests/ui/test_passphrase_ui.py
     shown = []
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
     window = MainWindow()

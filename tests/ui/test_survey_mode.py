@@ -69,10 +69,14 @@ def test_closing_a_case_offers_the_survey_answered_by_keyboard_only(qtbot, insta
     survey.show_question(0)
     for digit in "54":
         key(qtbot, survey, digit)
-    key(qtbot, survey, Qt.Key_Right)      # focus moves along the answers (3 -> 4)
+    assert survey.focusWidget() is survey.question_pages[2].title  # the question, no answer pre-chosen
+    for _n in range(4):
+        key(qtbot, survey, Qt.Key_Right)  # focus moves from the question along the answers: 1 … 4
     key(qtbot, survey, Qt.Key_Return)     # Enter chooses the focused answer: 4
     key(qtbot, survey, "2")
-    key(qtbot, survey, Qt.Key_Return)     # focus starts on the neutral answer: 3
+    key(qtbot, survey, Qt.Key_Return)     # Enter on the question chooses nothing
+    assert survey.current_index() == 4
+    key(qtbot, survey, "3")
     key(qtbot, survey, "1")               # démarche aboutie: Oui
     key(qtbot, survey, "Merci, rappel au 06 12 34 56 78")
     key(qtbot, survey, Qt.Key_Return)     # send

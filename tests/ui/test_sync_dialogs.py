@@ -124,3 +124,56 @@ def test_service_dialog_stores_the_token_in_the_keyring_only(qtbot, store, site,
     raw = Path(store.path).read_bytes() + (Path(str(store.path) + "-wal").read_bytes()
                                            if Path(str(store.path) + "-wal").exists() else b"")
     assert b"un-jeton-secret-42" not in raw
+
+
+def _hold(store, structure_id, month):
+    from app.sync.snapshot import build_snapshot
+    from app.sync.state import hold_month
+
+    with store.write() as session:
+        snap = build_snapshot(session, structure_id, month)
+        hold_month(session, structure_id, month, snap.hash, "horloge de l'ordinateur en retard de 365 jours")
+
+
+def test_supervisor_releases_a_held_month_after_confirming_and_it_is_journaled(qtbot, store, site, data):
+    from sqlmodel import select
+
+    from app.models.sync import SyncJournal
+
+    sup, month = site["supervisor"], data[0]
+    _hold(store, sup.structure_id, month)
+    agent_view = PreflightDialog(desk_for(store, site["agent"]))
+    qtbot.addWidget(agent_view)
+    agent_view.show()
+    assert not agent_view.release_button.isVisible()  # agents never release
+    dialog = PreflightDialog(desk_for(store, sup))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.release_button.isVisible() and dialog.release_button.accessibleName()
+    dialog.months.selectRow(2)
+    assert not dialog.release_button.isEnabled()  # a month that is not held
+    dialog.months.selectRow(0)
+    assert dialog.months.item(0, 1).text() == "retenu" and dialog.release_button.isEnabled()
+    asked = []
+    dialog._release(ask=lambda parent, title, text: asked.append(text) or False)  # « Non »: nothing changes
+    with store.read() as session:
+        assert month_state(session, sup.structure_id, month).state == "retenu"
+    assert "Vérifiez d'abord leurs dates" in asked[0]
+    dialog._release(ask=lambda parent, title, text: True)
+    with store.read() as session:
+        state = month_state(session, sup.structure_id, month)
+        (entry,) = session.exec(select(SyncJournal).where(SyncJournal.kind == "liberation")).all()
+    assert state.state != "retenu" and state.pending
+    assert entry.outcome == "libere" and entry.agent_id == sup.agent_id  # as `guichet sync --liberer`
+    assert not dialog.release_button.isEnabled() and dialog.months.item(0, 1).text() != "retenu"
+
+
+def test_releasing_twice_says_why_in_french(qtbot, store, site, data, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.ui.sync_release import release_held_month
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    assert not release_held_month(None, desk_for(store, site["supervisor"]), data[0], ask=lambda *a: True)
+    assert shown == ["Ce mois n'est pas retenu."]

@@ -1,7 +1,7 @@
 """Site store: a version on each case (optimistic locking when several desks share a store).
 
 Revision ID: 0017_site_store
-Revises: 0011_sync_hold
+Revises: 0016_usager_profile
 Create Date: 2026-12-01
 
 A form keeps the version of the case it opened; saving over a case changed since then by another
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_site_store"
-down_revision = "0011_sync_hold"
+down_revision = "0016_usager_profile"
 branch_labels = None
 depends_on = None
 

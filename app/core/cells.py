@@ -1,4 +1,7 @@
-"""The one rule for every text cell the spreadsheet annexes write (XLSX and CSV alike).
+"""The one rule for every text cell Guichet writes to a spreadsheet file: the report annexes
+(XLSX and CSV, app/reports), the journal export (app/core/journal_guard.py) and the national
+sync's file export (app/sync/export.py). One function, so the three can never drift apart
+(tests/test_cells.py checks that they all import it and that no other module defines one).
 
 A spreadsheet runs a cell as a formula when its text starts with = + - @ (or a tab or carriage
 return that its import strips, or the full-width ＝ ＋ － ＠ that some input methods turn into
@@ -24,6 +27,11 @@ def _needs_mark(text: str) -> bool:
 def neutralise(text: str) -> str:
     """The text as a spreadsheet must store it: never a formula."""
     return "'" + text if text and _needs_mark(text) else text
+
+
+def cell_text(value) -> str:
+    """Any value as the text of a CSV cell (None → ""), neutralised."""
+    return neutralise("" if value is None else str(value))
 
 
 def restore(text: str) -> str:
