@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.core import demo_cli, passphrase_cli
+from app.core import demo_cli, passphrase_cli, site_cli
 from app.reports import cli as reports_cli
 from app.sync import cli as sync_cli
 
@@ -25,6 +25,7 @@ FEATURE_COMMANDS = (
     demo_cli,
     reports_cli,
     passphrase_cli,
+    site_cli,
 )
 
 

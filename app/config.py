@@ -210,6 +210,9 @@ SCREENSHOT = EnvVar("GUICHET_SCREENSHOT", Path, None, "Capture de la fenêtre",
                     doc="save a PNG of the loaded main window there, then quit (documentation)")
 AGENT = EnvVar("GUICHET_AGENT", str, None, "Agent proposé au démarrage",
                doc="login preselected at start-up; logs in directly only while no agent has a password")
+SITE_DB = EnvVar("GUICHET_SITE", str, None, "Base du site",
+                 doc="postgresql://… address of the site store (docs/site-store.md) when --db is not given; "
+                     "takes precedence over GUICHET_DB")
 SYNC_REGISTRY = EnvVar("GUICHET_SYNC_REGISTRY", Path, None, "Registre de l'appareil d'envoi",
                       doc="this machine's sync registry file (machine id, device per store) instead of the user-data folder")
 KEY_PROTECTION = EnvVar("GUICHET_STORE_PROTECTION", str, "auto", "Protection de la clé des données",

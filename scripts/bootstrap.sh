@@ -11,11 +11,13 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 # Qt's xcb/offscreen plugins and fonts; poppler for pdftotext/pdftoppm in tests; the AT-SPI
 # accessibility walk (tests/a11y): the a11y bus, a D-Bus session, pyatspi; a real X display for the
 # UI smoke test and scripts/screenshots_x11.py: Xvfb, the openbox window manager, xdotool to drive
-# the keyboard, ImageMagick's `import` to capture, xwininfo (x11-utils) to measure window frames.
+# the keyboard, ImageMagick's `import` to capture, xwininfo (x11-utils) to measure window frames;
+# postgresql: the tests start a throwaway cluster of their own for the site store (tests/pg.py; the
+# service itself is not used).
 DEB_PACKAGES="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0 \
 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 \
 fonts-dejavu-core poppler-utils python3-venv \
-at-spi2-core dbus-x11 python3-pyatspi xvfb xauth openbox xdotool imagemagick x11-utils"
+at-spi2-core dbus-x11 python3-pyatspi xvfb xauth openbox xdotool imagemagick x11-utils postgresql"
 missing=""
 for p in $DEB_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

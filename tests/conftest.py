@@ -25,6 +25,7 @@ from app.core import structures  # noqa: E402
 from app.core.bootstrap import open_app_store  # noqa: E402
 from app.core.context import Actor  # noqa: E402
 from app.models.enums import Role, StructureKind  # noqa: E402
+from tests.pg import pg_admin_url, pg_cluster, pg_site, pg_url, pg_work  # noqa: E402,F401  (PostgreSQL, tests/pg.py)
 
 
 # --- The clock --------------------------------------------------------------------------------------

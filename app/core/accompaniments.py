@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.core import reachability
+from app.core import concurrency, reachability
 from app.core.context import Actor
 from app.core.usagers import UsagerInput, create_usager, display_name
 from app.models.month import add_months
@@ -54,6 +54,7 @@ class AccompanimentInput:
     note: str = ""
     usager_id: int | None = None
     new_usager: UsagerInput | None = None
+    version: int | None = None  # the case's version when the form opened it (None: no check)
 
 
 def _check_enum(value, enum, field_name: str, label: str, optional: bool = False):
@@ -227,14 +228,17 @@ def _current_input(session: Session, acc: Accompaniment) -> AccompanimentInput:
         procedures=lines, response_type=acc.response_type, canal=acc.canal, occurred_at=acc.occurred_at,
         duration_min=acc.duration_min, bus_stop_id=acc.bus_stop_id, thematique=acc.thematique,
         autonomy=acc.autonomy, finalisation=acc.finalisation, mandate=acc.mandate,
-        follow_up_on=acc.follow_up_on, status=acc.status, note=acc.note, usager_id=acc.usager_id)
+        follow_up_on=acc.follow_up_on, status=acc.status, note=acc.note, usager_id=acc.usager_id,
+        version=acc.version)
 
 
 def update_accompaniment(session: Session, actor: Actor, accompaniment_id: int, data: AccompanimentInput,
                          now: datetime | None = None) -> Accompaniment:
     """Replace the editable fields; records each changed field in the history."""
     actor.require("update_accompaniment")
-    acc = get_accompaniment(session, actor, accompaniment_id)
+    get_accompaniment(session, actor, accompaniment_id)  # scope first
+    acc = concurrency.lock_case(session, accompaniment_id)  # then the current row, locked
+    concurrency.check_version(session, acc, data.version)
     before = _current_input(session, acc)
     now = now or datetime.now()
     values, lines = _validate(session, actor, data, max(now, acc.occurred_at), previous_occurred_at=acc.occurred_at)
@@ -256,6 +260,7 @@ def update_accompaniment(session: Session, actor: Actor, accompaniment_id: int, 
     if not changes:
         return acc
     acc.updated_at = utcnow()
+    acc.version = (acc.version or 1) + 1
     session.add(acc)
     kind = "status" if set(changes) == {"status"} else "updated"
     session.add(AccompanimentEvent(accompaniment_id=acc.id, agent_id=actor.agent_id, kind=kind,

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func
+from sqlalchemy import String, and_, cast, func  # cast: a date as text on both back ends
 from sqlmodel import Session, select
 
 from app.models.enums import COUNTED_STATUSES
@@ -75,7 +75,7 @@ def total_usagers(session: Session, structure_ids: list[int] | None, start: date
 def totals_by_month(session: Session, structure_ids: list[int] | None, start: date, end: date) -> dict[date, tuple[int, int]]:
     """(accompaniments, usagers) of each month of [start, end) that has any, in one pass: the same
     as total_accompaniments and total_usagers month by month (usagers counted within each month)."""
-    month = func.substr(Accompaniment.occurred_at, 1, 7)
+    month = func.substr(cast(Accompaniment.occurred_at, String), 1, 7)
     q = (select(month, func.count(), func.count(func.distinct(Accompaniment.usager_id)), func.count(Accompaniment.usager_id))
          .where(counted(structure_ids, start, end)).group_by(month))
     return {date(int(m[:4]), int(m[5:7]), 1): (n, identified + n - with_usager)
@@ -178,9 +178,9 @@ def scan_month(session: Session, structure_ids: list[int] | None, start: date, e
     """Read the counted accompaniments of [start, end) and their démarches, once."""
     A, P = Accompaniment, AccompanimentProcedure
     # Dates as text (substr): no per-row date objects, and the day is the local date as stored.
-    q = (select(A.id, A.structure_id, A.usager_id, func.substr(A.occurred_at, 1, 10), A.bus_stop_id, A.canal,
+    q = (select(A.id, A.structure_id, A.usager_id, func.substr(cast(A.occurred_at, String), 1, 10), A.bus_stop_id, A.canal,
                 A.response_type, A.thematique, A.autonomy, A.finalisation, A.status,
-                func.substr(A.follow_up_on, 1, 10), A.agent_id, A.duration_min, A.mandate)
+                func.substr(cast(A.follow_up_on, String), 1, 10), A.agent_id, A.duration_min, A.mandate)
          .where(counted(structure_ids, start, end)))
     connection = session.connection()
     rows = {r[0]: r for r in _plain_rows(connection, q)}

@@ -29,6 +29,8 @@ def auto_backup(store: Store, now: datetime | None = None) -> BackupInfo | None:
     """At start-up and at close: a verified backup if the newest is older than the minimum
     interval (4 h). No actor: this is the app protecting its own data. Raises StoreError."""
     now = now or datetime.now()
+    if getattr(store, "kind", "file") == "site":
+        return None  # a site store is backed up on its server (pg_dump, docs/site-store.md), not by each desk
     if store.read_only or not backups.needs_backup(store.path, now):
         return None
     return backups.create_backup(store, now=now)

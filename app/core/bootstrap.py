@@ -10,7 +10,8 @@ from app.store import crypto
 from app.store.engine import Store, open_store
 
 
-def open_app_store(path: Path, read_only: bool = False, encrypted: bool | None = None) -> Store:
+def open_app_store(path: Path | str, read_only: bool = False, encrypted: bool | None = None,
+                   anchor: Path | None = None, site_role: str | None = None) -> Store:
     """Open and migrate the store, then upsert the bundled catalogues. Raises StoreError, CatalogueError.
     An existing encrypted store is detected and opened with its keyring key; `encrypted=None`
     creates a missing file in clear (demo, tests, benchmarks: fake data only).
@@ -18,12 +19,19 @@ def open_app_store(path: Path, read_only: bool = False, encrypted: bool | None =
     Order matters: `quick_check` runs before the migration and every other write (a damaged
     file goes to recovery untouched); the journal's pinned head is compared before anything is
     journaled (app/core/journal_guard.py); then erasures noted outside the file are re-applied, in
-    case the file was replaced by an older copy (app/core/erasure_ledger.py)."""
+    case the file was replaced by an older copy (app/core/erasure_ledger.py).
+    `path` may be a site store's `postgresql://` URL (app/store/site_store.py); `anchor` is then
+    the desk-local file its journal pin is kept in (default: the user data folder), and `site_role`
+    a role to act as (`guichet site init`: the administrator's connection as the desks' role)."""
     from app.core import erasure_ledger, erasure_replay, journal_guard
+    from app.store import site_store
 
-    if not read_only and crypto.file_kind(path) == "missing":
-        erasure_ledger.forget_companions(path)  # a new store inherits no pin or ledger of an old one
-    store = open_store(path, read_only=read_only, encrypted=encrypted, check=True)
+    if site_store.is_site_url(path):  # `--db postgresql://…`: the site's shared store
+        store = site_store.open_site_store(str(path), anchor=anchor, role=site_role)
+    else:
+        if not read_only and crypto.file_kind(path) == "missing":
+            erasure_ledger.forget_companions(path)  # a new store inherits no pin or ledger of an old one
+        store = open_store(path, read_only=read_only, encrypted=encrypted, check=True)
     store.write_hooks.append(changes.install)
     if not read_only:
         try:

@@ -30,6 +30,7 @@ from sqlalchemy import event, inspect, select, update
 from sqlmodel import Session
 
 from app.models.tables import Accompaniment, AccompanimentProcedure, Partner, Procedure, Usager
+from app.store import site_listener
 
 IDENTITY_FIELDS = ("first_name", "last_name", "phone", "email", "anonymous")
 _KEY = "guichet_changes"
@@ -123,7 +124,24 @@ def _collect(session: Session, _flush_context) -> None:
 
 def _before_commit(session: Session) -> None:
     session.flush()  # so the record covers what is still pending in the session
-    apply_derived(session, session.info[_KEY])
+    ch = session.info[_KEY]
+    apply_derived(session, ch)
+    if ch:  # a site store: the other desks hear of it once this commits (app/store/site_listener.py)
+        site_listener.notify(session, to_payload(ch))
+
+
+def to_payload(ch: Changes) -> dict:
+    limit = site_listener.MAX_IDS
+    return {"tables": sorted(ch.tables), "accompaniments": sorted(ch.accompaniments)[:limit],
+            "usagers": sorted(ch.usagers)[:limit], "structures": sorted({s for s, _m in ch.months}),
+            "all": len(ch.accompaniments) > limit or len(ch.usagers) > limit}
+
+
+def from_payload(payload: dict) -> Changes:
+    """The Changes record another desk announced (ids as it sent them; `all`: too many to list)."""
+    ch = Changes(accompaniments=set(payload.get("accompaniments", [])), usagers=set(payload.get("usagers", [])),
+                 tables=set(payload.get("tables", [])) or {"accompaniment"})
+    return ch
 
 
 class _Held:

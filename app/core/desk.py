@@ -27,7 +27,7 @@ from typing import Any, Callable, Generic, TypeVar
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from app.core import accompaniments, cases, usagers
+from app.core import accompaniments, cases, concurrency, usagers
 from app.core.auth import SYSTEM_AGENT_ID, Grant, check_grant
 from app.core.changes import Changes, changes_of
 from app.core.context import Actor
@@ -100,9 +100,13 @@ class Desk:
         """Run a write use case in one transaction; derived data is updated before the commit.
         Listeners hear about the changes after the commit (never about a rolled-back write).
         `source` travels with the notification (a screen can skip its own echo)."""
-        with self.store.write() as session:
-            value = fn(session, self._fresh_actor(session), *args, **kwargs)
-            ch = changes_of(session)
+        def attempt():
+            with self.store.write() as session:
+                value = fn(session, self._fresh_actor(session), *args, **kwargs)
+                return value, changes_of(session)
+
+        # A serialization failure or deadlock (several desks on a site store) runs it again, whole.
+        value, ch = concurrency.run_with_retries(attempt)
         result = OpResult(value, ch)
         if ch:
             for listener in list(self._listeners):
@@ -136,6 +140,12 @@ class Desk:
                 listener(ch, source)
         return OpResult(value, ch)
 
+    def announce(self, changes: Changes, source: object = None) -> None:
+        """Tell the listeners about changes made elsewhere (another desk of a site store)."""
+        if changes:
+            for listener in list(self._listeners):
+                listener(changes, source)
+
     def listen(self, listener: Listener) -> Callable[[], None]:
         """Be told `(changes, source)` after each committed write; returns the unsubscribe function."""
         self._listeners.append(listener)
@@ -147,7 +157,10 @@ class Desk:
         return self.op(accompaniments.open_accompaniment, data, **kw)
 
     def update_accompaniment(self, accompaniment_id: int, data: accompaniments.AccompanimentInput, **kw) -> OpResult:
-        return self.op(accompaniments.update_accompaniment, accompaniment_id, data, **kw)
+        result = self.op(accompaniments.update_accompaniment, accompaniment_id, data, **kw)
+        if data.version is not None:  # committed: the caller's input now stands for the version it saved
+            data.version = result.value.version
+        return result
 
     def save_accompaniment(self, accompaniment_id: int | None, data: accompaniments.AccompanimentInput,
                            **kw) -> OpResult:

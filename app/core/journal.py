@@ -44,6 +44,7 @@ from app.core.context import Actor
 from app.models.month import add_months
 from app.models.security import GENESIS_HASH, JournalAnchor, JournalEntry  # noqa: F401 (re-export)
 from app.models.tables import utcnow
+from app.store import dialects
 
 RETENTION_DAYS = 365  # 12 months; the anchor trigger checks the same bound with SQLite's clock
 PIN_INFO = "guichet_journal_head"  # Session.info key: head to pin once the transaction commits
@@ -72,6 +73,9 @@ def chain_key(session: Session) -> bytes:
 
 def store_file(session: Session) -> str:
     """Path of the store file the session writes to (a session may be bound to an engine or a connection)."""
+    anchor = session.connection().info.get("guichet_anchor_path")  # a site store (app/store/site_store.py)
+    if anchor:
+        return anchor
     bind = session.get_bind()
     return (getattr(bind, "url", None) or bind.engine.url).database
 
@@ -100,6 +104,7 @@ def record(session: Session, actor: Actor | int | None, action: str, object_ref:
     """Append one entry in the caller's transaction (so it commits or rolls back with the change)."""
     agent_id = actor.agent_id if isinstance(actor, Actor) else actor
     at = (now or utcnow()).replace(tzinfo=None)
+    dialects.lock_journal_head(session)  # a site store has several writers at once
     last_id, last_hash, last_at = _head_row(session)
     if last_at is not None and at < last_at:
         at = last_at  # the clock went back: the journal's time does not (see module docstring)
@@ -221,7 +226,7 @@ def purge_older_than(session: Session, actor: Actor | None, now: datetime | None
     count = session.execute(text("SELECT count(*) FROM journal WHERE id <= :c"), {"c": cutoff_id}).scalar()
     session.execute(text("UPDATE journal_anchor SET cutoff_id = :c, anchor_hash = :h, purged_at = :t WHERE id = 1"),
                     {"c": cutoff_id, "h": cutoff_hash, "t": now})
-    session.execute(text("DELETE FROM journal WHERE id <= :c"), {"c": cutoff_id})
+    dialects.purge_journal_to_anchor(session, cutoff_id)
     session.expire_all()  # the ORM copy of the anchor is stale after the raw UPDATE
     record(session, actor, "journal_purged", f"journal:{cutoff_id}",
            f"{count} entrées antérieures au {limit:%Y-%m-%d}", now=now)
@@ -250,6 +255,7 @@ ACTION_LABELS = {
     "referent_exported": "Données d'un référent exportées", "referents_imported": "Annuaire importé",
     "escalation_sent": "Transmis au partenaire", "escalation_answered": "Réponse du partenaire enregistrée",
     "call_logged": "Appel de relance noté",
+    "site_imported": "Base d'un poste importée",
 }
 
 

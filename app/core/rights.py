@@ -38,7 +38,7 @@ from app.models.referents import Escalation
 from app.models.followups import CallAttempt
 from app.models.security import JournalEntry
 from app.models.tables import Accompaniment, AccompanimentEvent, AccompanimentProcedure, Usager
-from app.store import search_index
+from app.store import dialects, search_index
 
 log = logging.getLogger(__name__)
 load_all()  # erasure and access requests walk every table on the metadata
@@ -205,6 +205,8 @@ def _generic(session: Session, table_name: str, column: str, usager_id: int) -> 
 
 def optimise_search_index(session: Session) -> None:
     """Merge FTS5 segments so terms of deleted rows are really gone (SQLite-specific, like search_index)."""
+    if dialects.is_postgresql(session):
+        return  # a site store: no segments to merge (dead rows go with VACUUM, docs/site-store.md)
     for fts in (search_index.USAGER_FTS, search_index.ACCOMPANIMENT_FTS):
         session.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('optimize')"))
 
@@ -213,6 +215,9 @@ def optimise_search_index(session: Session) -> None:
 def secure_write(store) -> Iterator[Session]:
     """A write transaction whose deletions are zeroed on disk. Callers then call truncate_wal()."""
     with store.write() as session:
+        if dialects.is_postgresql(session):  # a site store: no page zeroing to ask for
+            yield session
+            return
         conn = session.connection()
         previous = int(conn.exec_driver_sql("PRAGMA secure_delete").scalar() or 0)
         conn.exec_driver_sql("PRAGMA secure_delete=ON")
@@ -234,6 +239,8 @@ WAL_BUSY_MESSAGE = (
 
 def checkpoint(store, busy_ms: int = 1000) -> bool:
     """Copy the WAL into the database and truncate it to zero bytes; False if a reader prevented it."""
+    if dialects.is_postgresql(store.engine):
+        return True  # a site store has no -wal file of its own
     raw = store.engine.raw_connection()
     try:
         conn = raw.driver_connection

@@ -45,7 +45,7 @@ def refresh_all(session: Session) -> int:
     latest = ("(SELECT date(max(a.occurred_at)) FROM accompaniment a WHERE a.usager_id = usager.id)")
     result = session.execute(text(
         f"UPDATE usager SET last_contact_on = {latest} "
-        "WHERE anonymous = 0 AND EXISTS (SELECT 1 FROM accompaniment a WHERE a.usager_id = usager.id) "
-        f"AND last_contact_on IS NOT {latest}"))
+        "WHERE NOT anonymous AND EXISTS (SELECT 1 FROM accompaniment a WHERE a.usager_id = usager.id) "
+        f"AND last_contact_on IS DISTINCT FROM {latest}"))
     session.expire_all()
     return result.rowcount or 0

@@ -126,3 +126,21 @@ def journal_guard_ddl_v2() -> tuple[list[str], list[str]]:
         "DROP TRIGGER IF EXISTS journal_no_update",
     ]
     return create, drop
+
+
+class JournalImport(SQLModel, table=True):
+    """The journal of a desk's store moved into a site store (`guichet site import`), kept as it was:
+    same ids, times and hashes, so its own chain still verifies with that store's key. The site's
+    journal holds one `site_imported` entry naming this copy's head. Append-only like the journal."""
+
+    __tablename__ = "journal_import"
+
+    source: str = Field(primary_key=True, max_length=40)  # the imported store's id
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: datetime = Field(sa_type=DateTime)
+    agent_id: Optional[int] = Field(default=None)
+    action: str = Field(max_length=40)
+    object_ref: str = Field(default="", max_length=80)
+    detail: str = Field(default="", max_length=400)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

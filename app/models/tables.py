@@ -151,6 +151,8 @@ class Accompaniment(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
+    # +1 at each change: a form saving over a version it did not open is refused (app/core/concurrency.py)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class AccompanimentProcedure(SQLModel, table=True):

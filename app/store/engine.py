@@ -92,6 +92,11 @@ class Store:
         self.checkpointer = None if read_only else checkpoint.Checkpointer(engine, path)
 
     @property
+    def location(self) -> str:
+        """Where the data is, for people: the file's path (a site store shows its server's address)."""
+        return str(self.path)
+
+    @property
     def encrypted(self) -> bool:
         return self._key is not None
 

@@ -2,19 +2,20 @@
 
 Accent- and case-insensitive prefix search over accompaniments (usager name, démarche, partner,
 note) and over usagers. Text is normalised in Python (NFKD, accents stripped, casefolded) before
-it reaches FTS5, so the same rules apply to the index and to the query. Another backend
-(PostgreSQL tsvector/pg_trgm) would implement the same five functions.
+it reaches FTS5, so the same rules apply to the index and to the query. On a PostgreSQL site store
+every function here hands over to app/store/search_pg.py (tsvector), which applies the same
+normalisation: both back ends answer the same query with the same rows.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from sqlalchemy import text
 
-ACCOMPANIMENT_FTS = "accompaniment_fts"
-USAGER_FTS = "usager_fts"
+from app.store import dialects
+
+from app.store.search_text import ACCOMPANIMENT_FTS, USAGER_FTS, normalise  # noqa: F401 (re-exported)
 
 # Schema of the index as the foundation migration (0001) created it; frozen, like any migration.
 DDL = [
@@ -29,9 +30,32 @@ DROP = [f"DROP TABLE IF EXISTS {ACCOMPANIMENT_FTS}", f"DROP TABLE IF EXISTS {USA
 _TOKENIZE = "tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'"
 
 
-def rebuild_with_prefix_indexes(execute) -> None:
+def create_schema(execute, bind=None) -> None:
+    """The index tables (migration 0001). `execute` runs one statement (Alembic's op.execute)."""
+    for ddl in (_pg().DDL if _is_pg(bind) else DDL):
+        execute(ddl)
+
+
+def drop_schema(execute, bind=None) -> None:
+    for ddl in (_pg().DROP if _is_pg(bind) else DROP):
+        execute(ddl)
+
+
+def _is_pg(bind) -> bool:
+    return bind is not None and dialects.is_postgresql(bind)
+
+
+def _pg():
+    from app.store import search_pg
+
+    return search_pg
+
+
+def rebuild_with_prefix_indexes(execute, bind=None) -> None:
     """Recreate both FTS tables with prefix indexes, keeping every indexed row (migration 0007).
-    `execute` runs one SQL statement (Alembic's op.execute)."""
+    `execute` runs one SQL statement (Alembic's op.execute). PostgreSQL: nothing to do (GIN)."""
+    if _is_pg(bind):
+        return
     for table in (ACCOMPANIMENT_FTS, USAGER_FTS):
         execute(f"CREATE VIRTUAL TABLE {table}_new USING fts5(body, {_TOKENIZE})")
         execute(f"INSERT INTO {table}_new(rowid, body) SELECT rowid, body FROM {table}")
@@ -39,7 +63,9 @@ def rebuild_with_prefix_indexes(execute) -> None:
         execute(f"ALTER TABLE {table}_new RENAME TO {table}")
 
 
-def rebuild_without_prefix_indexes(execute) -> None:
+def rebuild_without_prefix_indexes(execute, bind=None) -> None:
+    if _is_pg(bind):
+        return
     for table in (ACCOMPANIMENT_FTS, USAGER_FTS):
         execute(f"CREATE VIRTUAL TABLE {table}_old USING fts5(body, tokenize='unicode61 remove_diacritics 2')")
         execute(f"INSERT INTO {table}_old(rowid, body) SELECT rowid, body FROM {table}")
@@ -47,12 +73,6 @@ def rebuild_without_prefix_indexes(execute) -> None:
         execute(f"ALTER TABLE {table}_old RENAME TO {table}")
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def normalise(value: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", value)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.casefold()
 
 
 def _match_expression(query: str) -> str | None:
@@ -64,6 +84,8 @@ def _match_expression(query: str) -> str | None:
 
 
 def index_accompaniment(session, accompaniment_id: int, body: str) -> None:
+    if dialects.is_postgresql(session):
+        return _pg().index_accompaniment(session, accompaniment_id, body)
     session.execute(text(f"DELETE FROM {ACCOMPANIMENT_FTS} WHERE rowid = :id"), {"id": accompaniment_id})
     session.execute(
         text(f"INSERT INTO {ACCOMPANIMENT_FTS}(rowid, body) VALUES (:id, :body)"),
@@ -72,10 +94,14 @@ def index_accompaniment(session, accompaniment_id: int, body: str) -> None:
 
 
 def remove_accompaniment(session, accompaniment_id: int) -> None:
+    if dialects.is_postgresql(session):
+        return _pg().remove_accompaniment(session, accompaniment_id)
     session.execute(text(f"DELETE FROM {ACCOMPANIMENT_FTS} WHERE rowid = :id"), {"id": accompaniment_id})
 
 
 def index_usager(session, usager_id: int, body: str) -> None:
+    if dialects.is_postgresql(session):
+        return _pg().index_usager(session, usager_id, body)
     session.execute(text(f"DELETE FROM {USAGER_FTS} WHERE rowid = :id"), {"id": usager_id})
     if body.strip():
         session.execute(
@@ -85,12 +111,16 @@ def index_usager(session, usager_id: int, body: str) -> None:
 
 
 def remove_usager(session, usager_id: int) -> None:
+    if dialects.is_postgresql(session):
+        return _pg().remove_usager(session, usager_id)
     session.execute(text(f"DELETE FROM {USAGER_FTS} WHERE rowid = :id"), {"id": usager_id})
 
 
 def bulk_index_accompaniments(session, rows) -> None:
     """Index many new accompaniments at once (demo and benchmark builders): rows of (id, body)
     not indexed yet; one executemany instead of two statements per row."""
+    if dialects.is_postgresql(session):
+        return _pg().bulk_index_accompaniments(session, rows)
     params = [{"id": i, "body": normalise(body)} for i, body in rows]
     if params:
         session.execute(text(f"INSERT INTO {ACCOMPANIMENT_FTS}(rowid, body) VALUES (:id, :body)"), params)
@@ -98,6 +128,8 @@ def bulk_index_accompaniments(session, rows) -> None:
 
 def bulk_index_usagers(session, rows) -> None:
     """Index many new usagers at once: rows of (id, body); empty bodies (anonymous) are skipped."""
+    if dialects.is_postgresql(session):
+        return _pg().bulk_index_usagers(session, rows)
     params = [{"id": i, "body": normalise(body)} for i, body in rows if body.strip()]
     if params:
         session.execute(text(f"INSERT INTO {USAGER_FTS}(rowid, body) VALUES (:id, :body)"), params)
@@ -106,6 +138,8 @@ def bulk_index_usagers(session, rows) -> None:
 def search_accompaniment_ids(session, query: str, limit: int = 200, before_id: int | None = None) -> list[int] | None:
     """Matching accompaniment ids below `before_id` (keyset paging), newest first; None when the
     query has no searchable word. FTS5 walks its index in rowid order and stops at the limit."""
+    if dialects.is_postgresql(session):
+        return _pg().search_accompaniment_ids(session, query, limit, before_id)
     expr = _match_expression(query)
     if expr is None:
         return None
@@ -119,6 +153,8 @@ def search_accompaniment_ids(session, query: str, limit: int = 200, before_id: i
 
 
 def search_usager_ids(session, query: str, limit: int = 50) -> list[int] | None:
+    if dialects.is_postgresql(session):
+        return _pg().search_usager_ids(session, query, limit)
     expr = _match_expression(query)
     if expr is None:
         return None

@@ -97,7 +97,7 @@ def about_rows(store) -> list[tuple[str, str]]:
     from app.logging_setup import log_file  # honours GUICHET_LOG_DIR, like the log handler
     from app.store import paths
 
-    data_file = str(store.path) if store is not None else str(paths.default_store_path())
+    data_file = store.location if store is not None else str(paths.default_store_path())
     return [
         (_("Guichet"), guichet_version()),
         (_("Interface"), qt_versions()),

@@ -13,7 +13,7 @@ from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QSpinBox, QVBoxLayout, QWidget)
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from app.core.accompaniments import AccompanimentInput, ProcedureLine
 from app.core.catalogue import ProcedureChoice, ProcedureMatcher
@@ -231,6 +231,12 @@ class AccompanimentForm(BackgroundSave, QDialog):
         self.general_error.setWordWrap(True)
         self.general_error.hide()
         outer.addWidget(self.general_error)
+        # Another desk changed the case meanwhile (app/core/concurrency.py): reload it, keep the dialog.
+        self.reload_button = QPushButton(_("Recharger"))
+        self.reload_button.setAccessibleName(_("Recharger le dossier modifié sur un autre poste"))
+        self.reload_button.clicked.connect(self._reload)
+        self.reload_button.hide()
+        outer.addWidget(self.reload_button)
 
         buttons = QDialogButtonBox()
         buttons.setAccessibleName(_("Boutons de la fenêtre"))
@@ -273,7 +279,16 @@ class AccompanimentForm(BackgroundSave, QDialog):
         select_data(self.status_combo, CaseStatus.CLOS.value)
         self._update_stop_visibility()
 
+    def _reload(self) -> None:
+        existing = self.desk.query(form_setup, self.accompaniment_id).existing
+        self.selected.clear()
+        self.selected_list.clear()
+        self._load(existing)
+        self.general_error.hide()
+        self.reload_button.hide()
+
     def _load(self, data: AccompanimentInput) -> None:
+        self.version = data.version if self.accompaniment_id else None
         m = matcher()
         for line in data.procedures:
             choice = (m.get(line.procedure_code) if line.procedure_code else
@@ -372,7 +387,8 @@ class AccompanimentForm(BackgroundSave, QDialog):
             thematique=(self.selected[0].thematique or None) if self.selected else None,
             autonomy=self.autonomy_combo.currentData(), finalisation=self.finalisation_combo.currentData(),
             mandate=self.mandate_combo.currentData(), follow_up_on=follow, status=self.status_combo.currentData(),
-            note=self.note_edit.text(), usager_id=self.usager_id, new_usager=new_usager)
+            note=self.note_edit.text(), usager_id=self.usager_id, new_usager=new_usager,
+            version=getattr(self, "version", None) if self.accompaniment_id else None)
 
     def save(self) -> None:
         """Check the fields here, then write off the UI thread (app/ui/form_saving.py)."""
@@ -381,6 +397,7 @@ class AccompanimentForm(BackgroundSave, QDialog):
         for label in set(self.errors.values()):
             label.clear_error()
         self.general_error.hide()
+        self.reload_button.hide()
         try:
             data = self.collect()
         except ValidationError as exc:

@@ -50,6 +50,14 @@ def close_store_after_workers(store) -> None:
     store.close()
 
 
+def _site_address(db: str | None) -> str | None:
+    """`--db postgresql://…` (or $GUICHET_SITE): the site store's address, else None."""
+    from app.store.site_store import is_site_url
+
+    value = db if db else config.SITE_DB.get()
+    return value if is_site_url(value) else None
+
+
 class Startup:
     """Drives the steps after the first paint; each long step runs in a worker."""
 
@@ -67,6 +75,8 @@ class Startup:
             if self.reset_demo or not self.path.exists():
                 self._build_demo()
                 return
+        elif _site_address(self.db):  # a site store on a PostgreSQL server (docs/site-store.md)
+            self.path = _site_address(self.db)
         else:
             self.path = resolve_store_path(self.db)
             if not self.path.exists() and not self.non_interactive:
@@ -178,7 +188,13 @@ class Startup:
         from app.core.desk import Desk
 
         shot = config.SCREENSHOT.get()
-        self.window.attach(Desk(self.store, grant), defer_features=shot is None)
+        desk = Desk(self.store, grant)
+        self.window.attach(desk, defer_features=shot is None)
+        if getattr(self.store, "kind", "file") == "site":  # other desks' work live, server watch
+            from app.ui import site_live
+
+            self.live = site_live.start(self.window, desk)
+            self.app.aboutToQuit.connect(self.live.stop)
         if self.exit_after_paint or shot is not None:
             # lists and figures load off the UI thread: measure / grab once they are on screen
             self._when_loaded(self._after_attach)
@@ -239,7 +255,8 @@ class Startup:
         from app.models.errors import StoreError
 
         # An unreadable store (damaged, wrong or lost key) gets the recovery dialog first.
-        if isinstance(exc, StoreError) and not self.demo and not self.non_interactive and self.path.exists():
+        if (isinstance(exc, StoreError) and not self.demo and not self.non_interactive
+                and isinstance(self.path, Path) and self.path.exists()):
             if self._recover():
                 return
             self.app.exit(2)

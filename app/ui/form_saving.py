@@ -64,6 +64,9 @@ class BackgroundSave:
         elif isinstance(exc, DomainError):
             self.general_error.setText("⚠ " + exc.message)
             self.general_error.show()
+            reload = getattr(self, "reload_button", None)  # another desk changed the case (site store)
+            if reload is not None:
+                reload.setVisible(getattr(exc, "action", None) == "Recharger")
         else:
             from app.ui.workers import show_failure
 

@@ -261,7 +261,7 @@ class MainWindow(QMainWindow):
 
         agent, structure, matricule = self.desk.query(status_bar_text)
         self.status_label.setText(_("Agent : {agent} — {structure} (matricule {matricule}) — {path}").format(
-            agent=agent, structure=structure, matricule=matricule, path=self.desk.store.path))
+            agent=agent, structure=structure, matricule=matricule, path=self.desk.store.location))
         self.status_label.setToolTip(self.status_label.text())
 
     def refresh(self) -> None:

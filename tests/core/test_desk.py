@@ -14,6 +14,7 @@ from app.core.accompaniments import AccompanimentInput, ProcedureLine
 from app.core.cases import CaseFilter
 from app.core.context import Actor
 from app.core.desk import Desk
+from tests.pg import backend
 from app.models.enums import CaseStatus, Role
 from app.models.errors import DomainError, NotFound, PermissionDenied
 from app.models.sync_status import SyncMonthStatus
@@ -41,7 +42,8 @@ def dump(store) -> dict:
         for table in SQLModel.metadata.sorted_tables:
             out[table.name] = sorted(map(repr, s.execute(table.select()).all()))
         for fts in ("accompaniment_fts", "usager_fts"):
-            out[fts] = sorted(map(repr, s.execute(text(f"SELECT rowid, body FROM {fts}")).all()))
+            key = "id" if backend(store) == "postgresql" else "rowid"
+            out[fts] = sorted(map(repr, s.execute(text(f"SELECT {key}, body FROM {fts}")).all()))
     return out
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from app.reports import csv_export, monthly, xlsx
 from tests.reports.conftest import AS_OF, OCTOBER
+from tests.pg import store  # noqa: F401,E402  (both back ends)
 
 
 def build(store, actor):

@@ -10,6 +10,7 @@ from app.models.errors import PermissionDenied, ValidationError
 from app.models.month import Month
 from app.reports import monthly, raw
 from tests.reports.conftest import AS_OF, OCTOBER
+from tests.pg import store  # noqa: F401,E402  (both back ends)
 
 
 def build(store, actor, **kw):

@@ -5,6 +5,7 @@ from app.sync.client import A_JOUR, sync_structure
 from app.sync.snapshot import build_snapshot, month_key
 from app.sync.state import ACCEPTE, BROUILLON, ENVOYE, month_state, month_states
 from tests.sync.helpers import device_id, add_activity, assert_server_matches, months_back
+from tests.pg import store  # noqa: F401  (both back ends)
 
 
 def test_first_sync_sends_every_month_and_server_totals_equal_local(store, site, server, transport, policy,

@@ -7,7 +7,8 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
-from app.models.security import GENESIS_HASH, journal_guard_ddl
+from app.models.security import GENESIS_HASH
+from app.store import dialects
 
 revision = "0002_security"
 down_revision = "0001_foundation"
@@ -54,13 +55,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("agent_id"),
     )
 
-    create, _drop = journal_guard_ddl()
+    create, _drop = dialects.journal_guard(op.get_bind(), 1)
     for ddl in create:
         op.execute(ddl)
 
 
 def downgrade() -> None:
-    _create, drop = journal_guard_ddl()
+    _create, drop = dialects.journal_guard(op.get_bind(), 1)
     for ddl in drop:
         op.execute(ddl)
     op.drop_table("login_attempt")

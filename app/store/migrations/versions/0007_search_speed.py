@@ -23,9 +23,9 @@ OPEN = "status IN ('ouvert', 'en_attente_partenaire')"
 def upgrade() -> None:
     op.create_index("ix_accompaniment_open_follow_up", "accompaniment", ["structure_id", "follow_up_on"],
                     sqlite_where=sa.text(OPEN), postgresql_where=sa.text(OPEN))
-    search_index.rebuild_with_prefix_indexes(op.execute)
+    search_index.rebuild_with_prefix_indexes(op.execute, op.get_bind())
 
 
 def downgrade() -> None:
-    search_index.rebuild_without_prefix_indexes(op.execute)
+    search_index.rebuild_without_prefix_indexes(op.execute, op.get_bind())
     op.drop_index("ix_accompaniment_open_follow_up", table_name="accompaniment")

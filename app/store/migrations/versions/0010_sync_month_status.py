@@ -11,6 +11,8 @@ Every month already in the store starts dirty, so the first evaluation covers th
 import sqlalchemy as sa
 from alembic import op
 
+from app.store import dialects
+
 revision = "0010_sync_month_status"
 down_revision = "0009_drop_status_index"
 branch_labels = None
@@ -27,11 +29,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("structure_id", "month"),
     )
     # Months with accompaniments, and months the sync already knows: all to evaluate once.
-    op.execute("""
+    bind = op.get_bind()
+    month, true = dialects.month_start_sql(bind, "occurred_at"), dialects.true_sql(bind)
+    op.execute(f"""
         INSERT INTO sync_month_status (structure_id, month, dirty)
-        SELECT DISTINCT structure_id, substr(occurred_at, 1, 7) || '-01', 1 FROM accompaniment
+        SELECT DISTINCT structure_id, {month}, {true} FROM accompaniment
         UNION
-        SELECT structure_id, month, 1 FROM sync_month
+        SELECT structure_id, month, {true} FROM sync_month
     """)
 
 

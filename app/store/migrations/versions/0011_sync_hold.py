@@ -14,6 +14,8 @@ marked dirty so the next evaluation counts it again.
 from alembic import op
 import sqlalchemy as sa
 
+from app.store import dialects
+
 revision = "0011_sync_hold"
 down_revision = "0012_journal_keyed"
 branch_labels = None
@@ -23,7 +25,7 @@ depends_on = None
 def upgrade() -> None:
     # A plain ADD COLUMN: nothing to rebuild.
     op.add_column("sync_month", sa.Column("held_hash", sa.String(length=64), nullable=True))
-    op.execute("UPDATE sync_month_status SET dirty = 1")
+    op.execute(f"UPDATE sync_month_status SET dirty = {dialects.true_sql(op.get_bind())}")
 
 
 def downgrade() -> None:

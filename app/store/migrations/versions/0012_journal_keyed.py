@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from alembic import op
 from sqlalchemy import text
 
-from app.models.security import journal_guard_ddl, journal_guard_ddl_v2
+from app.store import dialects
 
 revision = "0012_journal_keyed"
 down_revision = "0010_sync_month_status"
@@ -84,7 +84,7 @@ def _rechain(conn, new_hash, old_hash=None, clamp=False) -> tuple[int | None, in
 def upgrade() -> None:
     conn = op.get_bind()
     key = conn.info.get(_KEY_INFO) or _PLAIN_KEY
-    _create, drop = journal_guard_ddl()
+    _create, drop = dialects.journal_guard(conn, 1)
     for ddl in drop:
         op.execute(ddl)
     sign = _hmac(key)
@@ -100,17 +100,17 @@ def upgrade() -> None:
                           "VALUES (:i, :a, NULL, :ac, :o, :d, :p, :h)"),
                      {"i": row[0], "a": _stamp(at), "ac": row[3], "o": row[4], "d": detail, "p": last_hash,
                       "h": sign(last_hash, *row)})
-    create, _drop = journal_guard_ddl_v2()
+    create, _drop = dialects.journal_guard(conn, 2)
     for ddl in create:
         op.execute(ddl)
 
 
 def downgrade() -> None:
     conn = op.get_bind()
-    _create, drop = journal_guard_ddl_v2()
+    _create, drop = dialects.journal_guard(conn, 2)
     for ddl in drop:
         op.execute(ddl)
     _rechain(conn, _sha)
-    create, _drop = journal_guard_ddl()
+    create, _drop = dialects.journal_guard(conn, 1)
     for ddl in create:
         op.execute(ddl)
