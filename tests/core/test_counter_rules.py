@@ -84,6 +84,7 @@ def test_editing_an_old_visit_without_touching_its_date_is_allowed(store, actor)
         data = acc.input_for(s, actor, case_id)
         data.note = "corrigé"
         acc.update_accompaniment(s, actor, case_id, data, now=NOW)
+        data = acc.input_for(s, actor, case_id)  # the case's new version (app/core/concurrency.py)
         with pytest.raises(ValidationError):
             data.occurred_at = datetime(2026, 4, 15, 9, 0)  # moved, still before the window: refused
             acc.update_accompaniment(s, actor, case_id, data, now=NOW)

@@ -113,11 +113,17 @@ def test_a_date_before_the_retention_window_is_refused_with_the_first_allowed_da
     assert _saved(store) == []
 
 
-def test_31_february_is_refused_with_a_message_never_changed_and_retyping_replaces_it(qtbot, window, store):
+def test_31_february_is_refused_with_a_message_never_changed_and_retyping_replaces_it(qtbot, window, store, actor):
     seen = {}
+    from app.core.usagers import UsagerInput, create_usager
+
+    with store.write() as s:  # a follow-up needs someone to call (app/core/reachability.py)
+        usager = create_usager(s, actor, UsagerInput(first_name="Inès", last_name="Fevrier", phone="06 12 34 56 78"))
+        usager_id = usager.id
 
     def fill(form):
         _pick_rsa(qtbot, form)
+        form.usager_search.set_usager(usager_id, "Inès Fevrier")
         qtbot.keyClick(form.demarche_edit, Qt.Key_L, Qt.AltModifier)  # « À re&lancer le »
         qtbot.keyClick(form.follow_check, Qt.Key_Space)
         qtbot.keyClick(form.follow_check, Qt.Key_Tab)

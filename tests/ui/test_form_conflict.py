@@ -23,6 +23,7 @@ def test_a_stale_form_shows_who_changed_the_case_and_reloads_it(qtbot, store, si
 
     form.note_edit.setText("ma note")
     form.save()
+    qtbot.waitUntil(lambda: not form.saving, timeout=10000)  # the save runs on the write pool
     assert form.general_error.isVisible() and "Paul Sup a modifié ce dossier" in form.general_error.text()
     assert form.reload_button.isVisible() and form.result() == 0  # still open, nothing written
     assert desk.case(case).accompaniment.note == "changé ailleurs"
