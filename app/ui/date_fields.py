@@ -10,9 +10,9 @@ retyping replaces the whole value from the day.
 
 from __future__ import annotations
 
-from datetime import date as Date, datetime, time
+from datetime import date as Date, datetime, time, timedelta
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from app.core.typed_dates import format_date, format_time, parse_date, parse_time
@@ -58,6 +58,19 @@ class DateField(_Masked):
         if isinstance(value, QDate):
             value = value.toPython()
         self.setText(format_date(value))
+
+    def keyPressEvent(self, event):
+        # ↑/↓ step one day, as QDateEdit's day section did (« hier » is one key on a paper sheet);
+        # on a date that does not exist they do nothing: the agent retypes it.
+        step = {Qt.Key_Up: 1, Qt.Key_Down: -1}.get(event.key())
+        if step is not None and event.modifiers() in (Qt.NoModifier, Qt.KeypadModifier):
+            try:
+                self.setDate(self.value() + timedelta(days=step))
+            except Exception:  # ValidationError (not a date) or OverflowError (year 1 or 9999)
+                return
+            self.select_for_retyping()
+            return
+        super().keyPressEvent(event)
 
     def date(self) -> QDate:
         """The date as a QDate, invalid when the text is not a real date (callers that must say

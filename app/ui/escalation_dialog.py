@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog,
 from app.i18n import _, format_date
 from app.models.errors import DomainError
 from app.ui.referents_dialog import combo, qdate
-from app.ui.widgets import select_data, with_error
+from app.ui.widgets import field_row, select_data
 
 
 def _date_edit(d: date, accessible: str) -> QDateEdit:
@@ -57,10 +57,7 @@ class TransmitDialog(QDialog):
                                     ("channel", _("&Canal :"), self.channel), ("reason", _("&Motif :"), self.reason),
                                     ("note", _("&Note :"), self.note), ("sent_on", _("&Envoyé le :"), self.sent_on),
                                     ("expected_by", _("Réponse &attendue le :"), self.expected_by)):
-            box, self.errors[field] = with_error(widget)
-            label = QLabel(text)
-            label.setBuddy(widget)
-            form.addRow(label, box)
+            self.errors[field] = field_row(form, text, widget)
             if field == "note":
                 reminder = QLabel(_("Rappel : ") + _(escalations.NOTE_REMINDER))
                 reminder.setWordWrap(True)
@@ -123,10 +120,7 @@ class AnswerDialog(QDialog):
         self.errors = {}
         for field, text, widget in (("outcome", _("&Réponse :"), self.outcome),
                                     ("answered_on", _("&Le :"), self.answered_on)):
-            box, self.errors[field] = with_error(widget)
-            label = QLabel(text)
-            label.setBuddy(widget)
-            form.addRow(label, box)
+            self.errors[field] = field_row(form, text, widget)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText(_("Enregistrer la réponse"))
         buttons.button(QDialogButtonBox.Cancel).setText(_("Annuler"))

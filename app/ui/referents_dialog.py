@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
 
 from app.i18n import _, format_date
 from app.models.errors import DomainError
-from app.ui.widgets import select_data, with_error
+from app.ui.widgets import field_row, select_data, with_error
 from app.ui.workers import collection_op
 
 
@@ -69,10 +69,7 @@ class ReferentEditor(QDialog):
                                     ("name", _("&Nom ou fonction :"), self.name), ("channel", _("&Canal :"), self.channel),
                                     ("contact", _("Coo&rdonnée :"), self.contact), ("hours", _("&Horaires :"), self.hours),
                                     ("notes", _("No&tes :"), self.notes)):
-            box, self.errors[field] = with_error(widget)
-            label = QLabel(text)
-            label.setBuddy(widget)
-            form.addRow(label, box)
+            self.errors[field] = field_row(form, text, widget)
         row = QWidget()
         r = QHBoxLayout(row)
         r.setContentsMargins(0, 0, 0, 0)

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QEvent, QObject, QStringListModel, Qt
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox,
-                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSpinBox, QTableWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QCompleter, QDialog, QDialogButtonBox,
+                               QFormLayout, QHeaderView, QLabel, QLineEdit, QSpinBox, QTableWidget,
                                QVBoxLayout, QWidget)
 
 from app.i18n import _, format_number
-from app.ui.widgets import select_data, vocabulary_combo, with_error
+from app.ui.date_fields import DateField
+from app.ui.widgets import field_row, select_data, vocabulary_combo, with_error
 
 COLUMNS = (_("Heure"), _("Démarche"), _("Canal"), _("Type de réponse"), _("Durée"), _("Note"), _("État"))
 TIME, DEMARCHE, CANAL, RESPONSE, DURATION, NOTE, STATE = range(7)
@@ -123,14 +124,10 @@ class RouteSheetDialog(QDialog):
         stop_label.setBuddy(self.stop_combo)
         top.addRow(stop_label, box)
         today = date.today()  # Python's clock, the one the core checks the day against
-        self.day_edit = QDateEdit(QDate(today.year, today.month, today.day))
-        self.day_edit.setCalendarPopup(True)
-        self.day_edit.setDisplayFormat("dd/MM/yyyy")
-        self.day_edit.setAccessibleName(_("Date de la journée"))
-        box, self.day_error = with_error(self.day_edit)
-        day_label = QLabel(_("&Date :"))
-        day_label.setBuddy(self.day_edit)
-        top.addRow(day_label, box)
+        # typed jj/mm/aaaa, refused rather than corrected (app/ui/date_fields.py); ↓ is « the day before »
+        self.day_edit = DateField("day", _("Date de la journée"), _("Date de la journée"))
+        self.day_edit.setDate(today)
+        self.day_error = field_row(top, _("&Date :"), self.day_edit)
         layout.addLayout(top)
         hint = QLabel(_("Entrée sous la date : vers la feuille · Tab : case suivante · Entrée : ligne suivante (dans « Démarche » : prend la suggestion) · "
                         "Ctrl+Entrée : enregistrer la feuille"))
@@ -167,7 +164,7 @@ class RouteSheetDialog(QDialog):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, activated=self.save)
         for widget in (self.stop_combo, self.day_edit):
-            widget.installEventFilter(self)  # Entrée: down to the sheet (Tab walks the date's sections)
+            widget.installEventFilter(self)  # Entrée: down to the sheet
         self.resize(1240, 640)
         self.add_row()
         self.rows[0].time.setFocus()
@@ -252,7 +249,7 @@ class RouteSheetDialog(QDialog):
                          r.canal.currentData(), r.response.currentData(), r.duration.value(), r.note.text())
                 for _i, r in self.filled_rows()]
         stop = self.stop_combo.currentData() if self.stop_combo.isEnabled() else None
-        return Sheet(self.day_edit.date().toPython(), stop, rows)
+        return Sheet(self.day_edit.value(), stop, rows)  # ValidationError(field="day") if not a date
 
     def save(self) -> None:
         from app.core.route_sheet import SheetErrors, save_sheet
@@ -281,7 +278,7 @@ class RouteSheetDialog(QDialog):
         except ValidationError as exc:
             if exc.field == "day":
                 self.day_error.show_error(exc.message, self.day_edit)
-                self.day_edit.setFocus()
+                self.day_edit.select_for_retyping()  # the next digits replace the whole date
             else:
                 self.summary.setText("⚠ " + exc.message)
                 self.rows[0].time.setFocus()

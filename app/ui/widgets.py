@@ -64,6 +64,16 @@ def with_error(widget: QWidget | QLayout) -> tuple[QVBoxLayout, FieldError]:
     return layout, error
 
 
+def field_row(form, caption: str, widget: QWidget | QLayout, buddy: QWidget | None = None) -> FieldError:
+    """Add « caption » + the field with its error line to a QFormLayout; returns the error line.
+    The caption is the field's buddy (Alt+letter, and the AT-SPI labelled-by relation)."""
+    box, error = with_error(widget)
+    label = QLabel(caption)
+    label.setBuddy(buddy if buddy is not None else widget)
+    form.addRow(label, box)
+    return error
+
+
 def vocabulary_combo(vocabulary: str, accessible_name: str, optional: bool = False) -> QComboBox:
     from app.i18n import current_language
     from app.models.catalogue import catalogue

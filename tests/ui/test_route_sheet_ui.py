@@ -107,3 +107,30 @@ def test_a_refused_row_is_marked_and_nothing_is_saved_until_it_is_corrected(qtbo
     assert not dialog.isVisible()
     with store.read() as s:
         assert len(s.exec(select(Accompaniment)).all()) == 3
+
+
+def test_an_impossible_day_is_refused_next_to_the_date_never_corrected(qtbot, bus_window, store, frozen_clock):
+    """The sheet's date is typed, not picked: 31/02 is refused with its reason (QDateEdit made it
+    28/02 silently), nothing is saved, and the agent retypes it from the day."""
+    dialog = RouteSheetDialog(bus_window.desk, parent=bus_window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    dialog.rows[0].time.setFocus()
+    _enter_row(qtbot, dialog, "9:00", "carte gr")
+    dialog.day_edit.setFocus()
+    _type(qtbot, "31022026")
+    _key(qtbot, Qt.Key_Return, Qt.ControlModifier)
+    assert dialog.isVisible() and dialog.day_edit.text() == "31/02/2026"
+    assert "n'existe pas" in dialog.day_error.text() and QApplication.focusWidget() is dialog.day_edit
+    with store.read() as s:
+        assert s.exec(select(Accompaniment)).all() == []
+    _type(qtbot, "13102026")  # the focus put the cursor back on the day: retyping replaces it all
+    _key(qtbot, Qt.Key_Down)  # one day back, as in the paper sheet's « hier »
+    assert dialog.day_edit.text() == "12/10/2026"
+    _key(qtbot, Qt.Key_Return, Qt.ControlModifier)
+    assert not dialog.isVisible()
+    with store.read() as s:
+        [visit] = s.exec(select(Accompaniment)).all()
+    assert visit.occurred_at == datetime(2026, 10, 12, 9, 0)
